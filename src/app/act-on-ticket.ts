@@ -1,0 +1,349 @@
+import { AftercareError, ConflictError, ErrorCode, ValidationError } from '../core/errors.js';
+import { assertCan, type Capability } from '../core/permissions.js';
+import { applyClockTrigger, type ClockSet, type ClockTrigger } from '../core/sla/lifecycle.js';
+import { transition, type TicketAction } from '../core/ticket-state.js';
+import type { Category, Severity, StaffMember } from '../core/types.js';
+import { clockContext, type UseCaseDeps } from './deps.js';
+import { escalationDrafts } from './escalation-drafts.js';
+import type { Actor, CoordinationTask, EventDraft, OutboxDraft, Source, TicketChange, TicketRecord, TicketState } from './ports.js';
+
+export const COORDINATION_ROLES = ['calm_customer', 'diagnose_fix', 'explain_compensate', 'other'] as const;
+export type CoordinationRole = (typeof COORDINATION_ROLES)[number];
+
+export interface Diagnosis {
+  cause: string;
+  measures: string;
+  timeNeeded: string;
+  estimatedCost: string;
+}
+
+/** Every staff action on a ticket; the HTTP API and the chat buttons both send these. */
+export type TicketCommand =
+  | { type: 'claim' }
+  | { type: 'reply'; text: string; waitForCustomer?: boolean | undefined }
+  | {
+      type: 'progress';
+      preset?: string | undefined;
+      text?: string | undefined;
+      eta?: Date | undefined;
+      complex?: boolean | undefined;
+      diagnosis?: Diagnosis | undefined;
+      waitForCustomer?: boolean | undefined;
+    }
+  | { type: 'involve'; department: string; role: CoordinationRole; note?: string | undefined }
+  | { type: 'escalate'; reason?: string | undefined }
+  | { type: 'resolve'; measures: string; advice: string; diagnosis?: Diagnosis | undefined }
+  | { type: 'reopen'; reason?: string | undefined }
+  | { type: 'reassign'; to: string; reason?: string | undefined }
+  | { type: 'reclassify'; category?: Category | undefined; severity?: Severity | undefined }
+  | { type: 'task'; taskId: string; op: 'claim' | 'done'; outcome?: string | undefined };
+
+export type TicketCommandType = TicketCommand['type'];
+
+export interface ActionContext {
+  /** Staff id of whoever acts. */
+  actorId: string;
+  source: Source;
+}
+
+const CAPABILITY: Record<TicketCommandType, Capability> = {
+  claim: 'claim',
+  reply: 'work',
+  progress: 'work',
+  involve: 'involve',
+  escalate: 'escalate',
+  resolve: 'work',
+  reopen: 'reopen',
+  reassign: 'reassign',
+  reclassify: 'reclassify',
+  task: 'view',
+};
+
+/** Builds up one ticket change as a use case decides it. */
+class ChangeBuilder {
+  ticket: NonNullable<TicketChange<unknown>['ticket']> = {};
+  clocks: ClockSet = {};
+  events: EventDraft[] = [];
+  outbox: OutboxDraft[] = [];
+  tasks: CoordinationTask[] = [];
+  addDepartments: NonNullable<TicketChange<unknown>['addDepartments']> = [];
+
+  constructor(
+    private readonly deps: UseCaseDeps,
+    readonly state: TicketState,
+    readonly actor: Actor,
+    readonly source: Source,
+    readonly now: Date,
+  ) {}
+
+  get current(): TicketRecord {
+    return { ...this.state.ticket, ...this.ticket } as TicketRecord;
+  }
+
+  event(type: string, data: Record<string, unknown>, actor: Actor = this.actor): void {
+    this.events.push({ type, actor, source: actor.kind === 'system' ? 'system' : this.source, data });
+  }
+
+  status(action: TicketAction): void {
+    const from = this.current.status;
+    const to = transition(from, action);
+    if (to !== from) {
+      this.ticket.status = to;
+      this.event('ticket.status_changed', { from, to, action });
+    }
+  }
+
+  clock(trigger: ClockTrigger): void {
+    const t = this.current;
+    const ctx = clockContext(this.deps, t);
+    const merged = { ...this.state.clocks, ...this.clocks };
+    const changed = applyClockTrigger(merged, trigger, ctx, this.now);
+    for (const c of Object.values(changed)) {
+      const before = merged[c.kind];
+      this.clocks[c.kind] = c;
+      const kind = c.status === 'stopped' ? 'stopped' : c.status === 'paused' ? 'paused' : before && before.status !== 'stopped' ? (before.status === 'paused' ? 'resumed' : 'rescheduled') : 'started';
+      this.event(`sla.clock_${kind}`, { clock: c.kind, deadline: c.deadline?.toISOString() ?? null, budgetMs: c.budgetMs }, { kind: 'system' });
+    }
+  }
+
+  toCustomer(kind: string, payload: Record<string, unknown>): void {
+    const t = this.state.ticket;
+    this.outbox.push({
+      destination: `customer:${t.customerId}`,
+      kind,
+      payload: { ticketId: t.id, number: t.number, language: this.state.customer.language, ...payload },
+    });
+  }
+
+  /** Re-renders the ticket card in each department channel. */
+  cardUpdate(): void {
+    const t = this.state.ticket;
+    const depts = [...this.state.departments.map((d) => d.departmentId), ...this.addDepartments.map((d) => d.departmentId)];
+    for (const d of new Set(depts)) {
+      this.outbox.push({ destination: `department:${d}`, kind: 'ticket.card_update', payload: { ticketId: t.id, number: t.number } });
+    }
+  }
+
+  build<T>(result: T): TicketChange<T> {
+    const touched = this.events.length > 0;
+    return {
+      ticket: touched ? { ...this.ticket, updatedAt: this.now } : this.ticket,
+      clocks: this.clocks,
+      events: this.events,
+      outbox: this.outbox,
+      tasks: this.tasks,
+      addDepartments: this.addDepartments,
+      result,
+    };
+  }
+}
+
+/**
+ * Runs one staff command on a ticket: checks the actor's department and role,
+ * applies the state machine and SLA clocks, records events and queues messages,
+ * all in one transaction.
+ */
+export async function actOnTicket(
+  deps: UseCaseDeps,
+  number: string,
+  ctx: ActionContext,
+  command: TicketCommand,
+): Promise<TicketState> {
+  const { state } = await deps.store.mutate(number, (state) => {
+    const staff = deps.directory.staff(ctx.actorId);
+    const access = {
+      ownerId: state.ticket.ownerId,
+      departmentIds: state.departments.map((d) => d.departmentId),
+      taskDepartmentIds: state.tasks.map((t) => t.departmentId),
+    };
+    const actor = assertCan(staff, CAPABILITY[command.type], access);
+    const b = new ChangeBuilder(deps, state, { kind: 'staff', staffId: actor.id }, ctx.source, deps.now());
+    apply(deps, b, actor, command);
+    b.cardUpdate();
+    return b.build(null);
+  });
+  return state;
+}
+
+/** Claims an unowned ticket for `actor` (first-contact responsibility). */
+function claim(b: ChangeBuilder, actor: StaffMember): void {
+  const t = b.current;
+  if (t.ownerId !== null) {
+    if (t.ownerId === actor.id) return;
+    throw new ConflictError(ErrorCode.AlreadyClaimed, `ticket ${t.number} is already claimed by ${t.ownerId}`, { ownerId: t.ownerId });
+  }
+  b.status('claim');
+  b.ticket.ownerId = actor.id;
+  b.event('ticket.claimed', { owner: actor.id, department: actor.departmentId });
+  b.clock({ type: 'claimed' });
+}
+
+function startWork(b: ChangeBuilder, actor: StaffMember): void {
+  if (b.current.ownerId === null) claim(b, actor);
+  b.status('start_work');
+  b.clock({ type: 'contacted' });
+  if (b.current.severity === 'critical') b.clock({ type: 'work_started' });
+}
+
+function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: TicketCommand): void {
+  const t = b.state.ticket;
+  switch (cmd.type) {
+    case 'claim': {
+      if (t.ownerId === actor.id) throw new ConflictError(ErrorCode.AlreadyClaimed, `ticket ${t.number} is already yours`, { ownerId: t.ownerId });
+      claim(b, actor);
+      return;
+    }
+    case 'reply': {
+      startWork(b, actor);
+      b.event('ticket.replied', { text: cmd.text, staff: actor.id });
+      b.toCustomer('customer.reply', { text: cmd.text, staffName: actor.name });
+      if (cmd.waitForCustomer) waitForCustomer(b);
+      return;
+    }
+    case 'progress': {
+      if (!cmd.preset && !cmd.text && !cmd.diagnosis && !cmd.complex) {
+        throw new ValidationError('progress needs a preset, text, a diagnosis or complex', [{ path: 'text', message: 'give a preset or some text' }]);
+      }
+      const preset = cmd.preset ? deps.directory.config.progressPresets.find((p) => p.id === cmd.preset) : undefined;
+      if (cmd.preset && !preset) {
+        const ids = deps.directory.config.progressPresets.map((p) => p.id).join(', ');
+        throw new ValidationError(`unknown progress preset "${cmd.preset}"`, [{ path: 'preset', message: `must be one of ${ids}` }]);
+      }
+      startWork(b, actor);
+      if (cmd.complex && !b.current.complex) {
+        b.ticket.complex = true;
+        b.event('ticket.marked_complex', {});
+        b.clock({ type: 'marked_complex' });
+      }
+      if (cmd.diagnosis) {
+        b.event('ticket.diagnosed', { ...cmd.diagnosis });
+        b.clock({ type: 'diagnosed' });
+      }
+      b.event('ticket.progress', {
+        preset: cmd.preset ?? null,
+        text: cmd.text ?? null,
+        eta: cmd.eta?.toISOString() ?? null,
+        diagnosis: cmd.diagnosis ?? null,
+      });
+      b.toCustomer('customer.progress', {
+        preset: cmd.preset ?? null,
+        presetLabel: preset?.label ?? null,
+        text: cmd.text ?? null,
+        eta: cmd.eta?.toISOString() ?? null,
+        diagnosis: cmd.diagnosis ?? null,
+        staffName: actor.name,
+      });
+      if (cmd.waitForCustomer) waitForCustomer(b);
+      return;
+    }
+    case 'involve': {
+      const dept = deps.directory.department(cmd.department);
+      if (!dept) {
+        throw new ValidationError(`unknown department "${cmd.department}"`, [{ path: 'department', message: 'must be a configured department id' }]);
+      }
+      const task: CoordinationTask = {
+        id: deps.newId(),
+        ticketId: t.id,
+        departmentId: dept.id,
+        role: cmd.role,
+        note: cmd.note ?? '',
+        status: 'open',
+        ownerId: null,
+        outcome: null,
+        createdBy: actor.id,
+        createdAt: b.now,
+        updatedAt: b.now,
+      };
+      b.tasks.push(task);
+      if (!b.state.departments.some((d) => d.departmentId === dept.id)) b.addDepartments.push({ departmentId: dept.id, role: 'involved' });
+      b.event('coordination.task_created', { taskId: task.id, department: dept.id, role: cmd.role, note: task.note });
+      b.outbox.push({ destination: `department:${dept.id}`, kind: 'coordination.task', payload: { ticketId: t.id, number: t.number, taskId: task.id } });
+      return;
+    }
+    case 'task': {
+      const task = b.state.tasks.find((x) => x.id === cmd.taskId);
+      if (!task) throw new AftercareError(ErrorCode.NotFound, `coordination task ${cmd.taskId} not found on ${t.number}`);
+      if (task.departmentId !== actor.departmentId) {
+        throw new AftercareError(ErrorCode.Forbidden, `task belongs to ${task.departmentId}`, { reason: 'other_department' });
+      }
+      if (cmd.op === 'claim') {
+        if (task.status !== 'open') throw new ConflictError(ErrorCode.AlreadyClaimed, `task is ${task.status}`, { ownerId: task.ownerId });
+        b.tasks.push({ ...task, status: 'claimed', ownerId: actor.id, updatedAt: b.now });
+        b.event('coordination.task_claimed', { taskId: task.id, owner: actor.id });
+      } else {
+        if (task.status === 'done') throw new AftercareError(ErrorCode.Conflict, 'task is already done');
+        b.tasks.push({ ...task, status: 'done', ownerId: task.ownerId ?? actor.id, outcome: cmd.outcome ?? null, updatedAt: b.now });
+        b.event('coordination.task_done', { taskId: task.id, outcome: cmd.outcome ?? null });
+      }
+      b.outbox.push({ destination: `department:${task.departmentId}`, kind: 'coordination.task_update', payload: { ticketId: t.id, number: t.number, taskId: task.id } });
+      return;
+    }
+    case 'escalate': {
+      if (t.status === 'closed') throw new AftercareError(ErrorCode.IllegalTransition, 'cannot escalate a closed ticket', { from: t.status, action: 'escalate' });
+      const esc = escalationDrafts(deps.directory, { ticketId: t.id, number: t.number, departmentId: t.primaryDepartmentId }, 1, 'manual', cmd.reason ?? '', b.actor, b.source);
+      b.events.push(esc.event);
+      b.outbox.push(...esc.outbox);
+      return;
+    }
+    case 'resolve': {
+      if (b.current.ownerId === null) claim(b, actor);
+      b.status('resolve');
+      b.ticket.resolution = { measures: cmd.measures, advice: cmd.advice };
+      b.ticket.resolvedAt = b.now;
+      if (cmd.diagnosis) {
+        b.event('ticket.diagnosed', { ...cmd.diagnosis });
+        b.clock({ type: 'diagnosed' });
+      }
+      b.event('ticket.resolved', { measures: cmd.measures, advice: cmd.advice });
+      b.clock({ type: 'resolved', category: t.category });
+      b.toCustomer('customer.result_notice', { measures: cmd.measures, advice: cmd.advice });
+      return;
+    }
+    case 'reopen': {
+      b.status('reopen');
+      b.ticket.resolvedAt = null;
+      b.ticket.closedAt = null;
+      b.event('ticket.reopened', { reason: cmd.reason ?? '' });
+      b.clock({ type: 'reopened', hasOwner: t.ownerId !== null });
+      const esc = escalationDrafts(deps.directory, { ticketId: t.id, number: t.number, departmentId: t.primaryDepartmentId }, 1, 'reopened', cmd.reason ?? '');
+      b.events.push(esc.event);
+      b.outbox.push(...esc.outbox);
+      return;
+    }
+    case 'reassign': {
+      const to = deps.directory.staff(cmd.to);
+      if (!to) throw new ValidationError(`unknown staff "${cmd.to}"`, [{ path: 'to', message: 'must be a configured staff id' }]);
+      const depts = [...b.state.departments.map((d) => d.departmentId), ...b.state.tasks.map((x) => x.departmentId)];
+      if (!depts.includes(to.departmentId)) {
+        throw new ValidationError(`${to.id} is not in a department of this ticket`, [{ path: 'to', message: 'must be staff of a department of this ticket' }]);
+      }
+      const hadOwner = t.ownerId !== null;
+      b.status('reassign');
+      b.ticket.ownerId = to.id;
+      b.event('ticket.reassigned', { from: t.ownerId, to: to.id, reason: cmd.reason ?? '' });
+      if (!hadOwner) b.clock({ type: 'claimed' });
+      b.outbox.push({ destination: `staff:${to.id}`, kind: 'staff.assigned', payload: { ticketId: t.id, number: t.number, by: actor.id } });
+      return;
+    }
+    case 'reclassify': {
+      if (!cmd.category && !cmd.severity) {
+        throw new ValidationError('reclassify needs a category or a severity', [{ path: 'category', message: 'give a category or a severity' }]);
+      }
+      b.event('ticket.reclassified', {
+        from: { category: t.category, severity: t.severity },
+        to: { category: cmd.category ?? t.category, severity: cmd.severity ?? t.severity },
+      });
+      if (cmd.category) b.ticket.category = cmd.category;
+      if (cmd.severity && cmd.severity !== t.severity) {
+        b.ticket.severity = cmd.severity;
+        b.clock({ type: 'reclassified' });
+      }
+      return;
+    }
+  }
+}
+
+function waitForCustomer(b: ChangeBuilder): void {
+  b.status('wait_customer');
+  b.clock({ type: 'waiting_customer' });
+}

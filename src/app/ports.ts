@@ -1,0 +1,161 @@
+import type { DepartmentRole, RoutedDepartment } from '../core/route.js';
+import type { ClockSet } from '../core/sla/lifecycle.js';
+import type { Category, ClockKind, Severity, TicketStatus, Tier } from '../core/types.js';
+
+/** Where an action came from; recorded on every event. */
+export type Source = 'api' | 'slack' | 'discord' | 'telegram' | 'system';
+
+export type Actor =
+  | { kind: 'staff'; staffId: string }
+  | { kind: 'customer'; customerId: string }
+  | { kind: 'system' }
+  | { kind: 'api' };
+
+/** Current time; injected so SLA logic is testable. */
+export type Clock = () => Date;
+/** New unique id (uuid). */
+export type NewId = () => string;
+
+export interface CustomerRecord {
+  id: string;
+  name: string;
+  company: string | null;
+  phone: string | null;
+  email: string | null;
+  language: string;
+  tier: Tier;
+}
+
+export interface TicketRecord {
+  id: string;
+  number: string;
+  status: TicketStatus;
+  category: Category;
+  severity: Severity;
+  tier: Tier;
+  customerId: string;
+  ownerId: string | null;
+  primaryDepartmentId: string;
+  product: string;
+  orderNumber: string;
+  description: string;
+  expectedBy: Date | null;
+  source: Source;
+  complex: boolean;
+  flagged: boolean;
+  resolution: { measures: string; advice: string } | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+}
+
+export interface TicketDepartment {
+  departmentId: string;
+  role: DepartmentRole;
+}
+
+export type TaskStatus = 'open' | 'claimed' | 'done';
+
+export interface CoordinationTask {
+  id: string;
+  ticketId: string;
+  departmentId: string;
+  role: string;
+  note: string;
+  status: TaskStatus;
+  ownerId: string | null;
+  outcome: string | null;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EventDraft {
+  type: string;
+  actor: Actor;
+  source: Source;
+  data: Record<string, unknown>;
+}
+
+export interface OutboxDraft {
+  destination: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+/** Everything a use case needs to decide, loaded and locked in one transaction. */
+export interface TicketState {
+  ticket: TicketRecord;
+  customer: CustomerRecord;
+  departments: TicketDepartment[];
+  clocks: ClockSet;
+  tasks: CoordinationTask[];
+}
+
+/** What a use case decided; the store applies it atomically. */
+export interface TicketChange<T> {
+  ticket?: Partial<Omit<TicketRecord, 'id' | 'number' | 'customerId' | 'createdAt'>>;
+  addDepartments?: RoutedDepartment[];
+  clocks?: ClockSet;
+  tasks?: CoordinationTask[];
+  events: EventDraft[];
+  outbox?: OutboxDraft[];
+  result: T;
+}
+
+export interface NewTicketPlan {
+  customer: CustomerRecord;
+  /** True when `customer` is already stored (e.g. a returning Telegram user). */
+  customerExists: boolean;
+  ticket: Omit<TicketRecord, 'number'>;
+  departments: RoutedDepartment[];
+  clocks: ClockSet;
+  events: EventDraft[];
+  outbox: OutboxDraft[];
+}
+
+export interface IdempotencyRequest {
+  key: string;
+  requestHash: string;
+}
+
+export interface TicketFilter {
+  status?: TicketStatus | undefined;
+  departmentId?: string | undefined;
+  severity?: Severity | undefined;
+  limit: number;
+  cursor?: { createdAt: Date; id: string } | undefined;
+}
+
+export interface StoredEvent {
+  seq: number;
+  type: string;
+  actor: Actor;
+  source: Source;
+  data: Record<string, unknown>;
+  createdAt: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface TicketDetail extends TicketState {
+  events: StoredEvent[];
+}
+
+/** Persistence of tickets. Every method is one transaction. */
+export interface TicketStore {
+  /**
+   * Creates a ticket from a plan built with its freshly allocated number. With an
+   * idempotency key: a key seen before returns the earlier ticket (`replayed`), or
+   * throws `idempotency_conflict` when the request differs.
+   */
+  create(build: (number: string) => NewTicketPlan, idempotency?: IdempotencyRequest): Promise<{ state: TicketState; replayed: boolean }>;
+  /** Locks the ticket, lets `decide` look at it, and commits its change, events and outbox rows together. */
+  mutate<T>(number: string, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState }>;
+  get(number: string): Promise<TicketDetail | undefined>;
+  list(filter: TicketFilter): Promise<TicketState[]>;
+}
+
+export type { ClockKind };

@@ -1,0 +1,31 @@
+import type { Category, RoutingTable } from './types.js';
+
+export type DepartmentRole = 'primary' | 'responsible' | 'oversight' | 'involved';
+
+export interface RoutedDepartment {
+  departmentId: string;
+  role: DepartmentRole;
+}
+
+/**
+ * Departments a new ticket goes to (SPEC §3). A complaint goes to the responsible
+ * department (by keyword rule, else the default) **and** the always-involved supervisors.
+ * The first entry owns the ticket.
+ */
+export function routeTicket(category: Category, description: string, table: RoutingTable): RoutedDepartment[] {
+  if (category !== 'complaint') {
+    return dedupe(table[category].map((departmentId, i) => ({ departmentId, role: i === 0 ? 'primary' : 'involved' })));
+  }
+  const lower = description.toLowerCase();
+  const rule = table.complaint.responsibleRules.find((r) => r.keywords.some((k) => lower.includes(k.toLowerCase())));
+  const responsible = rule?.department ?? table.complaint.defaultResponsible;
+  return dedupe([
+    { departmentId: responsible, role: 'responsible' },
+    ...table.complaint.always.map((departmentId) => ({ departmentId, role: 'oversight' as const })),
+  ]);
+}
+
+function dedupe(list: RoutedDepartment[]): RoutedDepartment[] {
+  const seen = new Set<string>();
+  return list.filter((d) => (seen.has(d.departmentId) ? false : (seen.add(d.departmentId), true)));
+}

@@ -1,0 +1,224 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const ticketNumberSeq = pgSequence('ticket_number_seq', { startWith: 1, increment: 1 });
+
+export const departments = pgTable('departments', {
+  id: text('id').primaryKey(),
+  nameEn: text('name_en').notNull(),
+  nameZh: text('name_zh').notNull(),
+  channels: jsonb('channels').$type<Record<string, string>>().notNull().default({}),
+  calendar: text('calendar'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const staff = pgTable('staff', {
+  id: text('id').primaryKey(),
+  departmentId: text('department_id').notNull().references(() => departments.id),
+  name: text('name').notNull(),
+  role: text('role').$type<'agent' | 'supervisor'>().notNull(),
+  language: text('language').notNull(),
+  slackId: text('slack_id'),
+  discordId: text('discord_id'),
+  telegramId: text('telegram_id'),
+  active: boolean('active').notNull().default(true),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    company: text('company'),
+    phone: text('phone'),
+    email: text('email'),
+    language: text('language').notNull().default('en'),
+    tier: text('tier').notNull().default('standard'),
+    telegramChatId: text('telegram_chat_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    erasedAt: ts('erased_at'),
+  },
+  (t) => [uniqueIndex('customers_telegram_chat_id_key').on(t.telegramChatId)],
+);
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: uuid('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    status: text('status').notNull(),
+    category: text('category').notNull(),
+    severity: text('severity').notNull(),
+    tier: text('tier').notNull().default('standard'),
+    customerId: uuid('customer_id').notNull().references(() => customers.id),
+    ownerId: text('owner_id').references(() => staff.id),
+    primaryDepartmentId: text('primary_department_id').notNull().references(() => departments.id),
+    product: text('product').notNull(),
+    orderNumber: text('order_number').notNull(),
+    description: text('description').notNull(),
+    expectedBy: ts('expected_by'),
+    source: text('source').notNull(),
+    complex: boolean('complex').notNull().default(false),
+    flagged: boolean('flagged').notNull().default(false),
+    resolution: jsonb('resolution').$type<{ measures: string; advice: string } | null>(),
+    version: integer('version').notNull().default(1),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    resolvedAt: ts('resolved_at'),
+    closedAt: ts('closed_at'),
+  },
+  (t) => [
+    index('tickets_status_idx').on(t.status, t.createdAt),
+    index('tickets_primary_department_idx').on(t.primaryDepartmentId, t.createdAt),
+    index('tickets_customer_idx').on(t.customerId),
+    index('tickets_created_idx').on(t.createdAt, t.id),
+  ],
+);
+
+export const ticketDepartments = pgTable(
+  'ticket_departments',
+  {
+    ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+    departmentId: text('department_id').notNull().references(() => departments.id),
+    role: text('role').notNull(),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.departmentId] }), index('ticket_departments_department_idx').on(t.departmentId)],
+);
+
+/** Append-only, hash-chained per ticket (SPEC §9): `hash` = SHA-256(prev_hash + canonical event JSON). */
+export const ticketEvents = pgTable(
+  'ticket_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    actor: jsonb('actor').notNull(),
+    platform: text('platform').notNull(),
+    data: jsonb('data').notNull(),
+    createdAt: text('created_at').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [uniqueIndex('ticket_events_ticket_seq_key').on(t.ticketId, t.seq)],
+);
+
+export const slaClocks = pgTable(
+  'sla_clocks',
+  {
+    ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    budgetMs: bigint('budget_ms', { mode: 'number' }).notNull(),
+    consumedMs: bigint('consumed_ms', { mode: 'number' }).notNull(),
+    startedAt: ts('started_at').notNull(),
+    segmentStartedAt: ts('segment_started_at'),
+    deadline: ts('deadline'),
+    remindAt: ts('remind_at'),
+    calendarId: text('calendar_id'),
+    stoppedAt: ts('stopped_at'),
+    breachedAt: ts('breached_at'),
+    remindedAt: ts('reminded_at'),
+    version: integer('version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.kind] }), index('sla_clocks_running_deadline_idx').on(t.deadline).where(sql`status = 'running'`)],
+);
+
+export const coordinationTasks = pgTable(
+  'coordination_tasks',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+    departmentId: text('department_id').notNull().references(() => departments.id),
+    role: text('role').notNull(),
+    note: text('note').notNull().default(''),
+    status: text('status').notNull(),
+    ownerId: text('owner_id').references(() => staff.id),
+    outcome: text('outcome'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [index('coordination_tasks_ticket_idx').on(t.ticketId)],
+);
+
+export const surveys = pgTable(
+  'surveys',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+    kind: text('kind').notNull(), // satisfaction | verification | confirmation
+    csat: smallint('csat'),
+    nps: smallint('nps'),
+    answer: text('answer'),
+    comment: text('comment'),
+    sentAt: ts('sent_at'),
+    answeredAt: ts('answered_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('surveys_ticket_kind_key').on(t.ticketId, t.kind)],
+);
+
+/** Messages to people, written in the same transaction as the change that caused them. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: uuid('ticket_id').references(() => tickets.id),
+    /** `customer:<id>`, `department:<id>`, `staff:<id>` or `escalation`; fanned out to platforms on delivery. */
+    destination: text('destination').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at'),
+    lastError: text('last_error'),
+    platformMessageIds: jsonb('platform_message_ids').$type<Record<string, string>>(),
+    createdAt: ts('created_at').notNull(),
+    deliveredAt: ts('delivered_at'),
+  },
+  (t) => [index('outbox_pending_idx').on(t.id).where(sql`status = 'pending'`), index('outbox_destination_idx').on(t.destination, t.id)],
+);
+
+export const inboundDedup = pgTable(
+  'inbound_dedup',
+  {
+    platform: text('platform').notNull(),
+    eventId: text('event_id').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+);
+
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  key: text('key').primaryKey(),
+  requestHash: text('request_hash').notNull(),
+  ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+  createdAt: ts('created_at').notNull(),
+});
+
+/** Small process-wide settings, e.g. the hash of a generated API token. */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

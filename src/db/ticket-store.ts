@@ -1,0 +1,331 @@
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import type {
+  CoordinationTask,
+  CustomerRecord,
+  EventDraft,
+  IdempotencyRequest,
+  NewTicketPlan,
+  OutboxDraft,
+  StoredEvent,
+  TicketChange,
+  TicketDetail,
+  TicketFilter,
+  TicketRecord,
+  TicketState,
+  TicketStore,
+} from '../app/ports.js';
+import { eventHash, GENESIS_HASH } from '../core/audit.js';
+import { ConflictError, ErrorCode, NotFoundError } from '../core/errors.js';
+import type { RoutedDepartment } from '../core/route.js';
+import type { SlaClock } from '../core/sla/clocks.js';
+import type { ClockSet } from '../core/sla/lifecycle.js';
+import type { ClockKind } from '../core/types.js';
+import type { Db } from './client.js';
+import {
+  coordinationTasks,
+  customers,
+  idempotencyKeys,
+  outbox,
+  slaClocks,
+  ticketDepartments,
+  ticketEvents,
+  ticketNumberSeq,
+  tickets,
+} from './schema.js';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Executor = Db | Tx;
+
+export function formatTicketNumber(n: number | bigint): string {
+  return `AC-${String(n).padStart(6, '0')}`;
+}
+
+function clockToRow(ticketId: string, c: SlaClock): typeof slaClocks.$inferInsert {
+  return {
+    ticketId,
+    kind: c.kind,
+    status: c.status,
+    budgetMs: c.budgetMs,
+    consumedMs: c.consumedMs,
+    startedAt: c.startedAt,
+    segmentStartedAt: c.segmentStartedAt,
+    deadline: c.deadline,
+    remindAt: c.remindAt,
+    calendarId: c.calendarId,
+    stoppedAt: c.stoppedAt,
+    version: c.version,
+  };
+}
+
+function rowToClock(r: typeof slaClocks.$inferSelect): SlaClock {
+  return {
+    kind: r.kind as ClockKind,
+    status: r.status as SlaClock['status'],
+    budgetMs: r.budgetMs,
+    consumedMs: r.consumedMs,
+    startedAt: r.startedAt,
+    segmentStartedAt: r.segmentStartedAt,
+    deadline: r.deadline,
+    remindAt: r.remindAt,
+    calendarId: r.calendarId,
+    stoppedAt: r.stoppedAt,
+    version: r.version,
+  };
+}
+
+function rowToCustomer(r: typeof customers.$inferSelect): CustomerRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    company: r.company,
+    phone: r.phone,
+    email: r.email,
+    language: r.language,
+    tier: r.tier as CustomerRecord['tier'],
+  };
+}
+
+function rowToTicket(r: typeof tickets.$inferSelect): TicketRecord {
+  return { ...r } as TicketRecord;
+}
+
+function taskToRow(t: CoordinationTask): typeof coordinationTasks.$inferInsert {
+  return { ...t };
+}
+
+/** The Postgres implementation of {@link TicketStore}. */
+export class PgTicketStore implements TicketStore {
+  constructor(private readonly db: Db) {}
+
+  async create(
+    build: (number: string) => NewTicketPlan,
+    idempotency?: IdempotencyRequest,
+  ): Promise<{ state: TicketState; replayed: boolean }> {
+    return this.db.transaction(async (tx) => {
+      if (idempotency) {
+        // Serialise requests with the same key; the loser finds the winner's row.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${idempotency.key}, 0))`);
+        const [seen] = await tx.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, idempotency.key));
+        if (seen) {
+          if (seen.requestHash !== idempotency.requestHash) {
+            throw new ConflictError(ErrorCode.IdempotencyConflict, 'Idempotency-Key was already used with a different request', {
+              key: idempotency.key,
+            });
+          }
+          const state = await loadState(tx, eq(tickets.id, seen.ticketId), false);
+          if (!state) throw new NotFoundError('ticket', seen.ticketId);
+          return { state, replayed: true };
+        }
+      }
+      const [{ n }] = (await tx.execute(sql`select nextval(${ticketNumberSeq.seqName}) as n`)) as unknown as [{ n: string }];
+      const plan = build(formatTicketNumber(BigInt(n)));
+      const ticket = { ...plan.ticket, number: formatTicketNumber(BigInt(n)) };
+      if (!plan.customerExists) await tx.insert(customers).values(plan.customer);
+      await tx.insert(tickets).values(ticket);
+      await insertDepartments(tx, ticket.id, plan.departments, ticket.createdAt);
+      await upsertClocks(tx, ticket.id, plan.clocks);
+      await appendEvents(tx, ticket.id, plan.events, ticket.createdAt);
+      await insertOutbox(tx, ticket.id, plan.outbox, ticket.createdAt);
+      if (idempotency) {
+        await tx.insert(idempotencyKeys).values({
+          key: idempotency.key,
+          requestHash: idempotency.requestHash,
+          ticketId: ticket.id,
+          createdAt: ticket.createdAt,
+        });
+      }
+      const state = await loadState(tx, eq(tickets.id, ticket.id), false);
+      return { state: state!, replayed: false };
+    });
+  }
+
+  async mutate<T>(number: string, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState }> {
+    return this.db.transaction(async (tx) => {
+      const state = await loadState(tx, eq(tickets.number, number), true);
+      if (!state) throw new NotFoundError('ticket', number);
+      const change = decide(state);
+      const now = change.ticket?.updatedAt ?? new Date();
+      const id = state.ticket.id;
+      if (change.ticket && Object.keys(change.ticket).length > 0) {
+        await tx
+          .update(tickets)
+          .set({ ...change.ticket, version: state.ticket.version + 1 })
+          .where(eq(tickets.id, id));
+      }
+      if (change.addDepartments?.length) await insertDepartments(tx, id, change.addDepartments, now);
+      if (change.clocks) await upsertClocks(tx, id, change.clocks);
+      if (change.tasks?.length) {
+        for (const t of change.tasks) {
+          await tx
+            .insert(coordinationTasks)
+            .values(taskToRow(t))
+            .onConflictDoUpdate({
+              target: coordinationTasks.id,
+              set: { status: t.status, ownerId: t.ownerId, outcome: t.outcome, note: t.note, updatedAt: t.updatedAt },
+            });
+        }
+      }
+      await appendEvents(tx, id, change.events, now);
+      await insertOutbox(tx, id, change.outbox ?? [], now);
+      const after = await loadState(tx, eq(tickets.id, id), false);
+      return { result: change.result, state: after! };
+    });
+  }
+
+  async get(number: string): Promise<TicketDetail | undefined> {
+    const state = await loadState(this.db, eq(tickets.number, number), false);
+    if (!state) return undefined;
+    const events = await this.db
+      .select()
+      .from(ticketEvents)
+      .where(eq(ticketEvents.ticketId, state.ticket.id))
+      .orderBy(asc(ticketEvents.seq));
+    return {
+      ...state,
+      events: events.map(
+        (e): StoredEvent => ({
+          seq: e.seq,
+          type: e.type,
+          actor: e.actor as StoredEvent['actor'],
+          source: e.platform as StoredEvent['source'],
+          data: e.data as Record<string, unknown>,
+          createdAt: e.createdAt,
+          prevHash: e.prevHash,
+          hash: e.hash,
+        }),
+      ),
+    };
+  }
+
+  async list(filter: TicketFilter): Promise<TicketState[]> {
+    const conds = [];
+    if (filter.status) conds.push(eq(tickets.status, filter.status));
+    if (filter.severity) conds.push(eq(tickets.severity, filter.severity));
+    if (filter.departmentId) {
+      conds.push(
+        inArray(
+          tickets.id,
+          this.db.select({ id: ticketDepartments.ticketId }).from(ticketDepartments).where(eq(ticketDepartments.departmentId, filter.departmentId)),
+        ),
+      );
+    }
+    if (filter.cursor) {
+      const c = filter.cursor;
+      conds.push(or(lt(tickets.createdAt, c.createdAt), and(eq(tickets.createdAt, c.createdAt), lt(tickets.id, c.id)))!);
+    }
+    const rows = await this.db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(tickets.createdAt), desc(tickets.id))
+      .limit(filter.limit);
+    if (rows.length === 0) return [];
+    const states = await loadStates(this.db, rows.map((r) => r.id));
+    return rows.map((r) => states.get(r.id)!).filter(Boolean);
+  }
+}
+
+async function loadState(ex: Executor, where: ReturnType<typeof eq>, lock: boolean): Promise<TicketState | undefined> {
+  const q = ex.select().from(tickets).where(where);
+  const [row] = lock ? await q.for('update') : await q;
+  if (!row) return undefined;
+  const states = await loadStates(ex, [row.id], new Map([[row.id, row]]));
+  return states.get(row.id);
+}
+
+/** Loads the related rows of many tickets in a handful of queries. */
+async function loadStates(
+  ex: Executor,
+  ids: string[],
+  known = new Map<string, typeof tickets.$inferSelect>(),
+): Promise<Map<string, TicketState>> {
+  const missing = ids.filter((id) => !known.has(id));
+  if (missing.length) for (const r of await ex.select().from(tickets).where(inArray(tickets.id, missing))) known.set(r.id, r);
+  const rows = ids.map((id) => known.get(id)).filter((r) => r !== undefined);
+  const [custs, depts, clocks, tasks] = await Promise.all([
+    ex.select().from(customers).where(inArray(customers.id, [...new Set(rows.map((r) => r.customerId))])),
+    ex.select().from(ticketDepartments).where(inArray(ticketDepartments.ticketId, ids)).orderBy(asc(ticketDepartments.addedAt)),
+    ex.select().from(slaClocks).where(inArray(slaClocks.ticketId, ids)),
+    ex.select().from(coordinationTasks).where(inArray(coordinationTasks.ticketId, ids)).orderBy(asc(coordinationTasks.createdAt)),
+  ]);
+  const custById = new Map(custs.map((c) => [c.id, rowToCustomer(c)]));
+  const out = new Map<string, TicketState>();
+  for (const r of rows) {
+    const clockSet: ClockSet = {};
+    for (const c of clocks) if (c.ticketId === r.id) clockSet[c.kind as ClockKind] = rowToClock(c);
+    // Departments keep their routing order: primary/responsible first.
+    const ds = depts
+      .filter((d) => d.ticketId === r.id)
+      .map((d) => ({ departmentId: d.departmentId, role: d.role as RoutedDepartment['role'] }));
+    out.set(r.id, {
+      ticket: rowToTicket(r),
+      customer: custById.get(r.customerId)!,
+      departments: ds,
+      clocks: clockSet,
+      tasks: tasks.filter((t) => t.ticketId === r.id).map((t) => ({ ...t }) as CoordinationTask),
+    });
+  }
+  return out;
+}
+
+async function insertDepartments(ex: Executor, ticketId: string, list: RoutedDepartment[], at: Date): Promise<void> {
+  if (list.length === 0) return;
+  // Rows are inserted one millisecond apart so the routing order survives `order by added_at`.
+  await ex
+    .insert(ticketDepartments)
+    .values(list.map((d, i) => ({ ticketId, departmentId: d.departmentId, role: d.role, addedAt: new Date(at.getTime() + i) })))
+    .onConflictDoNothing();
+}
+
+async function upsertClocks(ex: Executor, ticketId: string, clocks: ClockSet): Promise<void> {
+  const rows = Object.values(clocks).map((c) => clockToRow(ticketId, c));
+  if (rows.length === 0) return;
+  await ex
+    .insert(slaClocks)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [slaClocks.ticketId, slaClocks.kind],
+      set: {
+        status: sql`excluded.status`,
+        budgetMs: sql`excluded.budget_ms`,
+        consumedMs: sql`excluded.consumed_ms`,
+        startedAt: sql`excluded.started_at`,
+        segmentStartedAt: sql`excluded.segment_started_at`,
+        deadline: sql`excluded.deadline`,
+        remindAt: sql`excluded.remind_at`,
+        calendarId: sql`excluded.calendar_id`,
+        stoppedAt: sql`excluded.stopped_at`,
+        version: sql`excluded.version`,
+        breachedAt: sql`null`,
+        remindedAt: sql`null`,
+      },
+    });
+}
+
+/** Appends events to the ticket's hash chain. The caller holds the ticket's row lock (or created it). */
+async function appendEvents(ex: Executor, ticketId: string, events: EventDraft[], at: Date): Promise<void> {
+  if (events.length === 0) return;
+  const [last] = await ex
+    .select({ seq: ticketEvents.seq, hash: ticketEvents.hash })
+    .from(ticketEvents)
+    .where(eq(ticketEvents.ticketId, ticketId))
+    .orderBy(desc(ticketEvents.seq))
+    .limit(1);
+  let seq = last?.seq ?? 0;
+  let prev = last?.hash ?? GENESIS_HASH;
+  const createdAt = at.toISOString();
+  const rows = events.map((e) => {
+    seq++;
+    const body = { ticketId, seq, type: e.type, actor: e.actor, platform: e.source, data: e.data, createdAt };
+    const hash = eventHash(prev, body);
+    const row = { ...body, prevHash: prev, hash };
+    prev = hash;
+    return row;
+  });
+  await ex.insert(ticketEvents).values(rows);
+}
+
+async function insertOutbox(ex: Executor, ticketId: string, rows: OutboxDraft[], at: Date): Promise<void> {
+  if (rows.length === 0) return;
+  await ex.insert(outbox).values(rows.map((r) => ({ ticketId, ...r, createdAt: at })));
+}

@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { startApp } from './start-app.js';
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.issues) console.error(`config error: ${line}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await startApp(loaded, {
+    onGeneratedToken: (token) => {
+      console.log(
+        `\nGenerated an API token (shown only this once):\n\n  ${token}\n\n` +
+          'Keep it: clients send it as "Authorization: Bearer <token>".\n' +
+          'To choose your own instead, set AFTERCARE_API_TOKEN (at least 16 characters) and restart.\n',
+      );
+    },
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      app.logger.error('shutdown took longer than 10 s, exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        app.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});
