@@ -77,7 +77,7 @@ class ChangeBuilder {
   ) {}
 
   get current(): TicketRecord {
-    return { ...this.state.ticket, ...this.ticket } as TicketRecord;
+    return { ...this.state.ticket, ...this.ticket };
   }
 
   event(type: string, data: Record<string, unknown>, actor: Actor = this.actor): void {

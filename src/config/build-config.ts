@@ -218,7 +218,7 @@ export function buildConfig(file: FileConfig): { config?: AftercareConfig; issue
   };
 }
 
-function stringChannels(c: { slack?: unknown; discord?: unknown; telegram?: unknown }) {
+function stringChannels(c: { slack?: string | number | undefined; discord?: string | number | undefined; telegram?: string | number | undefined }) {
   return {
     ...(c.slack !== undefined && { slack: String(c.slack) }),
     ...(c.discord !== undefined && { discord: String(c.discord) }),

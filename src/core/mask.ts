@@ -1,13 +1,16 @@
-/** Masks a phone number, keeping the first 3 and last 2 digits: +86 138****78. */
+/**
+ * Masks a phone number the usual way: the four digits before the last four are hidden
+ * (138****5678, +86 139 **** 5678); numbers shorter than eight digits keep only the last two.
+ */
 export function maskPhone(phone: string): string {
   const digits = [...phone].filter((c) => /\d/.test(c)).length;
-  if (digits <= 4) return '*'.repeat(phone.length);
+  const hidden = (pos: number) => (digits >= 8 ? pos > digits - 8 && pos <= digits - 4 : pos <= digits - 2);
   let seen = 0;
   return [...phone]
     .map((c) => {
       if (!/\d/.test(c)) return c;
       seen++;
-      return seen <= 3 || seen > digits - 2 ? c : '*';
+      return hidden(seen) ? '*' : c;
     })
     .join('');
 }

@@ -7,7 +7,7 @@ const optionalText = (max: number) => z.string().trim().max(max, `must be at mos
 
 const language = z
   .enum(['en', 'zh', 'zh-CN', 'zh-Hans', 'zh-cn'], { error: 'must be en or zh-CN' })
-  .transform((l) => (l === 'en' ? 'en' : 'zh-CN') as 'en' | 'zh-CN');
+  .transform((l) => (l === 'en' ? 'en' : 'zh-CN'));
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z' });
 

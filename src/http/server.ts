@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { actOnTicket, type TicketCommand } from '../app/act-on-ticket.js';
 import { createTicket } from '../app/create-ticket.js';
 import type { UseCaseDeps } from '../app/deps.js';
@@ -21,7 +20,7 @@ export interface HttpOptions {
   /** SHA-256 (hex) of the API token. */
   apiTokenHash: string;
   health: HealthChecks;
-  logger: Logger;
+  logger: FastifyBaseLogger;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -86,14 +85,14 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } | undefin
 function toCommand(body: ActionBody): TicketCommand {
   const { actor: _actor, ...rest } = body;
   if (rest.type === 'progress') return { ...rest, eta: rest.eta ? new Date(rest.eta) : undefined };
-  return rest as TicketCommand;
+  return rest;
 }
 
 /** The HTTP API: health, intake, tickets, actions and the OpenAPI document. */
 export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstance> {
   const { deps } = opts;
   const app = Fastify({
-    loggerInstance: opts.logger as FastifyBaseLogger,
+    loggerInstance: opts.logger,
     bodyLimit: BODY_LIMIT,
     genReqId: () => deps.newId(),
   });
@@ -147,9 +146,9 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   });
 
   const openapi = buildOpenApi();
-  app.get('/api/openapi.json', async () => openapi);
+  app.get('/api/openapi.json', (_req, reply) => reply.send(openapi));
 
-  await app.register(async (api) => {
+  await app.register((api, _opts, done) => {
     api.addHook('onRequest', requireToken);
 
     api.post('/api/tickets', async (req, reply) => {
@@ -214,6 +213,7 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
       return detailView(detail);
     });
+    done();
   });
 
   return app;

@@ -1,0 +1,36 @@
+import { asc, eq } from 'drizzle-orm';
+import { verifyChain, type ChainBreak } from '../core/audit.js';
+import type { Db } from './client.js';
+import { ticketEvents, tickets } from './schema.js';
+
+export interface AuditReport {
+  tickets: number;
+  events: number;
+  /** The first ticket (by number) whose chain does not verify. */
+  broken?: { number: string } & ChainBreak;
+}
+
+/** Walks every ticket's event chain in ticket-number order. */
+export async function verifyAllChains(db: Db): Promise<AuditReport> {
+  const all = await db.select({ id: tickets.id, number: tickets.number }).from(tickets).orderBy(asc(tickets.number));
+  let events = 0;
+  for (const t of all) {
+    const rows = await db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, t.id)).orderBy(asc(ticketEvents.seq));
+    events += rows.length;
+    const broken = verifyChain(
+      rows.map((r) => ({
+        ticketId: r.ticketId,
+        seq: r.seq,
+        type: r.type,
+        actor: r.actor,
+        platform: r.platform,
+        data: r.data,
+        createdAt: r.createdAt,
+        prevHash: r.prevHash,
+        hash: r.hash,
+      })),
+    );
+    if (broken) return { tickets: all.length, events, broken: { number: t.number, ...broken } };
+  }
+  return { tickets: all.length, events };
+}

@@ -1,0 +1,55 @@
+import { pino } from 'pino';
+import type { LoadedConfig } from '../../src/config/load-config.js';
+import { parseEnv } from '../../src/config/load-config.js';
+import type { AftercareConfig } from '../../src/core/types.js';
+import { startApp, type RunningApp } from '../../src/start-app.js';
+import { exampleConfig } from './config.js';
+import { dropDatabase, newDatabaseUrl, REDIS_URL } from './db.js';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+export interface TestApp extends RunningApp {
+  /** fetch against the app with the bearer token set. */
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole app on a fresh database and a random port. */
+export async function startTestApp(opts: { config?: AftercareConfig; now?: () => Date; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const url = newDatabaseUrl();
+  const loaded: LoadedConfig = {
+    env: parseEnv({ DATABASE_URL: url, REDIS_URL, PORT: '0', AFTERCARE_API_TOKEN: TEST_TOKEN, LOG_LEVEL: 'silent', ...opts.env }),
+    config: opts.config ?? exampleConfig(),
+    source: 'test',
+  };
+  const app = await startApp(loaded, { logger: pino({ level: 'silent' }), ...(opts.now && { now: opts.now }) });
+  return Object.assign(app, {
+    api(path: string, init: RequestInit & { json?: unknown } = {}) {
+      const { json, headers, ...rest } = init;
+      return fetch(app.url + path, {
+        ...rest,
+        headers: {
+          authorization: `Bearer ${TEST_TOKEN}`,
+          ...(json !== undefined && { 'content-type': 'application/json' }),
+          ...(headers as Record<string, string> | undefined),
+        },
+        ...(json !== undefined && { body: JSON.stringify(json) }),
+      });
+    },
+    async stop() {
+      await app.close();
+      await dropDatabase(url);
+    },
+  });
+}
+
+export function ticketBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customer: { name: 'Li Lei', company: 'Acme Ltd', phone: '+86 138 0013 8000', language: 'zh-CN' },
+    product: 'Model X printer',
+    orderNumber: 'SO-2026-0001',
+    description: 'The printer is broken and shows error E02 since yesterday; restarting did not help.',
+    severity: 'normal',
+    ...overrides,
+  };
+}
