@@ -154,6 +154,8 @@ CREATE TABLE "tickets" (
 	"flagged" boolean DEFAULT false NOT NULL,
 	"resolution" jsonb,
 	"version" integer DEFAULT 1 NOT NULL,
+	"event_count" integer DEFAULT 0 NOT NULL,
+	"last_event_hash" text,
 	"created_at" timestamp with time zone NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL,
 	"resolved_at" timestamp with time zone,

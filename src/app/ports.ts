@@ -142,6 +142,8 @@ export interface StoredEvent {
 
 export interface TicketDetail extends TicketState {
   events: StoredEvent[];
+  /** Event count and last hash recorded on the ticket row. */
+  chainHead: { count: number; lastHash: string | null };
 }
 
 /** Persistence of tickets. Every method is one transaction. */

@@ -65,8 +65,10 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
   return built.config;
 }
 
+/** Environment variables set to an empty string count as unset (a blank `PORT=` line means the default). */
 export function parseEnv(env: Record<string, string | undefined>): Env {
-  const parsed = envSchema.safeParse(env);
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     throw new ConfigError(formatZodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`));
   }

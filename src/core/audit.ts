@@ -31,11 +31,17 @@ export function eventHash(prevHash: string, event: HashedEvent): string {
 
 export interface ChainBreak {
   seq: number;
-  reason: 'prev_hash_mismatch' | 'hash_mismatch' | 'sequence_gap';
+  reason: 'prev_hash_mismatch' | 'hash_mismatch' | 'sequence_gap' | 'head_mismatch';
 }
 
-/** Walks a ticket's events in order and returns the first break, or null when the chain verifies. */
-export function verifyChain(events: (HashedEvent & { prevHash: string; hash: string })[]): ChainBreak | null {
+/**
+ * Walks a ticket's events in order and returns the first break, or null when the chain verifies.
+ * With `head` (the count and last hash recorded on the ticket), removed trailing events are caught too.
+ */
+export function verifyChain(
+  events: (HashedEvent & { prevHash: string; hash: string })[],
+  head?: { count: number; lastHash: string | null },
+): ChainBreak | null {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const e of events) {
@@ -45,6 +51,9 @@ export function verifyChain(events: (HashedEvent & { prevHash: string; hash: str
     if (eventHash(prev, body) !== hash) return { seq: e.seq, reason: 'hash_mismatch' };
     prev = hash;
     expectedSeq++;
+  }
+  if (head && (head.count !== events.length || (head.count > 0 && head.lastHash !== prev))) {
+    return { seq: Math.min(head.count, events.length) + 1, reason: 'head_mismatch' };
   }
   return null;
 }

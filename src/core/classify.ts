@@ -1,3 +1,4 @@
+import { findKeywords } from './keywords.js';
 import type { Category, Severity } from './types.js';
 
 /** Keyword rules per category, English and Simplified Chinese. First matching category in this order wins. */
@@ -35,7 +36,7 @@ const SEVERITY_RULES: readonly { severity: Severity; keywords: readonly string[]
   },
   {
     severity: 'urgent',
-    keywords: ['紧急', '急', '尽快', '部分功能', '影响使用', 'urgent', 'asap', 'as soon as possible', 'partially', 'some features'],
+    keywords: ['紧急', '很急', '着急', '急需', '加急', '尽快', '部分功能', '影响使用', 'urgent', 'asap', 'as soon as possible', 'partially', 'some features'],
   },
 ];
 
@@ -45,10 +46,7 @@ export interface Suggestion<T> {
   matched: string[];
 }
 
-function match(text: string, keywords: readonly string[]): string[] {
-  const lower = text.toLowerCase();
-  return keywords.filter((k) => lower.includes(k));
-}
+const match = findKeywords;
 
 /** Suggests a category from the description; `inquiry` when nothing matches. */
 export function suggestCategory(text: string): Suggestion<Category> {

@@ -19,7 +19,8 @@ export function parseDuration(text: string): number | undefined {
 /** Formats milliseconds back into the compact form `1d2h30m`. */
 export function formatDuration(ms: number): string {
   if (ms <= 0) return '0m';
-  let rest = Math.round(ms / 1000);
+  // Anything positive shows as at least one second, so it parses back to a positive duration.
+  let rest = Math.max(1, Math.round(ms / 1000));
   const parts: string[] = [];
   for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
     const n = Math.floor(rest / size);

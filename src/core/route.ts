@@ -1,3 +1,4 @@
+import { findKeywords } from './keywords.js';
 import type { Category, RoutingTable } from './types.js';
 
 export type DepartmentRole = 'primary' | 'responsible' | 'oversight' | 'involved';
@@ -16,8 +17,7 @@ export function routeTicket(category: Category, description: string, table: Rout
   if (category !== 'complaint') {
     return dedupe(table[category].map((departmentId, i) => ({ departmentId, role: i === 0 ? 'primary' : 'involved' })));
   }
-  const lower = description.toLowerCase();
-  const rule = table.complaint.responsibleRules.find((r) => r.keywords.some((k) => lower.includes(k.toLowerCase())));
+  const rule = table.complaint.responsibleRules.find((r) => findKeywords(description, r.keywords).length > 0);
   const responsible = rule?.department ?? table.complaint.defaultResponsible;
   return dedupe([
     { departmentId: responsible, role: 'responsible' },

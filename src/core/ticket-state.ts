@@ -27,7 +27,7 @@ const TRANSITIONS: Record<TicketAction, Partial<Record<TicketStatus, TicketStatu
   },
   wait_customer: { in_progress: 'waiting_customer', assigned: 'waiting_customer', reopened: 'waiting_customer', waiting_customer: 'waiting_customer' },
   customer_replied: { waiting_customer: 'in_progress' },
-  resolve: { assigned: 'resolved', in_progress: 'resolved', waiting_customer: 'resolved' },
+  resolve: { assigned: 'resolved', in_progress: 'resolved', waiting_customer: 'resolved', reopened: 'resolved' },
   close: { resolved: 'closed' },
   reopen: { resolved: 'reopened', closed: 'reopened' },
   reassign: {

@@ -80,6 +80,9 @@ export const tickets = pgTable(
     flagged: boolean('flagged').notNull().default(false),
     resolution: jsonb('resolution').$type<{ measures: string; advice: string } | null>(),
     version: integer('version').notNull().default(1),
+    /** Head of the event chain, so that removing the newest events is detected too. */
+    eventCount: integer('event_count').notNull().default(0),
+    lastEventHash: text('last_event_hash'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     resolvedAt: ts('resolved_at'),

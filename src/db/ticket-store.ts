@@ -86,7 +86,8 @@ function rowToCustomer(r: typeof customers.$inferSelect): CustomerRecord {
 }
 
 function rowToTicket(r: typeof tickets.$inferSelect): TicketRecord {
-  return { ...r } as TicketRecord;
+  const { eventCount: _n, lastEventHash: _h, ...rest } = r;
+  return rest as TicketRecord;
 }
 
 function taskToRow(t: CoordinationTask): typeof coordinationTasks.$inferInsert {
@@ -180,8 +181,13 @@ export class PgTicketStore implements TicketStore {
       .from(ticketEvents)
       .where(eq(ticketEvents.ticketId, state.ticket.id))
       .orderBy(asc(ticketEvents.seq));
+    const [head] = await this.db
+      .select({ count: tickets.eventCount, lastHash: tickets.lastEventHash })
+      .from(tickets)
+      .where(eq(tickets.id, state.ticket.id));
     return {
       ...state,
+      chainHead: head!,
       events: events.map(
         (e): StoredEvent => ({
           seq: e.seq,
@@ -323,6 +329,7 @@ async function appendEvents(ex: Executor, ticketId: string, events: EventDraft[]
     return row;
   });
   await ex.insert(ticketEvents).values(rows);
+  await ex.update(tickets).set({ eventCount: seq, lastEventHash: prev }).where(eq(tickets.id, ticketId));
 }
 
 async function insertOutbox(ex: Executor, ticketId: string, rows: OutboxDraft[], at: Date): Promise<void> {

@@ -12,7 +12,7 @@ export interface AuditReport {
 
 /** Walks every ticket's event chain in ticket-number order. */
 export async function verifyAllChains(db: Db): Promise<AuditReport> {
-  const all = await db.select({ id: tickets.id, number: tickets.number }).from(tickets).orderBy(asc(tickets.number));
+  const all = await db.select({ id: tickets.id, number: tickets.number, count: tickets.eventCount, lastHash: tickets.lastEventHash }).from(tickets).orderBy(asc(tickets.number));
   let events = 0;
   for (const t of all) {
     const rows = await db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, t.id)).orderBy(asc(ticketEvents.seq));
@@ -29,6 +29,7 @@ export async function verifyAllChains(db: Db): Promise<AuditReport> {
         prevHash: r.prevHash,
         hash: r.hash,
       })),
+      { count: t.count, lastHash: t.lastHash },
     );
     if (broken) return { tickets: all.length, events, broken: { number: t.number, ...broken } };
   }

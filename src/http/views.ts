@@ -70,6 +70,7 @@ export function detailView(detail: TicketDetail) {
       prevHash: e.prevHash,
       hash: e.hash,
     })),
+    detail.chainHead,
   );
   return {
     ...summaryView(detail),

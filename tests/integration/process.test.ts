@@ -110,6 +110,15 @@ describe('npm run audit:verify', () => {
     const bad = verify();
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(`ticket ${numbers[1]} event 1`);
+
+    // Restore nothing, but check truncation too on another ticket: removing its newest event is caught.
+    const sql2 = postgres(url, { max: 1 });
+    await sql2`delete from ticket_events where ticket_id = (select id from tickets where number = ${numbers[0]!})
+               and seq = (select max(seq) from ticket_events e join tickets t on t.id = e.ticket_id where t.number = ${numbers[0]!})`;
+    await sql2.end();
+    const truncated = verify();
+    expect(truncated.status).toBe(1);
+    expect(truncated.stderr).toContain(`ticket ${numbers[0]} event`);
   });
 });
 

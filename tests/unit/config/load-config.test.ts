@@ -212,3 +212,12 @@ describe('loadConfig', () => {
     expect(e.issues.some((i) => i.startsWith('PORT:'))).toBe(true);
   });
 });
+
+describe('blank environment variables', () => {
+  it('count as unset: PORT= means the default, AFTERCARE_CONFIG= falls back', () => {
+    const env = parseEnv({ PORT: '', AFTERCARE_CONFIG: ' ', HOST: '' });
+    expect(env.PORT).toBe(3000);
+    expect(env.HOST).toBe('127.0.0.1');
+    expect(env.AFTERCARE_CONFIG).toBe('config/aftercare.yaml');
+  });
+});

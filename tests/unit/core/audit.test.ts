@@ -137,3 +137,28 @@ describe('verifyChain', () => {
     expect(verifyChain([a, c, b])).toEqual({ seq: 3, reason: 'sequence_gap' });
   });
 });
+
+describe('verifyChain with the recorded head', () => {
+  const chain = () => {
+    const events: (HashedEvent & { prevHash: string; hash: string })[] = [];
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= 3; seq++) {
+      const body: HashedEvent = { ticketId: 't', seq, type: 'x', actor: { kind: 'system' }, platform: 'system', data: { seq }, createdAt: '2026-11-23T00:00:00.000Z' };
+      const hash = eventHash(prev, body);
+      events.push({ ...body, prevHash: prev, hash });
+      prev = hash;
+    }
+    return events;
+  };
+
+  it('accepts a chain whose head matches', () => {
+    const events = chain();
+    expect(verifyChain(events, { count: 3, lastHash: events[2]!.hash })).toBeNull();
+  });
+
+  it('detects removed trailing events', () => {
+    const events = chain();
+    const head = { count: 3, lastHash: events[2]!.hash };
+    expect(verifyChain(events.slice(0, 2), head)).toEqual({ seq: 3, reason: 'head_mismatch' });
+  });
+});

@@ -101,3 +101,16 @@ describe('classify', () => {
     expect(c.suggested.category.matched).toEqual([]);
   });
 });
+
+describe('keyword matching', () => {
+  it('matches Latin keywords as whole words only', () => {
+    expect(suggestCategory('How do I extend the deadline?').value).toBe('inquiry');
+    expect(suggestCategory('The unit is dead').value).toBe('fault');
+  });
+
+  it('ignores negated keywords', () => {
+    expect(suggestSeverity('不急，有空再处理').value).toBe('normal');
+    expect(suggestSeverity('this is not urgent').value).toBe('normal');
+    expect(suggestSeverity('很急，请尽快处理').value).toBe('urgent');
+  });
+});

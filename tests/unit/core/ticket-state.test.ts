@@ -34,6 +34,7 @@ const LEGAL: readonly [TicketStatus, TicketAction, TicketStatus][] = [
   ['assigned', 'resolve', 'resolved'],
   ['in_progress', 'resolve', 'resolved'],
   ['waiting_customer', 'resolve', 'resolved'],
+  ['reopened', 'resolve', 'resolved'],
 
   ['resolved', 'close', 'closed'],
 
