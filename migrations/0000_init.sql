@@ -35,6 +35,22 @@ CREATE TABLE "departments" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "escalations" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"ticket_id" uuid NOT NULL,
+	"department_id" text NOT NULL,
+	"trigger" text NOT NULL,
+	"reason" text DEFAULT '' NOT NULL,
+	"level" integer NOT NULL,
+	"status" text NOT NULL,
+	"notified" jsonb NOT NULL,
+	"next_step_at" timestamp with time zone,
+	"acknowledged_by" text,
+	"acknowledged_at" timestamp with time zone,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "idempotency_keys" (
 	"key" text PRIMARY KEY NOT NULL,
 	"request_hash" text NOT NULL,
@@ -57,6 +73,8 @@ CREATE TABLE "outbox" (
 	"payload" jsonb NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
+	"lease_owner" text,
+	"lease_until" timestamp with time zone,
 	"next_attempt_at" timestamp with time zone,
 	"last_error" text,
 	"platform_message_ids" jsonb,
@@ -166,6 +184,8 @@ CREATE TABLE "tickets" (
 ALTER TABLE "coordination_tasks" ADD CONSTRAINT "coordination_tasks_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "coordination_tasks" ADD CONSTRAINT "coordination_tasks_department_id_departments_id_fk" FOREIGN KEY ("department_id") REFERENCES "public"."departments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "coordination_tasks" ADD CONSTRAINT "coordination_tasks_owner_id_staff_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "escalations" ADD CONSTRAINT "escalations_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "escalations" ADD CONSTRAINT "escalations_department_id_departments_id_fk" FOREIGN KEY ("department_id") REFERENCES "public"."departments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "idempotency_keys" ADD CONSTRAINT "idempotency_keys_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox" ADD CONSTRAINT "outbox_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sla_clocks" ADD CONSTRAINT "sla_clocks_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -179,8 +199,10 @@ ALTER TABLE "tickets" ADD CONSTRAINT "tickets_owner_id_staff_id_fk" FOREIGN KEY 
 ALTER TABLE "tickets" ADD CONSTRAINT "tickets_primary_department_id_departments_id_fk" FOREIGN KEY ("primary_department_id") REFERENCES "public"."departments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "coordination_tasks_ticket_idx" ON "coordination_tasks" USING btree ("ticket_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "customers_telegram_chat_id_key" ON "customers" USING btree ("telegram_chat_id");--> statement-breakpoint
-CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("id") WHERE status = 'pending';--> statement-breakpoint
-CREATE INDEX "outbox_destination_idx" ON "outbox" USING btree ("destination","id");--> statement-breakpoint
+CREATE INDEX "escalations_ticket_idx" ON "escalations" USING btree ("ticket_id");--> statement-breakpoint
+CREATE INDEX "escalations_open_idx" ON "escalations" USING btree ("next_step_at") WHERE status = 'open';--> statement-breakpoint
+CREATE INDEX "outbox_open_idx" ON "outbox" USING btree ("destination","id") WHERE status in ('pending', 'sending');--> statement-breakpoint
+CREATE INDEX "outbox_ticket_idx" ON "outbox" USING btree ("ticket_id");--> statement-breakpoint
 CREATE INDEX "sla_clocks_running_deadline_idx" ON "sla_clocks" USING btree ("deadline") WHERE status = 'running';--> statement-breakpoint
 CREATE UNIQUE INDEX "surveys_ticket_kind_key" ON "surveys" USING btree ("ticket_id","kind");--> statement-breakpoint
 CREATE INDEX "ticket_departments_department_idx" ON "ticket_departments" USING btree ("department_id");--> statement-breakpoint

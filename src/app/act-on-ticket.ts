@@ -1,11 +1,10 @@
-import { AftercareError, ConflictError, ErrorCode, ValidationError } from '../core/errors.js';
+import { AftercareError, ConflictError, ErrorCode, ForbiddenError, ValidationError } from '../core/errors.js';
 import { assertCan, type Capability } from '../core/permissions.js';
-import { applyClockTrigger, type ClockSet, type ClockTrigger } from '../core/sla/lifecycle.js';
-import { transition, type TicketAction } from '../core/ticket-state.js';
 import type { Category, Severity, StaffMember } from '../core/types.js';
-import { clockContext, type UseCaseDeps } from './deps.js';
-import { escalationDrafts } from './escalation-drafts.js';
-import type { Actor, CoordinationTask, EventDraft, OutboxDraft, Source, TicketChange, TicketRecord, TicketState } from './ports.js';
+import { ChangeBuilder } from './change-builder.js';
+import type { UseCaseDeps } from './deps.js';
+import { afterCommit } from './after-commit.js';
+import type { CoordinationTask, Source, TicketRef, TicketState } from './ports.js';
 
 export const COORDINATION_ROLES = ['calm_customer', 'diagnose_fix', 'explain_compensate', 'other'] as const;
 export type CoordinationRole = (typeof COORDINATION_ROLES)[number];
@@ -36,7 +35,8 @@ export type TicketCommand =
   | { type: 'reopen'; reason?: string | undefined }
   | { type: 'reassign'; to: string; reason?: string | undefined }
   | { type: 'reclassify'; category?: Category | undefined; severity?: Severity | undefined }
-  | { type: 'task'; taskId: string; op: 'claim' | 'done'; outcome?: string | undefined };
+  | { type: 'task'; taskId: string; op: 'claim' | 'done'; outcome?: string | undefined }
+  | { type: 'acknowledge'; escalationId?: string | undefined };
 
 export type TicketCommandType = TicketCommand['type'];
 
@@ -57,86 +57,8 @@ const CAPABILITY: Record<TicketCommandType, Capability> = {
   reassign: 'reassign',
   reclassify: 'reclassify',
   task: 'view',
+  acknowledge: 'acknowledge',
 };
-
-/** Builds up one ticket change as a use case decides it. */
-class ChangeBuilder {
-  ticket: NonNullable<TicketChange<unknown>['ticket']> = {};
-  clocks: ClockSet = {};
-  events: EventDraft[] = [];
-  outbox: OutboxDraft[] = [];
-  tasks: CoordinationTask[] = [];
-  addDepartments: NonNullable<TicketChange<unknown>['addDepartments']> = [];
-
-  constructor(
-    private readonly deps: UseCaseDeps,
-    readonly state: TicketState,
-    readonly actor: Actor,
-    readonly source: Source,
-    readonly now: Date,
-  ) {}
-
-  get current(): TicketRecord {
-    return { ...this.state.ticket, ...this.ticket };
-  }
-
-  event(type: string, data: Record<string, unknown>, actor: Actor = this.actor): void {
-    this.events.push({ type, actor, source: actor.kind === 'system' ? 'system' : this.source, data });
-  }
-
-  status(action: TicketAction): void {
-    const from = this.current.status;
-    const to = transition(from, action);
-    if (to !== from) {
-      this.ticket.status = to;
-      this.event('ticket.status_changed', { from, to, action });
-    }
-  }
-
-  clock(trigger: ClockTrigger): void {
-    const t = this.current;
-    const ctx = clockContext(this.deps, t);
-    const merged = { ...this.state.clocks, ...this.clocks };
-    const changed = applyClockTrigger(merged, trigger, ctx, this.now);
-    for (const c of Object.values(changed)) {
-      const before = merged[c.kind];
-      this.clocks[c.kind] = c;
-      const kind = c.status === 'stopped' ? 'stopped' : c.status === 'paused' ? 'paused' : before && before.status !== 'stopped' ? (before.status === 'paused' ? 'resumed' : 'rescheduled') : 'started';
-      this.event(`sla.clock_${kind}`, { clock: c.kind, deadline: c.deadline?.toISOString() ?? null, budgetMs: c.budgetMs }, { kind: 'system' });
-    }
-  }
-
-  toCustomer(kind: string, payload: Record<string, unknown>): void {
-    const t = this.state.ticket;
-    this.outbox.push({
-      destination: `customer:${t.customerId}`,
-      kind,
-      payload: { ticketId: t.id, number: t.number, language: this.state.customer.language, ...payload },
-    });
-  }
-
-  /** Re-renders the ticket card in each department channel. */
-  cardUpdate(): void {
-    const t = this.state.ticket;
-    const depts = [...this.state.departments.map((d) => d.departmentId), ...this.addDepartments.map((d) => d.departmentId)];
-    for (const d of new Set(depts)) {
-      this.outbox.push({ destination: `department:${d}`, kind: 'ticket.card_update', payload: { ticketId: t.id, number: t.number } });
-    }
-  }
-
-  build<T>(result: T): TicketChange<T> {
-    const touched = this.events.length > 0;
-    return {
-      ticket: touched ? { ...this.ticket, updatedAt: this.now } : this.ticket,
-      clocks: this.clocks,
-      events: this.events,
-      outbox: this.outbox,
-      tasks: this.tasks,
-      addDepartments: this.addDepartments,
-      result,
-    };
-  }
-}
 
 /**
  * Runs one staff command on a ticket: checks the actor's department and role,
@@ -145,24 +67,30 @@ class ChangeBuilder {
  */
 export async function actOnTicket(
   deps: UseCaseDeps,
-  number: string,
+  ticket: TicketRef,
   ctx: ActionContext,
   command: TicketCommand,
 ): Promise<TicketState> {
-  const { state } = await deps.store.mutate(number, (state) => {
+  const before = new Map<string, number>();
+  const committed = await deps.store.mutate(ticket, (state) => {
+    for (const c of Object.values(state.clocks)) before.set(c.kind, c.version);
     const staff = deps.directory.staff(ctx.actorId);
     const access = {
       ownerId: state.ticket.ownerId,
       departmentIds: state.departments.map((d) => d.departmentId),
       taskDepartmentIds: state.tasks.map((t) => t.departmentId),
     };
-    const actor = assertCan(staff, CAPABILITY[command.type], access);
+    const actor =
+      command.type === 'acknowledge' && staff && state.escalations.some((e) => e.status === 'open' && e.notified.includes(staff.id))
+        ? staff // whoever the ladder pinged may acknowledge it, whatever their department
+        : assertCan(staff, CAPABILITY[command.type], access);
     const b = new ChangeBuilder(deps, state, { kind: 'staff', staffId: actor.id }, ctx.source, deps.now());
     apply(deps, b, actor, command);
     b.cardUpdate();
     return b.build(null);
   });
-  return state;
+  await afterCommit(deps, committed, before);
+  return committed.state;
 }
 
 /** Claims an unowned ticket for `actor` (first-contact responsibility). */
@@ -280,9 +208,20 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
     }
     case 'escalate': {
       if (t.status === 'closed') throw new AftercareError(ErrorCode.IllegalTransition, 'cannot escalate a closed ticket', { from: t.status, action: 'escalate' });
-      const esc = escalationDrafts(deps.directory, { ticketId: t.id, number: t.number, departmentId: t.primaryDepartmentId }, 1, 'manual', cmd.reason ?? '', b.actor, b.source);
-      b.events.push(esc.event);
-      b.outbox.push(...esc.outbox);
+      b.escalate('manual', cmd.reason ?? '');
+      return;
+    }
+    case 'acknowledge': {
+      const open = b.state.escalations.filter((e) => e.status === 'open');
+      const esc = cmd.escalationId ? b.state.escalations.find((e) => e.id === cmd.escalationId) : open[0];
+      if (!esc) throw new AftercareError(ErrorCode.NotFound, `no open escalation on ${t.number}`);
+      if (esc.status !== 'open') {
+        throw new ConflictError(ErrorCode.Conflict, `escalation is already ${esc.status}`, { status: esc.status, by: esc.acknowledgedBy });
+      }
+      if (actor.role !== 'supervisor' && !esc.notified.includes(actor.id)) {
+        throw new ForbiddenError('only supervisors may acknowledge escalations', { reason: 'not_supervisor', staffId: actor.id });
+      }
+      b.acknowledge(esc, actor.id);
       return;
     }
     case 'resolve': {
@@ -297,6 +236,8 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       b.event('ticket.resolved', { measures: cmd.measures, advice: cmd.advice });
       b.clock({ type: 'resolved', category: t.category });
       b.toCustomer('customer.result_notice', { measures: cmd.measures, advice: cmd.advice });
+      // SPEC §7: the satisfaction survey goes out right after resolution.
+      b.toCustomer('customer.survey', {});
       return;
     }
     case 'reopen': {
@@ -305,9 +246,7 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       b.ticket.closedAt = null;
       b.event('ticket.reopened', { reason: cmd.reason ?? '' });
       b.clock({ type: 'reopened', hasOwner: t.ownerId !== null });
-      const esc = escalationDrafts(deps.directory, { ticketId: t.id, number: t.number, departmentId: t.primaryDepartmentId }, 1, 'reopened', cmd.reason ?? '');
-      b.events.push(esc.event);
-      b.outbox.push(...esc.outbox);
+      b.escalate('reopened', cmd.reason ?? '', { kind: 'system' });
       return;
     }
     case 'reassign': {

@@ -1,10 +1,10 @@
 import { classify } from '../core/classify.js';
 import { routeTicket } from '../core/route.js';
-import { applyClockTrigger } from '../core/sla/lifecycle.js';
 import type { Category, Language, Severity, Tier } from '../core/types.js';
-import { clockContext, type UseCaseDeps } from './deps.js';
-import { escalationDrafts } from './escalation-drafts.js';
-import type { Actor, EventDraft, IdempotencyRequest, OutboxDraft, Source, TicketState } from './ports.js';
+import { afterCommit } from './after-commit.js';
+import { ChangeBuilder } from './change-builder.js';
+import type { UseCaseDeps } from './deps.js';
+import type { Actor, CustomerRecord, IdempotencyRequest, Source, TicketRecord, TicketState } from './ports.js';
 
 export interface CreateTicketInput {
   customer: {
@@ -28,8 +28,9 @@ export interface CreateTicketInput {
 }
 
 /**
- * Opens a ticket (SPEC §2–4): classifies it, routes it, starts its clocks, records the
- * events and queues the acknowledgement, the department cards and any escalation.
+ * Opens a ticket (SPEC §2–5): classifies it, routes it, starts its clocks, records the
+ * events and queues the acknowledgement, the department cards and any escalation
+ * (critical severity, complaint).
  */
 export async function createTicket(
   deps: UseCaseDeps,
@@ -41,107 +42,88 @@ export async function createTicket(
   const routed = routeTicket(cls.category, input.description, deps.directory.config.routing);
   const primary = routed[0]!.departmentId;
   const tier = input.tier ?? 'standard';
-  const ctx = clockContext(deps, { severity: cls.severity, tier, primaryDepartmentId: primary });
-  const clocks = applyClockTrigger({}, { type: 'created' }, ctx, now);
   const customerId = input.customer.id ?? deps.newId();
   const ticketId = deps.newId();
   const language = input.customer.language ?? deps.directory.config.defaultLanguage;
+  const customer: CustomerRecord = {
+    id: customerId,
+    name: input.customer.name,
+    company: input.customer.company ?? null,
+    phone: input.customer.phone ?? null,
+    email: input.customer.email ?? null,
+    language,
+    tier,
+  };
 
-  return deps.store.create((number) => {
-    const events: EventDraft[] = [
+  const committed = await deps.store.create((number) => {
+    const ticket: TicketRecord = {
+      id: ticketId,
+      number,
+      status: 'new',
+      category: cls.category,
+      severity: cls.severity,
+      tier,
+      customerId,
+      ownerId: null,
+      primaryDepartmentId: primary,
+      product: input.product,
+      orderNumber: input.orderNumber,
+      description: input.description,
+      expectedBy: input.expectedBy ?? null,
+      source: input.source,
+      complex: false,
+      flagged: false,
+      resolution: null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      resolvedAt: null,
+      closedAt: null,
+    };
+    const state: TicketState = { ticket, customer, departments: routed, clocks: {}, tasks: [], escalations: [] };
+    const b = new ChangeBuilder(deps, state, input.actor, input.source, now);
+    b.event('ticket.created', {
+      number,
+      category: cls.category,
+      severity: cls.severity,
+      tier,
+      product: input.product,
+      orderNumber: input.orderNumber,
+      departments: routed,
+      expectedBy: input.expectedBy?.toISOString() ?? null,
+    });
+    b.event(
+      'ticket.classification_suggested',
       {
-        type: 'ticket.created',
-        actor: input.actor,
-        source: input.source,
-        data: {
-          number,
-          category: cls.category,
-          severity: cls.severity,
-          tier,
-          product: input.product,
-          orderNumber: input.orderNumber,
-          departments: routed,
-          expectedBy: input.expectedBy?.toISOString() ?? null,
-        },
+        category: cls.suggested.category.value,
+        categoryKeywords: cls.suggested.category.matched,
+        severity: cls.suggested.severity.value,
+        severityKeywords: cls.suggested.severity.matched,
+        applied: cls.source,
       },
-      {
-        type: 'ticket.classification_suggested',
-        actor: { kind: 'system' },
-        source: 'system',
-        data: {
-          category: cls.suggested.category.value,
-          categoryKeywords: cls.suggested.category.matched,
-          severity: cls.suggested.severity.value,
-          severityKeywords: cls.suggested.severity.matched,
-          applied: cls.source,
-        },
-      },
-      ...Object.values(clocks).map((c) => ({
-        type: 'sla.clock_started',
-        actor: { kind: 'system' } as const,
-        source: 'system' as const,
-        data: { clock: c.kind, budgetMs: c.budgetMs, deadline: c.deadline?.toISOString() ?? null, calendar: c.calendarId },
-      })),
-    ];
-    const outbox: OutboxDraft[] = [
-      {
-        destination: `customer:${customerId}`,
-        kind: 'customer.acknowledgement',
-        payload: {
-          ticketId,
-          number,
-          language,
-          severity: cls.severity,
-          promisedMs: clocks.first_response?.budgetMs ?? null,
-          firstResponseBy: clocks.first_response?.deadline?.toISOString() ?? null,
-        },
-      },
-      ...routed.map((d) => ({ destination: `department:${d.departmentId}`, kind: 'ticket.card', payload: { ticketId, number, role: d.role } })),
-    ];
-    const trigger = cls.severity === 'critical' ? 'critical' : cls.category === 'complaint' ? 'complaint' : undefined;
-    if (trigger) {
-      const esc = escalationDrafts(deps.directory, { ticketId, number, departmentId: primary }, 1, trigger, '');
-      events.push(esc.event);
-      outbox.push(...esc.outbox);
-    }
+      { kind: 'system' },
+    );
+    b.clock({ type: 'created' });
+    const firstResponse = b.clocks.first_response;
+    b.toCustomer('customer.acknowledgement', {
+      severity: cls.severity,
+      promisedMs: firstResponse?.budgetMs ?? null,
+      firstResponseBy: firstResponse?.deadline?.toISOString() ?? null,
+    });
+    for (const d of routed) b.toDepartment(d.departmentId, 'ticket.card', { role: d.role });
+    if (cls.severity === 'critical') b.escalate('critical', '', { kind: 'system' });
+    else if (cls.category === 'complaint') b.escalate('complaint', '', { kind: 'system' });
     return {
       customerExists: input.customer.id !== undefined,
-      customer: {
-        id: customerId,
-        name: input.customer.name,
-        company: input.customer.company ?? null,
-        phone: input.customer.phone ?? null,
-        email: input.customer.email ?? null,
-        language,
-        tier,
-      },
-      ticket: {
-        id: ticketId,
-        status: 'new',
-        category: cls.category,
-        severity: cls.severity,
-        tier,
-        customerId,
-        ownerId: null,
-        primaryDepartmentId: primary,
-        product: input.product,
-        orderNumber: input.orderNumber,
-        description: input.description,
-        expectedBy: input.expectedBy ?? null,
-        source: input.source,
-        complex: false,
-        flagged: false,
-        resolution: null,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        resolvedAt: null,
-        closedAt: null,
-      },
+      customer,
+      ticket: (({ number: _n, ...rest }) => rest)(ticket),
       departments: routed,
-      clocks,
-      events,
-      outbox,
+      clocks: b.clocks,
+      escalations: b.escalations,
+      events: b.events,
+      outbox: b.outbox,
     };
   }, idempotency);
+  if (!committed.replayed) await afterCommit(deps, committed);
+  return { state: committed.state, replayed: committed.replayed };
 }

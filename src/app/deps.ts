@@ -1,7 +1,13 @@
 import type { Directory } from '../core/directory.js';
 import type { ClockContext } from '../core/sla/clocks.js';
 import type { Severity, Tier } from '../core/types.js';
-import type { Clock, NewId, TicketStore } from './ports.js';
+import type { Clock, NewId, OutboxKicker, TicketStore, TimerScheduler } from './ports.js';
+
+/** The little logging the use cases do. */
+export interface UseCaseLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
 
 /** What every use case is given. */
 export interface UseCaseDeps {
@@ -9,6 +15,11 @@ export interface UseCaseDeps {
   directory: Directory;
   now: Clock;
   newId: NewId;
+  /** Delayed jobs (SLA timers, escalation steps); absent when no job queue is wired. */
+  scheduler?: TimerScheduler | undefined;
+  /** Outbox delivery wake-up; absent when no delivery is wired. */
+  kicker?: OutboxKicker | undefined;
+  log?: UseCaseLog | undefined;
 }
 
 export function clockContext(deps: UseCaseDeps, t: { severity: Severity; tier: Tier; primaryDepartmentId: string }): ClockContext {

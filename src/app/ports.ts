@@ -72,6 +72,26 @@ export interface CoordinationTask {
   updatedAt: Date;
 }
 
+export type EscalationStatus = 'open' | 'acknowledged' | 'exhausted';
+
+export interface Escalation {
+  id: string;
+  ticketId: string;
+  departmentId: string;
+  trigger: string;
+  reason: string;
+  level: number;
+  status: EscalationStatus;
+  /** Staff ids pinged so far (all levels). */
+  notified: string[];
+  /** When the current level's acknowledgement times out; null once closed. */
+  nextStepAt: Date | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface EventDraft {
   type: string;
   actor: Actor;
@@ -92,6 +112,7 @@ export interface TicketState {
   departments: TicketDepartment[];
   clocks: ClockSet;
   tasks: CoordinationTask[];
+  escalations: Escalation[];
 }
 
 /** What a use case decided; the store applies it atomically. */
@@ -100,6 +121,8 @@ export interface TicketChange<T> {
   addDepartments?: RoutedDepartment[];
   clocks?: ClockSet;
   tasks?: CoordinationTask[];
+  /** Inserted or updated by id. */
+  escalations?: Escalation[];
   events: EventDraft[];
   outbox?: OutboxDraft[];
   result: T;
@@ -112,6 +135,7 @@ export interface NewTicketPlan {
   ticket: Omit<TicketRecord, 'number'>;
   departments: RoutedDepartment[];
   clocks: ClockSet;
+  escalations: Escalation[];
   events: EventDraft[];
   outbox: OutboxDraft[];
 }
@@ -146,6 +170,15 @@ export interface TicketDetail extends TicketState {
   chainHead: { count: number; lastHash: string | null };
 }
 
+/** An outbox row just committed. */
+export interface QueuedOutboxRow {
+  id: number;
+  destination: string;
+}
+
+/** A ticket by number (`AC-000001`) or by id. */
+export type TicketRef = string | { id: string };
+
 /** Persistence of tickets. Every method is one transaction. */
 export interface TicketStore {
   /**
@@ -153,11 +186,41 @@ export interface TicketStore {
    * idempotency key: a key seen before returns the earlier ticket (`replayed`), or
    * throws `idempotency_conflict` when the request differs.
    */
-  create(build: (number: string) => NewTicketPlan, idempotency?: IdempotencyRequest): Promise<{ state: TicketState; replayed: boolean }>;
+  create(
+    build: (number: string) => NewTicketPlan,
+    idempotency?: IdempotencyRequest,
+  ): Promise<{ state: TicketState; replayed: boolean; outbox: QueuedOutboxRow[] }>;
   /** Locks the ticket, lets `decide` look at it, and commits its change, events and outbox rows together. */
-  mutate<T>(number: string, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState }>;
+  mutate<T>(ref: TicketRef, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState; outbox: QueuedOutboxRow[] }>;
   get(number: string): Promise<TicketDetail | undefined>;
   list(filter: TicketFilter): Promise<TicketState[]>;
+}
+
+/** A delayed job: fires `at` (or at once if past) with a deterministic id. */
+export interface TimerSpec {
+  id: string;
+  at: Date;
+  data: TimerData;
+}
+
+export type TimerData =
+  | { type: 'sla'; ticketId: string; clock: ClockKind; kind: 'remind' | 'breach'; version: number }
+  | { type: 'escalation'; ticketId: string; escalationId: string; level: number };
+
+/**
+ * Keeps delayed jobs in line with what Postgres says. Implemented with BullMQ; Postgres
+ * stays the truth, so a lost job is restored by reconciliation.
+ */
+export interface TimerScheduler {
+  /** Adds the timers; ids already present are left alone. */
+  schedule(timers: TimerSpec[]): Promise<void>;
+  /** Removes timers that no longer apply (superseded versions). Missing ids are ignored. */
+  cancel(ids: string[]): Promise<void>;
+}
+
+/** Wakes the outbox delivery for destinations that just got rows. */
+export interface OutboxKicker {
+  kick(rows: { id: number; destination: string }[]): Promise<void>;
 }
 
 export type { ClockKind };

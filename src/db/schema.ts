@@ -191,15 +191,46 @@ export const outbox = pgTable(
     destination: text('destination').notNull(),
     kind: text('kind').notNull(),
     payload: jsonb('payload').notNull(),
+    /** pending → sending (leased) → delivered | failed | skipped */
     status: text('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: ts('lease_until'),
     nextAttemptAt: ts('next_attempt_at'),
     lastError: text('last_error'),
     platformMessageIds: jsonb('platform_message_ids').$type<Record<string, string>>(),
     createdAt: ts('created_at').notNull(),
     deliveredAt: ts('delivered_at'),
   },
-  (t) => [index('outbox_pending_idx').on(t.id).where(sql`status = 'pending'`), index('outbox_destination_idx').on(t.destination, t.id)],
+  (t) => [
+    index('outbox_open_idx').on(t.destination, t.id).where(sql`status in ('pending', 'sending')`),
+    index('outbox_ticket_idx').on(t.ticketId),
+  ],
+);
+
+/** An escalation ladder run (SPEC §5): climbs a level per unacknowledged timeout. */
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: uuid('id').primaryKey(),
+    ticketId: uuid('ticket_id').notNull().references(() => tickets.id),
+    departmentId: text('department_id').notNull().references(() => departments.id),
+    trigger: text('trigger').notNull(),
+    reason: text('reason').notNull().default(''),
+    level: integer('level').notNull(),
+    /** open | acknowledged | exhausted */
+    status: text('status').notNull(),
+    notified: jsonb('notified').$type<string[]>().notNull(),
+    nextStepAt: ts('next_step_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    acknowledgedAt: ts('acknowledged_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    index('escalations_ticket_idx').on(t.ticketId),
+    index('escalations_open_idx').on(t.nextStepAt).where(sql`status = 'open'`),
+  ],
 );
 
 export const inboundDedup = pgTable(

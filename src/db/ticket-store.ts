@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type {
   CoordinationTask,
+  Escalation,
+  TicketRef,
   CustomerRecord,
   EventDraft,
   IdempotencyRequest,
@@ -24,6 +26,7 @@ import type { Db } from './client.js';
 import {
   coordinationTasks,
   customers,
+  escalations,
   idempotencyKeys,
   outbox,
   slaClocks,
@@ -32,6 +35,12 @@ import {
   ticketNumberSeq,
   tickets,
 } from './schema.js';
+
+/** An outbox row just written, for the delivery fast path. */
+export interface QueuedRow {
+  id: number;
+  destination: string;
+}
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Executor = Db | Tx;
@@ -53,6 +62,8 @@ function clockToRow(ticketId: string, c: SlaClock): typeof slaClocks.$inferInser
     remindAt: c.remindAt,
     calendarId: c.calendarId,
     stoppedAt: c.stoppedAt,
+    remindedAt: c.remindedAt,
+    breachedAt: c.breachedAt,
     version: c.version,
   };
 }
@@ -69,6 +80,8 @@ function rowToClock(r: typeof slaClocks.$inferSelect): SlaClock {
     remindAt: r.remindAt,
     calendarId: r.calendarId,
     stoppedAt: r.stoppedAt,
+    remindedAt: r.remindedAt,
+    breachedAt: r.breachedAt,
     version: r.version,
   };
 }
@@ -101,7 +114,7 @@ export class PgTicketStore implements TicketStore {
   async create(
     build: (number: string) => NewTicketPlan,
     idempotency?: IdempotencyRequest,
-  ): Promise<{ state: TicketState; replayed: boolean }> {
+  ): Promise<{ state: TicketState; replayed: boolean; outbox: QueuedRow[] }> {
     return this.db.transaction(async (tx) => {
       if (idempotency) {
         // Serialise requests with the same key; the loser finds the winner's row.
@@ -115,7 +128,7 @@ export class PgTicketStore implements TicketStore {
           }
           const state = await loadState(tx, eq(tickets.id, seen.ticketId), false);
           if (!state) throw new NotFoundError('ticket', seen.ticketId);
-          return { state, replayed: true };
+          return { state, replayed: true, outbox: [] };
         }
       }
       const [{ n }] = (await tx.execute(sql`select nextval(${ticketNumberSeq.seqName}) as n`)) as unknown as [{ n: string }];
@@ -125,8 +138,9 @@ export class PgTicketStore implements TicketStore {
       await tx.insert(tickets).values(ticket);
       await insertDepartments(tx, ticket.id, plan.departments, ticket.createdAt);
       await upsertClocks(tx, ticket.id, plan.clocks);
+      await upsertEscalations(tx, plan.escalations);
       await appendEvents(tx, ticket.id, plan.events, ticket.createdAt);
-      await insertOutbox(tx, ticket.id, plan.outbox, ticket.createdAt);
+      const queued = await insertOutbox(tx, ticket.id, plan.outbox, ticket.createdAt);
       if (idempotency) {
         await tx.insert(idempotencyKeys).values({
           key: idempotency.key,
@@ -136,14 +150,15 @@ export class PgTicketStore implements TicketStore {
         });
       }
       const state = await loadState(tx, eq(tickets.id, ticket.id), false);
-      return { state: state!, replayed: false };
+      return { state: state!, replayed: false, outbox: queued };
     });
   }
 
-  async mutate<T>(number: string, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState }> {
+  async mutate<T>(ref: TicketRef, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState; outbox: QueuedRow[] }> {
     return this.db.transaction(async (tx) => {
-      const state = await loadState(tx, eq(tickets.number, number), true);
-      if (!state) throw new NotFoundError('ticket', number);
+      const where = typeof ref === 'string' ? eq(tickets.number, ref) : eq(tickets.id, ref.id);
+      const state = await loadState(tx, where, true);
+      if (!state) throw new NotFoundError('ticket', typeof ref === 'string' ? ref : ref.id);
       const change = decide(state);
       const now = change.ticket?.updatedAt ?? new Date();
       const id = state.ticket.id;
@@ -166,10 +181,11 @@ export class PgTicketStore implements TicketStore {
             });
         }
       }
+      if (change.escalations?.length) await upsertEscalations(tx, change.escalations);
       await appendEvents(tx, id, change.events, now);
-      await insertOutbox(tx, id, change.outbox ?? [], now);
+      const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
       const after = await loadState(tx, eq(tickets.id, id), false);
-      return { result: change.result, state: after! };
+      return { result: change.result, state: after!, outbox: queued };
     });
   }
 
@@ -248,11 +264,12 @@ async function loadStates(
   const missing = ids.filter((id) => !known.has(id));
   if (missing.length) for (const r of await ex.select().from(tickets).where(inArray(tickets.id, missing))) known.set(r.id, r);
   const rows = ids.map((id) => known.get(id)).filter((r) => r !== undefined);
-  const [custs, depts, clocks, tasks] = await Promise.all([
+  const [custs, depts, clocks, tasks, escs] = await Promise.all([
     ex.select().from(customers).where(inArray(customers.id, [...new Set(rows.map((r) => r.customerId))])),
     ex.select().from(ticketDepartments).where(inArray(ticketDepartments.ticketId, ids)).orderBy(asc(ticketDepartments.addedAt)),
     ex.select().from(slaClocks).where(inArray(slaClocks.ticketId, ids)),
     ex.select().from(coordinationTasks).where(inArray(coordinationTasks.ticketId, ids)).orderBy(asc(coordinationTasks.createdAt)),
+    ex.select().from(escalations).where(inArray(escalations.ticketId, ids)).orderBy(asc(escalations.createdAt)),
   ]);
   const custById = new Map(custs.map((c) => [c.id, rowToCustomer(c)]));
   const out = new Map<string, TicketState>();
@@ -269,6 +286,7 @@ async function loadStates(
       departments: ds,
       clocks: clockSet,
       tasks: tasks.filter((t) => t.ticketId === r.id).map((t) => ({ ...t }) as CoordinationTask),
+      escalations: escs.filter((e) => e.ticketId === r.id).map((e) => ({ ...e }) as Escalation),
     });
   }
   return out;
@@ -302,8 +320,8 @@ async function upsertClocks(ex: Executor, ticketId: string, clocks: ClockSet): P
         calendarId: sql`excluded.calendar_id`,
         stoppedAt: sql`excluded.stopped_at`,
         version: sql`excluded.version`,
-        breachedAt: sql`null`,
-        remindedAt: sql`null`,
+        breachedAt: sql`excluded.breached_at`,
+        remindedAt: sql`excluded.reminded_at`,
       },
     });
 }
@@ -332,7 +350,30 @@ async function appendEvents(ex: Executor, ticketId: string, events: EventDraft[]
   await ex.update(tickets).set({ eventCount: seq, lastEventHash: prev }).where(eq(tickets.id, ticketId));
 }
 
-async function insertOutbox(ex: Executor, ticketId: string, rows: OutboxDraft[], at: Date): Promise<void> {
-  if (rows.length === 0) return;
-  await ex.insert(outbox).values(rows.map((r) => ({ ticketId, ...r, createdAt: at })));
+async function insertOutbox(ex: Executor, ticketId: string, rows: OutboxDraft[], at: Date): Promise<QueuedRow[]> {
+  if (rows.length === 0) return [];
+  return ex
+    .insert(outbox)
+    .values(rows.map((r) => ({ ticketId, ...r, createdAt: at })))
+    .returning({ id: outbox.id, destination: outbox.destination });
+}
+
+async function upsertEscalations(ex: Executor, list: Escalation[]): Promise<void> {
+  for (const e of list) {
+    await ex
+      .insert(escalations)
+      .values(e)
+      .onConflictDoUpdate({
+        target: escalations.id,
+        set: {
+          level: e.level,
+          status: e.status,
+          notified: e.notified,
+          nextStepAt: e.nextStepAt,
+          acknowledgedBy: e.acknowledgedBy,
+          acknowledgedAt: e.acknowledgedAt,
+          updatedAt: e.updatedAt,
+        },
+      });
+  }
 }

@@ -99,8 +99,9 @@ export const actionBody = z.discriminatedUnion(
     z
       .object({ type: z.literal('task'), actor, taskId: z.uuid(), op: z.enum(['claim', 'done']), outcome: optionalText(2000) })
       .strict(),
+    z.object({ type: z.literal('acknowledge'), actor, escalationId: z.uuid().optional() }).strict(),
   ],
-  { error: 'must be one of claim, reply, progress, involve, escalate, resolve, reopen, reassign, reclassify, task' },
+  { error: 'must be one of claim, reply, progress, involve, escalate, resolve, reopen, reassign, reclassify, task, acknowledge' },
 );
 export type ActionBody = z.infer<typeof actionBody>;
 

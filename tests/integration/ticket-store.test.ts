@@ -94,6 +94,7 @@ describe('PgTicketStore', () => {
           },
           departments: [],
           clocks: {},
+          escalations: [],
           events: [],
           outbox: [],
         };

@@ -18,6 +18,10 @@ export interface SlaClock {
   remindAt: Date | null;
   calendarId: string | null;
   stoppedAt: Date | null;
+  /** When the pre-breach reminder was sent; at most once per clock start. */
+  remindedAt: Date | null;
+  /** When the deadline was found passed; at most once per clock start. */
+  breachedAt: Date | null;
   /** Bumped on every change that moves the deadline, so scheduled jobs of an older version are ignored. */
   version: number;
 }
@@ -71,6 +75,8 @@ export function startClock(kind: ClockKind, ctx: ClockContext, now: Date, versio
       remindAt: null,
       calendarId: calendarFor(kind, ctx),
       stoppedAt: null,
+      remindedAt: null,
+      breachedAt: null,
       version,
     },
     ctx,

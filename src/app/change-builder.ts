@@ -1,0 +1,204 @@
+import { applyClockTrigger, type ClockSet, type ClockTrigger } from '../core/sla/lifecycle.js';
+import { transition, type TicketAction } from '../core/ticket-state.js';
+import { clockContext, type UseCaseDeps } from './deps.js';
+import type {
+  Actor,
+  CoordinationTask,
+  Escalation,
+  EventDraft,
+  OutboxDraft,
+  Source,
+  TicketChange,
+  TicketRecord,
+  TicketState,
+} from './ports.js';
+
+export type EscalationTrigger = 'critical' | 'complaint' | 'manual' | 'sla_breach' | 'reopened' | 'angry_customer';
+
+/** Builds up one ticket change while a use case decides it; the store commits it in one transaction. */
+export class ChangeBuilder {
+  ticket: NonNullable<TicketChange<unknown>['ticket']> = {};
+  clocks: ClockSet = {};
+  events: EventDraft[] = [];
+  outbox: OutboxDraft[] = [];
+  tasks: CoordinationTask[] = [];
+  escalations: Escalation[] = [];
+  addDepartments: NonNullable<TicketChange<unknown>['addDepartments']> = [];
+
+  constructor(
+    readonly deps: UseCaseDeps,
+    readonly state: TicketState,
+    readonly actor: Actor,
+    readonly source: Source,
+    readonly now: Date,
+  ) {}
+
+  get current(): TicketRecord {
+    return { ...this.state.ticket, ...this.ticket } as TicketRecord;
+  }
+
+  get currentClocks(): ClockSet {
+    return { ...this.state.clocks, ...this.clocks };
+  }
+
+  event(type: string, data: Record<string, unknown>, actor: Actor = this.actor): void {
+    this.events.push({ type, actor, source: actor.kind === 'system' ? 'system' : this.source, data });
+  }
+
+  status(action: TicketAction): void {
+    const from = this.current.status;
+    const to = transition(from, action);
+    if (to !== from) {
+      this.ticket.status = to;
+      this.event('ticket.status_changed', { from, to, action });
+    }
+  }
+
+  clock(trigger: ClockTrigger): void {
+    const ctx = clockContext(this.deps, this.current);
+    const merged = this.currentClocks;
+    const changed = applyClockTrigger(merged, trigger, ctx, this.now);
+    for (const c of Object.values(changed)) {
+      const before = merged[c.kind];
+      this.clocks[c.kind] = c;
+      const what =
+        c.status === 'stopped'
+          ? 'stopped'
+          : c.status === 'paused'
+            ? 'paused'
+            : before && before.status !== 'stopped'
+              ? before.status === 'paused'
+                ? 'resumed'
+                : 'rescheduled'
+              : 'started';
+      this.event(`sla.clock_${what}`, { clock: c.kind, deadline: c.deadline?.toISOString() ?? null, budgetMs: c.budgetMs }, { kind: 'system' });
+    }
+  }
+
+  private base(): { ticketId: string; number: string } {
+    return { ticketId: this.state.ticket.id, number: this.state.ticket.number };
+  }
+
+  toCustomer(kind: string, payload: Record<string, unknown>): void {
+    this.outbox.push({
+      destination: `customer:${this.state.ticket.customerId}`,
+      kind,
+      payload: { ...this.base(), language: this.state.customer.language, ...payload },
+    });
+  }
+
+  toStaff(staffId: string, kind: string, payload: Record<string, unknown>): void {
+    this.outbox.push({ destination: `staff:${staffId}`, kind, payload: { ...this.base(), ...payload } });
+  }
+
+  toDepartment(departmentId: string, kind: string, payload: Record<string, unknown>): void {
+    this.outbox.push({ destination: `department:${departmentId}`, kind, payload: { ...this.base(), ...payload } });
+  }
+
+  /** To the owner, or to the owning department's channel while nobody owns the ticket. */
+  toOwner(kind: string, payload: Record<string, unknown>): void {
+    const owner = this.current.ownerId;
+    if (owner) this.toStaff(owner, kind, payload);
+    else this.toDepartment(this.current.primaryDepartmentId, kind, payload);
+  }
+
+  /** Re-renders the ticket card in each department channel. */
+  cardUpdate(): void {
+    const depts = [...this.state.departments.map((d) => d.departmentId), ...this.addDepartments.map((d) => d.departmentId)];
+    for (const d of new Set(depts)) this.toDepartment(d, 'ticket.card_update', {});
+  }
+
+  openEscalation(): Escalation | undefined {
+    const merged = new Map(this.state.escalations.map((e) => [e.id, e]));
+    for (const e of this.escalations) merged.set(e.id, e);
+    return [...merged.values()].find((e) => e.status === 'open');
+  }
+
+  /**
+   * Starts the escalation ladder at level 1 (SPEC §5), or notes the new trigger on the
+   * ladder already running, so supervisors are not pinged twice for one ticket.
+   */
+  escalate(trigger: EscalationTrigger, reason: string, actor: Actor = this.actor): void {
+    const open = this.openEscalation();
+    if (open) {
+      this.event('escalation.retriggered', { escalationId: open.id, trigger, reason, level: open.level }, actor);
+      return;
+    }
+    const departmentId = this.current.primaryDepartmentId;
+    const chain = this.deps.directory.escalationChain(departmentId);
+    const first = chain[0];
+    const notify = first ? this.deps.directory.resolveLevel(first, departmentId) : [];
+    const esc: Escalation = {
+      id: this.deps.newId(),
+      ticketId: this.state.ticket.id,
+      departmentId,
+      trigger,
+      reason,
+      level: 1,
+      status: first ? 'open' : 'exhausted',
+      notified: notify,
+      nextStepAt: first ? new Date(this.now.getTime() + first.ackTimeoutMs) : null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      createdAt: this.now,
+      updatedAt: this.now,
+    };
+    this.escalations.push(esc);
+    this.event('ticket.escalated', { escalationId: esc.id, level: 1, trigger, reason, notify, ackBy: esc.nextStepAt?.toISOString() ?? null }, actor);
+    this.ping(esc, notify);
+  }
+
+  private ping(esc: Escalation, notify: string[]): void {
+    const payload = { escalationId: esc.id, level: esc.level, trigger: esc.trigger, reason: esc.reason, notify };
+    this.outbox.push({ destination: 'escalation', kind: 'escalation.ping', payload: { ...this.base(), ...payload } });
+    for (const id of notify) this.toStaff(id, 'escalation.ping', payload);
+  }
+
+  /** The acknowledgement timed out: ping the next level, or close the ladder when none is left. */
+  climb(esc: Escalation): void {
+    const chain = this.deps.directory.escalationChain(esc.departmentId);
+    const next = chain[esc.level];
+    if (!next) {
+      const done = { ...esc, status: 'exhausted' as const, nextStepAt: null, updatedAt: this.now };
+      this.escalations.push(done);
+      this.event('escalation.exhausted', { escalationId: esc.id, level: esc.level }, { kind: 'system' });
+      return;
+    }
+    const notify = this.deps.directory.resolveLevel(next, esc.departmentId);
+    const up: Escalation = {
+      ...esc,
+      level: esc.level + 1,
+      notified: [...new Set([...esc.notified, ...notify])],
+      nextStepAt: new Date(this.now.getTime() + next.ackTimeoutMs),
+      updatedAt: this.now,
+    };
+    this.escalations.push(up);
+    this.event('escalation.level_up', { escalationId: esc.id, level: up.level, notify, ackBy: up.nextStepAt!.toISOString() }, { kind: 'system' });
+    this.ping(up, notify);
+  }
+
+  acknowledge(esc: Escalation, staffId: string): void {
+    const done: Escalation = { ...esc, status: 'acknowledged', nextStepAt: null, acknowledgedBy: staffId, acknowledgedAt: this.now, updatedAt: this.now };
+    this.escalations.push(done);
+    this.event('escalation.acknowledged', { escalationId: esc.id, level: esc.level, by: staffId });
+    this.outbox.push({
+      destination: 'escalation',
+      kind: 'escalation.acknowledged',
+      payload: { ...this.base(), escalationId: esc.id, level: esc.level, by: staffId },
+    });
+  }
+
+  build<T>(result: T): TicketChange<T> {
+    const touched = this.events.length > 0;
+    return {
+      ticket: touched ? { ...this.ticket, updatedAt: this.now } : this.ticket,
+      clocks: this.clocks,
+      events: this.events,
+      outbox: this.outbox,
+      tasks: this.tasks,
+      escalations: this.escalations,
+      addDepartments: this.addDepartments,
+      result,
+    };
+  }
+}
