@@ -3,8 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { WebhookGateway } from '../adapters/webhook/webhook-gateway.js';
+import type { ChatGateway } from './app/chat-gateway.js';
+import { GatewayRouter } from './app/compose-gateways.js';
 import type { UseCaseDeps } from './app/deps.js';
 import type { Clock } from './app/ports.js';
+import type { Env } from './config/env.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { Directory } from './core/directory.js';
 import { resolveApiToken } from './db/api-token.js';
@@ -13,13 +17,15 @@ import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { syncDirectory } from './db/sync-directory.js';
 import { PgTicketStore } from './db/ticket-store.js';
 import { buildHttpServer } from './http/server.js';
+import { startJobs, type Jobs } from './jobs/runtime.js';
 
 export interface RunningApp {
-  /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000. */
-  url: string;
-  http: FastifyInstance;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000; undefined for a worker-only process. */
+  url: string | undefined;
+  http: FastifyInstance | undefined;
   database: Database;
   redis: Redis;
+  jobs: Jobs;
   deps: UseCaseDeps;
   logger: Logger;
   close(): Promise<void>;
@@ -28,17 +34,36 @@ export interface RunningApp {
 export interface StartOptions {
   now?: Clock;
   logger?: Logger;
+  /** Replaces the gateways built from the environment (tests). */
+  gateway?: ChatGateway;
   /** Called with the API token when one was generated on this start. */
   onGeneratedToken?: (token: string) => void;
 }
 
+/** The chat gateways the environment configures. */
+export function gatewayFromEnv(env: Env): ChatGateway {
+  const routes: ConstructorParameters<typeof GatewayRouter>[0] = [];
+  if (env.AFTERCARE_WEBHOOK_URL) {
+    const webhook = new WebhookGateway({
+      url: env.AFTERCARE_WEBHOOK_URL,
+      secret: env.AFTERCARE_WEBHOOK_SECRET,
+      ratePerSecond: env.AFTERCARE_WEBHOOK_RATE,
+      perDestinationPerSecond: env.AFTERCARE_WEBHOOK_PER_DESTINATION_RATE,
+    });
+    routes.push({ accepts: () => true, gateway: webhook });
+  }
+  return new GatewayRouter(routes);
+}
+
 /**
- * Starts Aftercare: creates and migrates the database, mirrors the directory,
- * connects Redis and serves HTTP. `close()` shuts everything down in order.
+ * Starts Aftercare: creates and migrates the database, mirrors the directory, then — by
+ * AFTERCARE_ROLE — serves HTTP (api), runs the job workers (worker), or both (all).
+ * `close()` shuts everything down in order.
  */
 export async function startApp(loaded: LoadedConfig, options: StartOptions = {}): Promise<RunningApp> {
   const { env, config } = loaded;
   const logger = options.logger ?? pino({ level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] });
+  const role = env.AFTERCARE_ROLE;
 
   const created = await ensureDatabase(env.DATABASE_URL);
   if (created) logger.info('created database');
@@ -48,44 +73,78 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   redis.connect().catch((err: unknown) => logger.warn({ err: String(err) }, 'redis unavailable at start'));
 
+  let jobs: Jobs | undefined;
+  let http: FastifyInstance | undefined;
   try {
     await syncDirectory(database.db, config);
-    const token = await resolveApiToken(database.db, env.AFTERCARE_API_TOKEN);
-    if (token.generated) {
-      (options.onGeneratedToken ?? ((t) => logger.warn(
-        `Generated an API token (shown only this once): ${t} — set AFTERCARE_API_TOKEN to use a token of your own.`,
-      )))(token.generated);
-    }
     const deps: UseCaseDeps = {
       store: new PgTicketStore(database.db),
       directory: new Directory(config),
       now: options.now ?? (() => new Date()),
       newId: randomUUID,
+      log: logger,
     };
-    const http = await buildHttpServer({
+    jobs = await startJobs({
+      redisUrl: env.REDIS_URL,
+      prefix: env.AFTERCARE_QUEUE_PREFIX,
+      db: database.db,
       deps,
-      apiTokenHash: token.hash,
-      logger,
-      health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
+      gateway: options.gateway ?? gatewayFromEnv(env),
+      workers: role !== 'api',
+      reconcileEveryMs: env.AFTERCARE_RECONCILE_INTERVAL,
+      sweepEveryMs: env.AFTERCARE_OUTBOX_SWEEP_INTERVAL,
+      leaseMs: env.AFTERCARE_OUTBOX_LEASE,
+      outboxConcurrency: env.AFTERCARE_OUTBOX_CONCURRENCY,
+      timerConcurrency: env.AFTERCARE_TIMER_CONCURRENCY,
+      maxAttempts: env.AFTERCARE_OUTBOX_MAX_ATTEMPTS,
     });
-    await http.listen({ port: env.PORT, host: env.HOST });
-    const addr = http.server.address() as AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    logger.info({ port: addr.port, host: addr.address, config: loaded.source }, 'aftercare listening');
+    deps.scheduler = jobs.scheduler;
+    deps.kicker = jobs.kicker;
+
+    let url: string | undefined;
+    if (role !== 'worker') {
+      const token = await resolveApiToken(database.db, env.AFTERCARE_API_TOKEN);
+      if (token.generated) {
+        (options.onGeneratedToken ??
+          ((t) => logger.warn(`Generated an API token (shown only this once): ${t} — set AFTERCARE_API_TOKEN to use a token of your own.`)))(
+          token.generated,
+        );
+      }
+      http = await buildHttpServer({
+        deps,
+        apiTokenHash: token.hash,
+        logger,
+        health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
+        queues: [jobs.queues.timers, jobs.queues.outbox],
+      });
+      await http.listen({ port: env.PORT, host: env.HOST });
+      const addr = http.server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      url = `http://${host}:${addr.port}`;
+      logger.info({ port: addr.port, host: addr.address, role, config: loaded.source }, 'aftercare listening');
+    } else {
+      logger.info({ role, config: loaded.source }, 'aftercare worker running');
+    }
+    const runningJobs = jobs;
+    const runningHttp = http;
     return {
-      url: `http://${host}:${addr.port}`,
+      url,
       http,
       database,
       redis,
+      jobs: runningJobs,
       deps,
       logger,
       async close() {
-        await http.close();
+        if (runningHttp) await runningHttp.close();
+        await runningJobs.close();
         redis.disconnect();
         await database.close();
       },
     };
   } catch (err) {
+    await http?.close();
+    await jobs?.close(1000);
     redis.disconnect();
     await database.close();
     throw err;

@@ -34,7 +34,7 @@ export class ChangeBuilder {
   ) {}
 
   get current(): TicketRecord {
-    return { ...this.state.ticket, ...this.ticket } as TicketRecord;
+    return { ...this.state.ticket, ...this.ticket };
   }
 
   get currentClocks(): ClockSet {

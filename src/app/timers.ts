@@ -8,7 +8,11 @@ export function escalationTimerId(escalationId: string, level: number): string {
   return `esc-${escalationId}-l${level}`;
 }
 
-/** Every delayed job a ticket should have right now, from its state in Postgres. */
+/**
+ * Every delayed job a ticket should have right now, from its state in Postgres: per running
+ * clock only the next one (the reminder, then the breach once the reminder went out), so a
+ * clock costs one job in Redis.
+ */
 export function timersFor(state: TicketState): TimerSpec[] {
   const ticketId = state.ticket.id;
   const out: TimerSpec[] = [];
@@ -16,8 +20,7 @@ export function timersFor(state: TicketState): TimerSpec[] {
     if (c.status !== 'running' || !c.deadline) continue;
     if (c.remindAt && !c.remindedAt && !c.breachedAt) {
       out.push({ id: slaTimerId(ticketId, c.kind, 'remind', c.version), at: c.remindAt, data: { type: 'sla', ticketId, clock: c.kind, kind: 'remind', version: c.version } });
-    }
-    if (!c.breachedAt) {
+    } else if (!c.breachedAt) {
       out.push({ id: slaTimerId(ticketId, c.kind, 'breach', c.version), at: c.deadline, data: { type: 'sla', ticketId, clock: c.kind, kind: 'breach', version: c.version } });
     }
   }

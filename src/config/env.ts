@@ -1,6 +1,17 @@
 import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s, 5m or 1h')
+    .transform((v) => parseDuration(v)!);
+
+const positive = (fallback: number) => z.coerce.number({ error: 'must be a number' }).positive('must be a positive number').default(fallback);
 
 const optionalText = z
   .string()
@@ -27,6 +38,21 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   AFTERCARE_CONFIG: z.string().trim().min(1).default('config/aftercare.yaml'),
   AFTERCARE_ROLE: z.enum(['all', 'api', 'worker'], { error: 'must be one of all, api, worker' }).default('all'),
+  AFTERCARE_QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_{}-]+$/, 'must be letters, digits, "_", "-" or braces')
+    .default('aftercare'),
+  AFTERCARE_RECONCILE_INTERVAL: duration('5m'),
+  AFTERCARE_OUTBOX_SWEEP_INTERVAL: duration('2s'),
+  AFTERCARE_OUTBOX_LEASE: duration('60s'),
+  AFTERCARE_OUTBOX_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1).max(1000).default(50),
+  AFTERCARE_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int('must be a whole number').min(1).default(25),
+  AFTERCARE_TIMER_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1).max(1000).default(20),
+  AFTERCARE_WEBHOOK_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
+  AFTERCARE_WEBHOOK_SECRET: optionalText,
+  AFTERCARE_WEBHOOK_RATE: positive(30),
+  AFTERCARE_WEBHOOK_PER_DESTINATION_RATE: positive(1),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -6,6 +6,8 @@ import { createTicket } from '../app/create-ticket.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { canonicalJson } from '../core/audit.js';
 import { AftercareError, asAftercareError, ErrorCode } from '../core/errors.js';
+import type { Queue } from 'bullmq';
+import { registerQueueBoard } from './admin-queues.js';
 import { buildOpenApi } from './openapi.js';
 import { actionBody, createTicketBody, listTicketsQuery, type ActionBody } from './schemas.js';
 import { createdView, detailView, summaryView } from './views.js';
@@ -21,6 +23,8 @@ export interface HttpOptions {
   apiTokenHash: string;
   health: HealthChecks;
   logger: FastifyBaseLogger;
+  /** Queues shown in the queue UI at /admin/queues. */
+  queues?: Queue[];
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -59,12 +63,14 @@ function validationError(reply: FastifyReply, error: z.ZodError, what: string) {
   return sendError(reply, 400, ErrorCode.ValidationFailed, `invalid ${what}: ${summary}`, fields);
 }
 
-function tokenMatches(header: string | undefined, expectedHash: string): boolean {
-  if (!header) return false;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) return false;
-  const got = createHash('sha256').update(m[1]!).digest();
+function tokenEquals(token: string, expectedHash: string): boolean {
+  const got = createHash('sha256').update(token).digest();
   return timingSafeEqual(got, Buffer.from(expectedHash, 'hex'));
+}
+
+function tokenMatches(header: string | undefined, expectedHash: string): boolean {
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m ? tokenEquals(m[1]!, expectedHash) : false;
 }
 
 function normaliseNumber(n: string): string {
@@ -144,6 +150,8 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     const ok = db === 'ok' && redis === 'ok';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', db, redis });
   });
+
+  if (opts.queues?.length) await registerQueueBoard(app, opts.queues, (t) => tokenEquals(t, opts.apiTokenHash));
 
   const openapi = buildOpenApi();
   app.get('/api/openapi.json', (_req, reply) => reply.send(openapi));

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import type { LoadedConfig } from '../../src/config/load-config.js';
 import { parseEnv } from '../../src/config/load-config.js';
 import type { AftercareConfig } from '../../src/core/types.js';
@@ -15,18 +18,33 @@ export interface TestApp extends RunningApp {
 }
 
 /** Starts the whole app on a fresh database and a random port. */
-export async function startTestApp(opts: { config?: AftercareConfig; now?: () => Date; env?: Record<string, string> } = {}): Promise<TestApp> {
-  const url = newDatabaseUrl();
+export async function startTestApp(
+  opts: { config?: AftercareConfig; now?: () => Date; env?: Record<string, string>; gateway?: ChatGateway; databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const url = opts.databaseUrl ?? newDatabaseUrl();
+  const prefix = opts.env?.AFTERCARE_QUEUE_PREFIX ?? `t${randomBytes(4).toString('hex')}`;
   const loaded: LoadedConfig = {
-    env: parseEnv({ DATABASE_URL: url, REDIS_URL, PORT: '0', AFTERCARE_API_TOKEN: TEST_TOKEN, LOG_LEVEL: 'silent', ...opts.env }),
+    env: parseEnv({
+      DATABASE_URL: url,
+      REDIS_URL,
+      PORT: '0',
+      AFTERCARE_API_TOKEN: TEST_TOKEN,
+      LOG_LEVEL: 'silent',
+      AFTERCARE_QUEUE_PREFIX: prefix,
+      ...opts.env,
+    }),
     config: opts.config ?? exampleConfig(),
     source: 'test',
   };
-  const app = await startApp(loaded, { logger: pino({ level: 'silent' }), ...(opts.now && { now: opts.now }) });
+  const app = await startApp(loaded, {
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(opts.now && { now: opts.now }),
+    ...(opts.gateway && { gateway: opts.gateway }),
+  });
   return Object.assign(app, {
     api(path: string, init: RequestInit & { json?: unknown } = {}) {
       const { json, headers, ...rest } = init;
-      return fetch(app.url + path, {
+      return fetch(`${app.url}${path}`, {
         ...rest,
         headers: {
           authorization: `Bearer ${TEST_TOKEN}`,
@@ -38,7 +56,8 @@ export async function startTestApp(opts: { config?: AftercareConfig; now?: () =>
     },
     async stop() {
       await app.close();
-      await dropDatabase(url);
+      if (!opts.databaseUrl) await dropDatabase(url);
+      await deleteRedisKeys(prefix);
     },
   });
 }
@@ -52,4 +71,19 @@ export function ticketBody(overrides: Record<string, unknown> = {}): Record<stri
     severity: 'normal',
     ...overrides,
   };
+}
+
+/** Removes every Redis key under a queue prefix. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

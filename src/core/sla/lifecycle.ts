@@ -13,6 +13,7 @@ export type ClockTrigger =
   | { type: 'customer_replied' }
   | { type: 'resolved'; category: Category }
   | { type: 'result_notice_sent' }
+  | { type: 'verification_sent' }
   | { type: 'reopened'; hasOwner: boolean }
   | { type: 'closed' }
   | { type: 'reclassified' };
@@ -89,6 +90,9 @@ export function applyClockTrigger(clocks: ClockSet, trigger: ClockTrigger, ctx: 
       break;
     case 'result_notice_sent':
       stop('result_notice');
+      break;
+    case 'verification_sent':
+      stop('verification_callback');
       break;
     case 'reopened':
       stop('result_notice');

@@ -1,0 +1,82 @@
+import { afterCommit } from './after-commit.js';
+import { ChangeBuilder } from './change-builder.js';
+import type { UseCaseDeps } from './deps.js';
+import type { TicketState, TimerData } from './ports.js';
+
+/** `fired`: acted; `stale`: the clock or ladder moved on, nothing to do; `early`: run again at `at`. */
+export type TimerOutcome = { outcome: 'fired' | 'stale' } | { outcome: 'early'; at: Date };
+
+/**
+ * Runs a due timer against the ticket as Postgres has it now (SPEC §4–5, §7). Acts only when
+ * the clock is still running at the same version (or the ladder still waits at that level)
+ * and the moment has really come; the row lock makes it once-only across workers.
+ */
+export async function handleTimer(deps: UseCaseDeps, data: TimerData): Promise<TimerOutcome> {
+  const before = new Map<string, number>();
+  let outcome: TimerOutcome = { outcome: 'stale' };
+  let committed: Awaited<ReturnType<typeof deps.store.mutate<null>>>;
+  try {
+    committed = await deps.store.mutate({ id: data.ticketId }, (state) => {
+      for (const c of Object.values(state.clocks)) before.set(c.kind, c.version);
+      const b = new ChangeBuilder(deps, state, { kind: 'system' }, 'system', deps.now());
+      outcome = data.type === 'sla' ? slaTimer(b, state, data) : escalationTimer(b, state, data);
+      if (outcome.outcome === 'fired') b.cardUpdate();
+      return b.build(null);
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'not_found') return { outcome: 'stale' };
+    throw err;
+  }
+  if ((outcome as TimerOutcome).outcome === 'fired') await afterCommit(deps, committed, before);
+  return outcome;
+}
+
+function slaTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData, { type: 'sla' }>): TimerOutcome {
+  const clock = state.clocks[data.clock];
+  if (!clock || clock.status !== 'running' || clock.version !== data.version || !clock.deadline) return { outcome: 'stale' };
+  const at = data.kind === 'remind' ? clock.remindAt : clock.deadline;
+  if (!at) return { outcome: 'stale' };
+  if (b.now.getTime() < at.getTime()) return { outcome: 'early', at };
+  const info = { clock: clock.kind, deadline: clock.deadline.toISOString() };
+
+  if (data.kind === 'remind') {
+    if (clock.remindedAt || clock.breachedAt) return { outcome: 'stale' };
+    b.clocks[clock.kind] = { ...clock, remindedAt: b.now };
+    b.event('sla.reminder', info);
+    b.toOwner('sla.reminder', info);
+    return { outcome: 'fired' };
+  }
+
+  if (clock.breachedAt) return { outcome: 'stale' };
+  b.clocks[clock.kind] = { ...clock, breachedAt: b.now };
+  switch (clock.kind) {
+    case 'verification_callback':
+      // Not a deadline staff can miss: the moment to ask the customer whether the fix held.
+      b.event('followup.verification_sent', {});
+      b.toCustomer('customer.verification_callback', {});
+      b.clock({ type: 'verification_sent' });
+      break;
+    case 'result_notice':
+      b.event('sla.breached', info);
+      b.toOwner('followup.result_notice_due', info);
+      break;
+    case 'resolution':
+      b.event('sla.breached', info);
+      // SPEC §4 / 2.4: the owner tells the customer the reason and a new ETA.
+      b.toOwner('sla.overdue_prompt', info);
+      b.escalate('sla_breach', `${clock.kind} deadline passed`);
+      break;
+    default:
+      b.event('sla.breached', info);
+      b.escalate('sla_breach', `${clock.kind} deadline passed`);
+  }
+  return { outcome: 'fired' };
+}
+
+function escalationTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData, { type: 'escalation' }>): TimerOutcome {
+  const esc = state.escalations.find((e) => e.id === data.escalationId);
+  if (!esc || esc.status !== 'open' || esc.level !== data.level || !esc.nextStepAt) return { outcome: 'stale' };
+  if (b.now.getTime() < esc.nextStepAt.getTime()) return { outcome: 'early', at: esc.nextStepAt };
+  b.climb(esc);
+  return { outcome: 'fired' };
+}

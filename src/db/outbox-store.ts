@@ -1,0 +1,108 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+
+export interface OutboxRow {
+  id: number;
+  ticketId: string | null;
+  destination: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+export type Claim = { row: OutboxRow } | { waitUntil: Date } | { none: true };
+
+export interface DueDestination {
+  destination: string;
+  headId: number;
+  attempts: number;
+}
+
+interface RawRow {
+  id: string | number;
+  ticket_id: string | null;
+  destination: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  status: string;
+  next_attempt_at: Date | null;
+  lease_until: Date | null;
+}
+
+/**
+ * The outbox rows' state machine: pending → sending (leased to one worker) → delivered |
+ * failed | skipped. The row, not the job, decides whether a message is sent: a worker may
+ * only send the oldest open row of a destination, and only while it holds the lease.
+ */
+export class PgOutboxStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Leases the oldest open row of `destination` to `owner`. Returns `waitUntil` when that
+   * row is not due yet (back-off) or leased by a live worker, `none` when nothing is open.
+   */
+  async claimHead(destination: string, owner: string, leaseMs: number): Promise<Claim> {
+    return this.db.transaction(async (tx) => {
+      const heads = (await tx.execute(sql`
+        select id, ticket_id, destination, kind, payload, attempts, status, next_attempt_at, lease_until
+        from outbox where destination = ${destination} and status in ('pending', 'sending')
+        order by id limit 1 for update`)) as unknown as RawRow[];
+      const head = heads[0];
+      if (!head) return { none: true } as const;
+      const [{ now }] = (await tx.execute(sql`select now() as now`)) as unknown as [{ now: Date }];
+      if (head.status === 'sending' && head.lease_until && head.lease_until > now) return { waitUntil: head.lease_until };
+      if (head.status === 'pending' && head.next_attempt_at && head.next_attempt_at > now) return { waitUntil: head.next_attempt_at };
+      await tx.execute(sql`
+        update outbox set status = 'sending', lease_owner = ${owner}, attempts = attempts + 1,
+          lease_until = now() + make_interval(secs => ${leaseMs / 1000})
+        where id = ${head.id}`);
+      return {
+        row: {
+          id: Number(head.id),
+          ticketId: head.ticket_id,
+          destination: head.destination,
+          kind: head.kind,
+          payload: head.payload,
+          attempts: head.attempts + 1,
+        },
+      };
+    });
+  }
+
+  /** Finishes a leased row; false when the lease was lost (another worker took over). */
+  async markDelivered(id: number, owner: string, messageIds: Record<string, string> | undefined): Promise<boolean> {
+    const rows = await this.db.execute(sql`
+      update outbox set status = 'delivered', delivered_at = now(), lease_owner = null, lease_until = null,
+        platform_message_ids = ${messageIds ? JSON.stringify(messageIds) : null}::jsonb, last_error = null
+      where id = ${id} and lease_owner = ${owner} and status = 'sending' returning id`);
+    return rows.length > 0;
+  }
+
+  async reschedule(id: number, owner: string, at: Date, error: string): Promise<boolean> {
+    const rows = await this.db.execute(sql`
+      update outbox set status = 'pending', next_attempt_at = ${at}, lease_owner = null, lease_until = null, last_error = ${error}
+      where id = ${id} and lease_owner = ${owner} and status = 'sending' returning id`);
+    return rows.length > 0;
+  }
+
+  async finish(id: number, owner: string, status: 'failed' | 'skipped', error: string): Promise<boolean> {
+    const rows = await this.db.execute(sql`
+      update outbox set status = ${status}, lease_owner = null, lease_until = null, last_error = ${error}
+      where id = ${id} and lease_owner = ${owner} and status = 'sending' returning id`);
+    return rows.length > 0;
+  }
+
+  /** Destinations whose oldest open row can be worked on now. */
+  async dueDestinations(limit = 10_000): Promise<DueDestination[]> {
+    const rows = (await this.db.execute(sql`
+      select destination, id, attempts from (
+        select distinct on (destination) destination, id, attempts, status, next_attempt_at, lease_until
+        from outbox where status in ('pending', 'sending') order by destination, id
+      ) heads
+      where (status = 'pending' and (next_attempt_at is null or next_attempt_at <= now()))
+         or (status = 'sending' and lease_until < now())
+      limit ${limit}`)) as unknown as { destination: string; id: string | number; attempts: number }[];
+    return rows.map((r) => ({ destination: r.destination, headId: Number(r.id), attempts: r.attempts }));
+  }
+}

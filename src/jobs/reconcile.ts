@@ -1,0 +1,103 @@
+import type { Queue } from 'bullmq';
+import { sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { TimerScheduler, TimerSpec } from '../app/ports.js';
+import { escalationTimerId, slaTimerId } from '../app/timers.js';
+import type { Db } from '../db/client.js';
+import type { PgOutboxStore } from '../db/outbox-store.js';
+import type { ClockKind } from '../core/types.js';
+import { outboxJobId, TIMERS_QUEUE } from './queues.js';
+
+const BATCH = 5000;
+
+export interface ReconcileReport {
+  clocks: number;
+  escalations: number;
+  timersAdded: number;
+  destinations: number;
+}
+
+/**
+ * Makes Redis agree with Postgres: every running clock and open escalation has its
+ * delayed job, every destination with due outbox rows a delivery job. Safe to run at
+ * any time and from several processes (job ids are deterministic).
+ */
+export async function reconcile(opts: {
+  db: Db;
+  redis: Redis;
+  prefix: string;
+  scheduler: TimerScheduler;
+  outboxQueue: Queue;
+  outbox: PgOutboxStore;
+}): Promise<ReconcileReport> {
+  const report: ReconcileReport = { clocks: 0, escalations: 0, timersAdded: 0, destinations: 0 };
+  const missing = async (timers: TimerSpec[]) => {
+    if (timers.length === 0) return;
+    // Look before adding: checking existence is much cheaper than a redundant add.
+    const pipe = opts.redis.pipeline();
+    for (const t of timers) pipe.exists(`${opts.prefix}:${TIMERS_QUEUE}:${t.id}`);
+    const res = (await pipe.exec()) ?? [];
+    const add = timers.filter((_, i) => res[i]?.[1] === 0);
+    await opts.scheduler.schedule(add);
+    report.timersAdded += add.length;
+  };
+
+  let after = { ticketId: '00000000-0000-0000-0000-000000000000', kind: '' };
+  for (;;) {
+    const rows = (await opts.db.execute(sql`
+      select ticket_id, kind, version, remind_at, deadline, reminded_at, breached_at from sla_clocks
+      where status = 'running' and deadline is not null and (ticket_id, kind) > (${after.ticketId}::uuid, ${after.kind})
+      order by ticket_id, kind limit ${BATCH}`)) as unknown as {
+      ticket_id: string;
+      kind: ClockKind;
+      version: number;
+      remind_at: Date | null;
+      deadline: Date;
+      reminded_at: Date | null;
+      breached_at: Date | null;
+    }[];
+    if (rows.length === 0) break;
+    report.clocks += rows.length;
+    const timers: TimerSpec[] = [];
+    for (const r of rows) {
+      if (r.remind_at && !r.reminded_at && !r.breached_at) {
+        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'remind', r.version), at: r.remind_at, data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'remind', version: r.version } });
+      } else if (!r.breached_at) {
+        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'breach', r.version), at: r.deadline, data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'breach', version: r.version } });
+      }
+    }
+    await missing(timers);
+    const last = rows[rows.length - 1]!;
+    after = { ticketId: last.ticket_id, kind: last.kind };
+  }
+
+  const escs = (await opts.db.execute(sql`
+    select id, ticket_id, level, next_step_at from escalations where status = 'open' and next_step_at is not null`)) as unknown as {
+    id: string;
+    ticket_id: string;
+    level: number;
+    next_step_at: Date;
+  }[];
+  report.escalations = escs.length;
+  await missing(
+    escs.map((e) => ({
+      id: escalationTimerId(e.id, e.level),
+      at: e.next_step_at,
+      data: { type: 'escalation', ticketId: e.ticket_id, escalationId: e.id, level: e.level },
+    })),
+  );
+
+  report.destinations = await sweepOutbox(opts.outbox, opts.outboxQueue);
+  return report;
+}
+
+/** Queues a delivery job for each destination whose oldest open row is due. */
+export async function sweepOutbox(outbox: PgOutboxStore, queue: Queue): Promise<number> {
+  const due = await outbox.dueDestinations();
+  for (let i = 0; i < due.length; i += 1000) {
+    await queue.addBulk(
+      due.slice(i, i + 1000).map((d) => ({ name: 'deliver', data: { destination: d.destination }, opts: { jobId: outboxJobId(d.destination, d.headId, d.attempts) } })),
+    );
+  }
+  return due.length;
+}

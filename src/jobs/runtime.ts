@@ -1,0 +1,109 @@
+import type { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ChatGateway } from '../app/chat-gateway.js';
+import type { UseCaseDeps } from '../app/deps.js';
+import type { Db } from '../db/client.js';
+import { PgOutboxStore } from '../db/outbox-store.js';
+import { startOutboxWorker } from './outbox-worker.js';
+import { makeQueues } from './queues.js';
+import { RateLimiter } from './rate-limiter.js';
+import { reconcile, sweepOutbox, type ReconcileReport } from './reconcile.js';
+import { BullOutboxKicker, BullTimerScheduler } from './scheduler.js';
+import { startTimerWorker } from './timer-worker.js';
+
+export interface JobsOptions {
+  redisUrl: string;
+  prefix: string;
+  db: Db;
+  deps: UseCaseDeps;
+  gateway: ChatGateway;
+  /** Run the workers, sweeper and reconciliation (role all|worker); else only produce jobs. */
+  workers: boolean;
+  reconcileEveryMs: number;
+  sweepEveryMs: number;
+  leaseMs: number;
+  outboxConcurrency: number;
+  timerConcurrency: number;
+  maxAttempts: number;
+}
+
+export interface Jobs {
+  queues: { timers: Queue; outbox: Queue };
+  scheduler: BullTimerScheduler;
+  kicker: BullOutboxKicker;
+  reconcileNow(): Promise<ReconcileReport>;
+  /** Stops taking jobs, lets running ones finish (at most `graceMs`), closes connections. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Warns when Redis may evict keys: a lost delayed job is a reminder that never fires. */
+export async function checkEvictionPolicy(redis: Redis): Promise<string | undefined> {
+  try {
+    const res = (await redis.config('GET', 'maxmemory-policy'));
+    return res[1];
+  } catch {
+    return undefined; // CONFIG may be disabled on managed Redis
+  }
+}
+
+export async function startJobs(o: JobsOptions): Promise<Jobs> {
+  const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  connection.on('error', (err) => o.deps.log?.warn({ err: err.message }, 'redis (jobs) connection error'));
+  const queues = makeQueues({ prefix: o.prefix, connection });
+  const scheduler = new BullTimerScheduler(queues.timers, o.deps.now);
+  const kicker = new BullOutboxKicker(queues.outbox);
+  const outbox = new PgOutboxStore(o.db);
+  const runReconcile = () => reconcile({ db: o.db, redis: connection, prefix: o.prefix, scheduler, outboxQueue: queues.outbox, outbox });
+
+  const workers: Worker[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let stopOutbox = () => {};
+  if (o.workers) {
+    const policy = await checkEvictionPolicy(connection);
+    if (policy && policy !== 'noeviction') {
+      o.deps.log?.warn({ policy }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued reminders may be evicted`);
+    }
+    const deps = { ...o.deps, scheduler, kicker };
+    workers.push(startTimerWorker(deps, connection, o.prefix, o.timerConcurrency));
+    const ob = startOutboxWorker({
+      deps,
+      store: outbox,
+      gateway: o.gateway,
+      limiter: new RateLimiter(connection, o.prefix),
+      queue: queues.outbox,
+      connection,
+      prefix: o.prefix,
+      leaseMs: o.leaseMs,
+      concurrency: o.outboxConcurrency,
+      maxAttempts: o.maxAttempts,
+    });
+    workers.push(ob.worker);
+    stopOutbox = () => ob.stop();
+    const report = await runReconcile();
+    o.deps.log?.info({ ...report }, 'reconciled jobs with the database');
+    const guard = (what: string, fn: () => Promise<unknown>) => () => {
+      fn().catch((err: unknown) => o.deps.log?.warn({ err: String(err) }, `${what} failed`));
+    };
+    timers.push(setInterval(guard('outbox sweep', () => sweepOutbox(outbox, queues.outbox)), o.sweepEveryMs));
+    timers.push(setInterval(guard('reconcile', runReconcile), o.reconcileEveryMs));
+  }
+
+  return {
+    queues,
+    scheduler,
+    kicker,
+    reconcileNow: runReconcile,
+    async close(graceMs = 8000) {
+      for (const t of timers) clearInterval(t);
+      stopOutbox();
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+      if ((await Promise.race([graceful, timeout])) === 'timeout') {
+        // Still running after the grace period: their rows stay leased and are taken over later.
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+      await Promise.all([queues.timers.close(), queues.outbox.close()]);
+      connection.disconnect();
+    },
+  };
+}
