@@ -1,9 +1,8 @@
-import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { UseCaseDeps } from '../app/deps.js';
 import { handleTimer } from '../app/handle-timer.js';
-import type { TimerData } from '../app/ports.js';
 import { CLOCK_KINDS } from '../core/types.js';
 import { TIMERS_QUEUE } from './queues.js';
 
