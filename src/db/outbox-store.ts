@@ -25,9 +25,7 @@ interface RawRow {
   kind: string;
   payload: Record<string, unknown>;
   attempts: number;
-  status: string;
-  next_attempt_at: Date | null;
-  lease_until: Date | null;
+  wait_until: string | Date | null;
 }
 
 /**
@@ -45,14 +43,15 @@ export class PgOutboxStore {
   async claimHead(destination: string, owner: string, leaseMs: number): Promise<Claim> {
     return this.db.transaction(async (tx) => {
       const heads = (await tx.execute(sql`
-        select id, ticket_id, destination, kind, payload, attempts, status, next_attempt_at, lease_until
+        select id, ticket_id, destination, kind, payload, attempts,
+          case when status = 'sending' and lease_until > now() then lease_until
+               when status = 'pending' and next_attempt_at > now() then next_attempt_at end as wait_until
         from outbox where destination = ${destination} and status in ('pending', 'sending')
         order by id limit 1 for update`)) as unknown as RawRow[];
       const head = heads[0];
       if (!head) return { none: true } as const;
-      const [{ now }] = (await tx.execute(sql`select now() as now`)) as unknown as [{ now: Date }];
-      if (head.status === 'sending' && head.lease_until && head.lease_until > now) return { waitUntil: head.lease_until };
-      if (head.status === 'pending' && head.next_attempt_at && head.next_attempt_at > now) return { waitUntil: head.next_attempt_at };
+      // Raw rows carry timestamps as text; comparisons happen in SQL against the database clock.
+      if (head.wait_until) return { waitUntil: new Date(head.wait_until) };
       await tx.execute(sql`
         update outbox set status = 'sending', lease_owner = ${owner}, attempts = attempts + 1,
           lease_until = now() + make_interval(secs => ${leaseMs / 1000})

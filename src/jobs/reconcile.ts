@@ -42,6 +42,7 @@ export async function reconcile(opts: {
     report.timersAdded += add.length;
   };
 
+  // Raw rows carry timestamps as text (drizzle's postgres.js mapping), hence new Date(...).
   let after = { ticketId: '00000000-0000-0000-0000-000000000000', kind: '' };
   for (;;) {
     const rows = (await opts.db.execute(sql`
@@ -51,19 +52,19 @@ export async function reconcile(opts: {
       ticket_id: string;
       kind: ClockKind;
       version: number;
-      remind_at: Date | null;
-      deadline: Date;
-      reminded_at: Date | null;
-      breached_at: Date | null;
+      remind_at: string | null;
+      deadline: string;
+      reminded_at: string | null;
+      breached_at: string | null;
     }[];
     if (rows.length === 0) break;
     report.clocks += rows.length;
     const timers: TimerSpec[] = [];
     for (const r of rows) {
       if (r.remind_at && !r.reminded_at && !r.breached_at) {
-        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'remind', r.version), at: r.remind_at, data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'remind', version: r.version } });
+        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'remind', r.version), at: new Date(r.remind_at), data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'remind', version: r.version } });
       } else if (!r.breached_at) {
-        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'breach', r.version), at: r.deadline, data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'breach', version: r.version } });
+        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'breach', r.version), at: new Date(r.deadline), data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'breach', version: r.version } });
       }
     }
     await missing(timers);
@@ -76,13 +77,13 @@ export async function reconcile(opts: {
     id: string;
     ticket_id: string;
     level: number;
-    next_step_at: Date;
+    next_step_at: string;
   }[];
   report.escalations = escs.length;
   await missing(
     escs.map((e) => ({
       id: escalationTimerId(e.id, e.level),
-      at: e.next_step_at,
+      at: new Date(e.next_step_at),
       data: { type: 'escalation', ticketId: e.ticket_id, escalationId: e.id, level: e.level },
     })),
   );

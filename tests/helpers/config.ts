@@ -12,3 +12,20 @@ export function wallClockConfig(): AftercareConfig {
   const c = exampleConfig();
   return { ...c, departments: c.departments.map(({ calendar: _c, ...d }) => d) };
 }
+
+/**
+ * Example config on wall-clock time with SLA budgets and escalation timeouts of seconds,
+ * so timer tests run in real time without waiting hours.
+ */
+export function fastClocksConfig(seconds: Partial<Record<import('../../src/core/types.js').ClockKind, number>> = {}, ackSeconds = 1): AftercareConfig {
+  const c = wallClockConfig();
+  const clocks = { ...c.sla.clocks };
+  for (const kind of Object.keys(clocks) as (keyof typeof clocks)[]) {
+    const s = seconds[kind] ?? 2;
+    clocks[kind] = { ...clocks[kind], budgets: { normal: s * 1000, urgent: s * 1000, critical: s * 1000 }, businessHours: false, tiered: false };
+  }
+  const chains = Object.fromEntries(
+    Object.entries(c.escalation.chains).map(([k, levels]) => [k, levels.map((l) => ({ ...l, ackTimeoutMs: ackSeconds * 1000 }))]),
+  );
+  return { ...c, sla: { ...c.sla, reminderAt: 0.5, clocks }, escalation: { ...c.escalation, defaultAckTimeoutMs: ackSeconds * 1000, chains } };
+}
