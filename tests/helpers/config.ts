@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_CONFIG_PATH, parseConfigText } from '../../src/config/load-config.js';
-import type { AftercareConfig } from '../../src/core/types.js';
+import type { AftercareConfig, ClockKind } from '../../src/core/types.js';
 
 /** The shipped example configuration (the built-in default). */
 export function exampleConfig(): AftercareConfig {
@@ -17,7 +17,7 @@ export function wallClockConfig(): AftercareConfig {
  * Example config on wall-clock time with SLA budgets and escalation timeouts of seconds,
  * so timer tests run in real time without waiting hours.
  */
-export function fastClocksConfig(seconds: Partial<Record<import('../../src/core/types.js').ClockKind, number>> = {}, ackSeconds = 1): AftercareConfig {
+export function fastClocksConfig(seconds: Partial<Record<ClockKind, number>> = {}, ackSeconds = 1): AftercareConfig {
   const c = wallClockConfig();
   const clocks = { ...c.sla.clocks };
   for (const kind of Object.keys(clocks) as (keyof typeof clocks)[]) {
