@@ -80,7 +80,7 @@ export class PgOutboxStore {
 
   async reschedule(id: number, owner: string, at: Date, error: string): Promise<boolean> {
     const rows = await this.db.execute(sql`
-      update outbox set status = 'pending', next_attempt_at = ${at}, lease_owner = null, lease_until = null, last_error = ${error}
+      update outbox set status = 'pending', next_attempt_at = ${at.toISOString()}::timestamptz, lease_owner = null, lease_until = null, last_error = ${error}
       where id = ${id} and lease_owner = ${owner} and status = 'sending' returning id`);
     return rows.length > 0;
   }
