@@ -134,12 +134,13 @@ export class PgTicketStore implements TicketStore {
       const [{ n }] = (await tx.execute(sql`select nextval(${ticketNumberSeq.seqName}) as n`)) as unknown as [{ n: string }];
       const plan = build(formatTicketNumber(BigInt(n)));
       const ticket = { ...plan.ticket, number: formatTicketNumber(BigInt(n)) };
+      const chain = chainEvents(ticket.id, plan.events, ticket.createdAt, { count: 0, lastHash: null });
       if (!plan.customerExists) await tx.insert(customers).values(plan.customer);
-      await tx.insert(tickets).values(ticket);
+      await tx.insert(tickets).values({ ...ticket, eventCount: chain.head.count, lastEventHash: chain.head.lastHash });
       await insertDepartments(tx, ticket.id, plan.departments, ticket.createdAt);
       await upsertClocks(tx, ticket.id, plan.clocks);
       await upsertEscalations(tx, plan.escalations);
-      await appendEvents(tx, ticket.id, plan.events, ticket.createdAt);
+      if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
       const queued = await insertOutbox(tx, ticket.id, plan.outbox, ticket.createdAt);
       if (idempotency) {
         await tx.insert(idempotencyKeys).values({
@@ -149,23 +150,34 @@ export class PgTicketStore implements TicketStore {
           createdAt: ticket.createdAt,
         });
       }
-      const state = await loadState(tx, eq(tickets.id, ticket.id), false);
-      return { state: state!, replayed: false, outbox: queued };
+      // The state is exactly what was just written: no need to read it back.
+      const state: TicketState = {
+        ticket,
+        customer: plan.customer,
+        departments: plan.departments,
+        clocks: plan.clocks,
+        tasks: [],
+        escalations: plan.escalations,
+      };
+      return { state, replayed: false, outbox: queued };
     });
   }
 
   async mutate<T>(ref: TicketRef, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState; outbox: QueuedRow[] }> {
     return this.db.transaction(async (tx) => {
       const where = typeof ref === 'string' ? eq(tickets.number, ref) : eq(tickets.id, ref.id);
-      const state = await loadState(tx, where, true);
+      const head = { count: 0, lastHash: null as string | null };
+      const state = await loadState(tx, where, true, head);
       if (!state) throw new NotFoundError('ticket', typeof ref === 'string' ? ref : ref.id);
       const change = decide(state);
       const now = change.ticket?.updatedAt ?? new Date();
       const id = state.ticket.id;
-      if (change.ticket && Object.keys(change.ticket).length > 0) {
+      const chain = chainEvents(id, change.events, now, head);
+      const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
+      if (chain.rows.length > 0 || Object.keys(patch).length > 0) {
         await tx
           .update(tickets)
-          .set({ ...change.ticket, version: state.ticket.version + 1 })
+          .set({ ...patch, eventCount: chain.head.count, lastEventHash: chain.head.lastHash })
           .where(eq(tickets.id, id));
       }
       if (change.addDepartments?.length) await insertDepartments(tx, id, change.addDepartments, now);
@@ -182,7 +194,7 @@ export class PgTicketStore implements TicketStore {
         }
       }
       if (change.escalations?.length) await upsertEscalations(tx, change.escalations);
-      await appendEvents(tx, id, change.events, now);
+      if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
       const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
       const after = await loadState(tx, eq(tickets.id, id), false);
       return { result: change.result, state: after!, outbox: queued };
@@ -247,10 +259,19 @@ export class PgTicketStore implements TicketStore {
   }
 }
 
-async function loadState(ex: Executor, where: ReturnType<typeof eq>, lock: boolean): Promise<TicketState | undefined> {
+async function loadState(
+  ex: Executor,
+  where: ReturnType<typeof eq>,
+  lock: boolean,
+  head?: { count: number; lastHash: string | null },
+): Promise<TicketState | undefined> {
   const q = ex.select().from(tickets).where(where);
   const [row] = lock ? await q.for('update') : await q;
   if (!row) return undefined;
+  if (head) {
+    head.count = row.eventCount;
+    head.lastHash = row.lastEventHash;
+  }
   const states = await loadStates(ex, [row.id], new Map([[row.id, row]]));
   return states.get(row.id);
 }
@@ -326,17 +347,18 @@ async function upsertClocks(ex: Executor, ticketId: string, clocks: ClockSet): P
     });
 }
 
-/** Appends events to the ticket's hash chain. The caller holds the ticket's row lock (or created it). */
-async function appendEvents(ex: Executor, ticketId: string, events: EventDraft[], at: Date): Promise<void> {
-  if (events.length === 0) return;
-  const [last] = await ex
-    .select({ seq: ticketEvents.seq, hash: ticketEvents.hash })
-    .from(ticketEvents)
-    .where(eq(ticketEvents.ticketId, ticketId))
-    .orderBy(desc(ticketEvents.seq))
-    .limit(1);
-  let seq = last?.seq ?? 0;
-  let prev = last?.hash ?? GENESIS_HASH;
+/**
+ * Extends a ticket's hash chain from its recorded head (read under the ticket's row lock,
+ * or zero for a new ticket): the rows to insert and the new head.
+ */
+function chainEvents(
+  ticketId: string,
+  events: EventDraft[],
+  at: Date,
+  from: { count: number; lastHash: string | null },
+): { rows: (typeof ticketEvents.$inferInsert)[]; head: { count: number; lastHash: string | null } } {
+  let seq = from.count;
+  let prev = from.lastHash ?? GENESIS_HASH;
   const createdAt = at.toISOString();
   const rows = events.map((e) => {
     seq++;
@@ -346,8 +368,7 @@ async function appendEvents(ex: Executor, ticketId: string, events: EventDraft[]
     prev = hash;
     return row;
   });
-  await ex.insert(ticketEvents).values(rows);
-  await ex.update(tickets).set({ eventCount: seq, lastEventHash: prev }).where(eq(tickets.id, ticketId));
+  return { rows, head: { count: seq, lastHash: events.length ? prev : from.lastHash } };
 }
 
 async function insertOutbox(ex: Executor, ticketId: string, rows: OutboxDraft[], at: Date): Promise<QueuedRow[]> {
