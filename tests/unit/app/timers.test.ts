@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { TicketState } from '../../../src/app/ports.js';
+import { supersededTimers, timersFor } from '../../../src/app/timers.js';
+import type { SlaClock } from '../../../src/core/sla/clocks.js';
+
+const T = '11111111-1111-1111-1111-111111111111';
+const at = (iso: string) => new Date(iso);
+
+function clock(over: Partial<SlaClock>): SlaClock {
+  return {
+    kind: 'first_response',
+    status: 'running',
+    budgetMs: 7_200_000,
+    consumedMs: 0,
+    startedAt: at('2026-11-23T00:00:00Z'),
+    segmentStartedAt: at('2026-11-23T00:00:00Z'),
+    deadline: at('2026-11-23T02:00:00Z'),
+    remindAt: at('2026-11-23T01:30:00Z'),
+    calendarId: null,
+    stoppedAt: null,
+    remindedAt: null,
+    breachedAt: null,
+    version: 3,
+    ...over,
+  };
+}
+
+function state(clocks: SlaClock[], escalations: TicketState['escalations'] = []): TicketState {
+  return {
+    ticket: { id: T } as TicketState['ticket'],
+    customer: {} as TicketState['customer'],
+    departments: [],
+    clocks: Object.fromEntries(clocks.map((c) => [c.kind, c])),
+    tasks: [],
+    escalations,
+  };
+}
+
+describe('timersFor', () => {
+  it('schedules the reminder first, with a deterministic id carrying the version', () => {
+    const [t] = timersFor(state([clock({})]));
+    expect(t).toEqual({
+      id: `sla-${T}-first_response-remind-v3`,
+      at: at('2026-11-23T01:30:00Z'),
+      data: { type: 'sla', ticketId: T, clock: 'first_response', kind: 'remind', version: 3 },
+    });
+    expect(t!.id).not.toContain(':');
+  });
+
+  it('schedules the breach once the reminder went out, nothing once breached, nothing for stopped or paused clocks', () => {
+    expect(timersFor(state([clock({ remindedAt: at('2026-11-23T01:30:00Z') })])).map((t) => t.id)).toEqual([`sla-${T}-first_response-breach-v3`]);
+    expect(timersFor(state([clock({ remindedAt: at('2026-11-23T01:30:00Z'), breachedAt: at('2026-11-23T02:00:00Z') })]))).toEqual([]);
+    expect(timersFor(state([clock({ status: 'stopped', deadline: null })]))).toEqual([]);
+    expect(timersFor(state([clock({ kind: 'resolution', status: 'paused', deadline: null, remindAt: null })]))).toEqual([]);
+  });
+
+  it('schedules the next step of an open escalation only', () => {
+    const base = {
+      ticketId: T,
+      departmentId: 'technical',
+      trigger: 'critical',
+      reason: '',
+      notified: [],
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      createdAt: at('2026-11-23T00:00:00Z'),
+      updatedAt: at('2026-11-23T00:00:00Z'),
+    };
+    const timers = timersFor(
+      state(
+        [],
+        [
+          { ...base, id: 'e1', level: 2, status: 'open', nextStepAt: at('2026-11-23T00:30:00Z') },
+          { ...base, id: 'e2', level: 1, status: 'acknowledged', nextStepAt: null },
+        ],
+      ),
+    );
+    expect(timers.map((t) => t.id)).toEqual(['esc-e1-l2']);
+  });
+});
+
+describe('supersededTimers', () => {
+  it('names both jobs of each clock version that changed', () => {
+    const before = new Map([['first_response', 2], ['resolution', 1]]);
+    const ids = supersededTimers(T, before, state([clock({ version: 3 }), clock({ kind: 'resolution', version: 1 })]));
+    expect(ids).toEqual([`sla-${T}-first_response-remind-v2`, `sla-${T}-first_response-breach-v2`]);
+  });
+});
