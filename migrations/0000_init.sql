@@ -1,4 +1,13 @@
 CREATE SEQUENCE "public"."ticket_number_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE TABLE "chat_dialogs" (
+	"platform" text NOT NULL,
+	"chat_id" text NOT NULL,
+	"language" text NOT NULL,
+	"state" jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "chat_dialogs_platform_chat_id_pk" PRIMARY KEY("platform","chat_id")
+);
+--> statement-breakpoint
 CREATE TABLE "coordination_tasks" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"ticket_id" uuid NOT NULL,

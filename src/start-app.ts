@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { createTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.js';
 import { WebhookGateway } from '../adapters/webhook/webhook-gateway.js';
 import type { ChatGateway } from './app/chat-gateway.js';
 import { GatewayRouter } from './app/compose-gateways.js';
@@ -15,6 +16,8 @@ import { resolveApiToken } from './db/api-token.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { syncDirectory } from './db/sync-directory.js';
+import { PgCustomerStore, PgInboundDedup } from './db/customer-store.js';
+import { PgDialogStore } from './db/dialog-store.js';
 import { PgTicketStore } from './db/ticket-store.js';
 import { buildHttpServer } from './http/server.js';
 import { startJobs, type Jobs } from './jobs/runtime.js';
@@ -26,6 +29,7 @@ export interface RunningApp {
   database: Database;
   redis: Redis;
   jobs: Jobs;
+  telegram: TelegramAdapter | undefined;
   deps: UseCaseDeps;
   logger: Logger;
   close(): Promise<void>;
@@ -40,19 +44,20 @@ export interface StartOptions {
   onGeneratedToken?: (token: string) => void;
 }
 
-/** The chat gateways the environment configures. */
-export function gatewayFromEnv(env: Env): ChatGateway {
-  const routes: ConstructorParameters<typeof GatewayRouter>[0] = [];
+/** The chat gateways the environment configures, in order of preference. */
+export function gatewayFromEnv(env: Env, platformGateways: ChatGateway[] = []): ChatGateway {
+  const gateways: ChatGateway[] = [...platformGateways];
   if (env.AFTERCARE_WEBHOOK_URL) {
-    const webhook = new WebhookGateway({
-      url: env.AFTERCARE_WEBHOOK_URL,
-      secret: env.AFTERCARE_WEBHOOK_SECRET,
-      ratePerSecond: env.AFTERCARE_WEBHOOK_RATE,
-      perDestinationPerSecond: env.AFTERCARE_WEBHOOK_PER_DESTINATION_RATE,
-    });
-    routes.push({ accepts: () => true, gateway: webhook });
+    gateways.push(
+      new WebhookGateway({
+        url: env.AFTERCARE_WEBHOOK_URL,
+        secret: env.AFTERCARE_WEBHOOK_SECRET,
+        ratePerSecond: env.AFTERCARE_WEBHOOK_RATE,
+        perDestinationPerSecond: env.AFTERCARE_WEBHOOK_PER_DESTINATION_RATE,
+      }),
+    );
   }
-  return new GatewayRouter(routes);
+  return new GatewayRouter(gateways);
 }
 
 /**
@@ -75,21 +80,36 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
 
   let jobs: Jobs | undefined;
   let http: FastifyInstance | undefined;
+  let telegram: TelegramAdapter | undefined;
   try {
     await syncDirectory(database.db, config);
+    const store = new PgTicketStore(database.db);
     const deps: UseCaseDeps = {
-      store: new PgTicketStore(database.db),
+      store,
       directory: new Directory(config),
       now: options.now ?? (() => new Date()),
       newId: randomUUID,
       log: logger,
     };
+    if (env.TELEGRAM_BOT_TOKEN) {
+      telegram = createTelegramAdapter({
+        token: env.TELEGRAM_BOT_TOKEN,
+        apiRoot: env.TELEGRAM_API_URL,
+        webhookUrl: env.TELEGRAM_WEBHOOK_URL,
+        webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+        deps,
+        customers: new PgCustomerStore(database.db, store),
+        dialogs: new PgDialogStore(database.db),
+        dedup: new PgInboundDedup(database.db),
+        poll: role !== 'worker',
+      });
+    }
     jobs = await startJobs({
       redisUrl: env.REDIS_URL,
       prefix: env.AFTERCARE_QUEUE_PREFIX,
       db: database.db,
       deps,
-      gateway: options.gateway ?? gatewayFromEnv(env),
+      gateway: options.gateway ?? gatewayFromEnv(env, telegram ? [telegram.gateway] : []),
       workers: role !== 'api',
       reconcileEveryMs: env.AFTERCARE_RECONCILE_INTERVAL,
       sweepEveryMs: env.AFTERCARE_OUTBOX_SWEEP_INTERVAL,
@@ -117,6 +137,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
         queues: [jobs.queues.timers, jobs.queues.outbox],
       });
+      telegram?.registerWebhook(http);
       await http.listen({ port: env.PORT, host: env.HOST });
       const addr = http.server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -125,8 +146,10 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     } else {
       logger.info({ role, config: loaded.source }, 'aftercare worker running');
     }
+    await telegram?.start();
     const runningJobs = jobs;
     const runningHttp = http;
+    const runningTelegram = telegram;
     return {
       url,
       http,
@@ -135,7 +158,9 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       jobs: runningJobs,
       deps,
       logger,
+      telegram,
       async close() {
+        await runningTelegram?.stop();
         if (runningHttp) await runningHttp.close();
         await runningJobs.close();
         redis.disconnect();
@@ -143,6 +168,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       },
     };
   } catch (err) {
+    await telegram?.stop();
     await http?.close();
     await jobs?.close(1000);
     redis.disconnect();

@@ -34,11 +34,11 @@ export class WebhookGateway implements ChatGateway {
     this.fetch = o.fetch ?? fetch;
   }
 
-  lanes(destination: string): RateLane[] {
-    return [
+  lanes(destination: string): Promise<RateLane[]> {
+    return Promise.resolve([
       { key: `webhook:dest:${destination}`, max: Math.max(1, Math.round(this.o.perDestinationPerSecond)), perMs: 1000 / Math.min(1, this.o.perDestinationPerSecond) },
       { key: 'webhook:global', max: Math.max(1, Math.round(this.o.ratePerSecond)), perMs: 1000 },
-    ];
+    ]);
   }
 
   async deliver(m: OutboundMessage): Promise<DeliveryResult> {

@@ -31,7 +31,10 @@ export interface RateLane {
  * implement it; the outbox worker calls it one message at a time per destination.
  */
 export interface ChatGateway {
-  /** The rate limits a send to `destination` counts against (per chat, per bot, …). */
-  lanes(destination: string): RateLane[];
+  /**
+   * The rate limits a send to `destination` counts against (per chat, per bot, …), or
+   * undefined when this gateway cannot reach the destination.
+   */
+  lanes(destination: string): Promise<RateLane[] | undefined>;
   deliver(message: OutboundMessage): Promise<DeliveryResult>;
 }

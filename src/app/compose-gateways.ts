@@ -1,20 +1,27 @@
 import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from './chat-gateway.js';
 
-/** Several gateways; a message goes to the first whose `accepts` says yes. */
+/**
+ * Several gateways in order of preference: a message goes to the first that can reach its
+ * destination (e.g. a customer's Telegram chat, else the webhook); none → skipped.
+ */
 export class GatewayRouter implements ChatGateway {
-  constructor(private readonly routes: { accepts: (destination: string) => boolean; gateway: ChatGateway }[]) {}
+  constructor(private readonly gateways: ChatGateway[]) {}
 
-  private pick(destination: string): ChatGateway | undefined {
-    return this.routes.find((r) => r.accepts(destination))?.gateway;
+  private async pick(destination: string): Promise<{ gateway: ChatGateway; lanes: RateLane[] } | undefined> {
+    for (const gateway of this.gateways) {
+      const lanes = await gateway.lanes(destination);
+      if (lanes) return { gateway, lanes };
+    }
+    return undefined;
   }
 
-  lanes(destination: string): RateLane[] {
-    return this.pick(destination)?.lanes(destination) ?? [];
+  async lanes(destination: string): Promise<RateLane[] | undefined> {
+    return (await this.pick(destination))?.lanes ?? [];
   }
 
   async deliver(m: OutboundMessage): Promise<DeliveryResult> {
-    const g = this.pick(m.destination);
-    if (!g) return { status: 'skipped', reason: `no chat platform configured for ${m.destination}` };
-    return g.deliver(m);
+    const picked = await this.pick(m.destination);
+    if (!picked) return { status: 'skipped', reason: `no chat platform configured for ${m.destination}` };
+    return picked.gateway.deliver(m);
   }
 }

@@ -1,6 +1,8 @@
 import { classify } from '../core/classify.js';
 import { routeTicket } from '../core/route.js';
+import { detectTone } from '../core/tone.js';
 import type { Category, Language, Severity, Tier } from '../core/types.js';
+import type { Attachment } from './customer-actions.js';
 import { afterCommit } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
@@ -23,6 +25,8 @@ export interface CreateTicketInput {
   category?: Category | undefined;
   expectedBy?: Date | undefined;
   tier?: Tier | undefined;
+  /** Photos and files the customer sent with the report. */
+  attachments?: Attachment[] | undefined;
   source: Source;
   actor: Actor;
 }
@@ -103,6 +107,7 @@ export async function createTicket(
       },
       { kind: 'system' },
     );
+    if (input.attachments?.length) b.event('ticket.attachments_added', { attachments: input.attachments });
     b.clock({ type: 'created' });
     const firstResponse = b.clocks.first_response;
     b.toCustomer('customer.acknowledgement', {
@@ -111,12 +116,18 @@ export async function createTicket(
       firstResponseBy: firstResponse?.deadline?.toISOString() ?? null,
     });
     for (const d of routed) b.toDepartment(d.departmentId, 'ticket.card', { role: d.role });
+    const tone = detectTone(input.description);
+    if (tone.angry) {
+      b.ticket.flagged = true;
+      b.event('ticket.flagged', { reasons: tone.reasons }, { kind: 'system' });
+    }
     if (cls.severity === 'critical') b.escalate('critical', '', { kind: 'system' });
     else if (cls.category === 'complaint') b.escalate('complaint', '', { kind: 'system' });
+    else if (tone.angry) b.escalate('angry_customer', tone.reasons.join(', '), { kind: 'system' });
     return {
       customerExists: input.customer.id !== undefined,
       customer,
-      ticket: (({ number: _n, ...rest }) => rest)(ticket),
+      ticket: (({ number: _n, ...rest }) => rest)({ ...ticket, ...b.ticket }),
       departments: routed,
       clocks: b.clocks,
       escalations: b.escalations,

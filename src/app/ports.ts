@@ -92,6 +92,17 @@ export interface Escalation {
   updatedAt: Date;
 }
 
+export type SurveyKind = 'satisfaction' | 'confirmation' | 'verification';
+
+/** Answers to merge into the ticket's survey of `kind` (fields left undefined keep their value). */
+export interface SurveyAnswer {
+  kind: SurveyKind;
+  csat?: number;
+  nps?: number;
+  answer?: string;
+  comment?: string;
+}
+
 export interface EventDraft {
   type: string;
   actor: Actor;
@@ -123,6 +134,7 @@ export interface TicketChange<T> {
   tasks?: CoordinationTask[];
   /** Inserted or updated by id. */
   escalations?: Escalation[];
+  surveys?: SurveyAnswer[];
   events: EventDraft[];
   outbox?: OutboxDraft[];
   result: T;
@@ -174,6 +186,36 @@ export interface TicketDetail extends TicketState {
 export interface QueuedOutboxRow {
   id: number;
   destination: string;
+}
+
+/** A customer reachable on Telegram. */
+export interface TelegramCustomer extends CustomerRecord {
+  telegramChatId: string;
+}
+
+/** Customers as the chat adapters need them. */
+export interface CustomerStore {
+  byTelegramChat(chatId: string): Promise<TelegramCustomer | undefined>;
+  /** Creates the customer of a Telegram chat, or updates name/contact/language if known. */
+  saveTelegramCustomer(c: Omit<TelegramCustomer, 'tier'> & { tier?: CustomerRecord['tier'] }): Promise<TelegramCustomer>;
+  setLanguage(customerId: string, language: string): Promise<void>;
+  /** The customer's tickets that are not closed, newest first. */
+  openTickets(customerId: string): Promise<TicketState[]>;
+  telegramChatOf(customerId: string): Promise<string | undefined>;
+}
+
+/** Platform event ids already handled (SPEC §10), kept in Postgres so a restart does not forget them. */
+export interface InboundDedup {
+  /** True the first time an id is seen; false for a redelivery. */
+  claim(platform: string, eventId: string): Promise<boolean>;
+  /** Forgets an id whose handling failed, so a redelivery is handled again. */
+  release(platform: string, eventId: string): Promise<void>;
+}
+
+/** Conversations in progress, by platform and chat. */
+export interface DialogStore<S> {
+  get(platform: string, chatId: string): Promise<{ language: string; state: S | null } | undefined>;
+  save(platform: string, chatId: string, language: string, state: S | null): Promise<void>;
 }
 
 /** A ticket by number (`AC-000001`) or by id. */

@@ -53,6 +53,18 @@ export const envSchema = z.object({
   AFTERCARE_WEBHOOK_SECRET: optionalText,
   AFTERCARE_WEBHOOK_RATE: positive(30),
   AFTERCARE_WEBHOOK_PER_DESTINATION_RATE: positive(1),
+  TELEGRAM_BOT_TOKEN: optionalText.pipe(z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'must look like 123456:ABC-DEF… (from @BotFather)').optional()),
+  TELEGRAM_API_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
+  TELEGRAM_WEBHOOK_URL: optionalText.pipe(z.url({ error: 'must be an https URL Telegram can reach' }).optional()),
+  TELEGRAM_WEBHOOK_SECRET: optionalText.pipe(
+    z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
+  ),
+});
+
+export const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
+  if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -5,7 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import type { AftercareConfig } from '../core/types.js';
 import { buildConfig, type ConfigIssue } from './build-config.js';
-import { envSchema, type Env } from './env.js';
+import { checkedEnvSchema, type Env } from './env.js';
 import { fileSchema } from './file-schema.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/aftercare.yaml';
@@ -68,7 +68,7 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
 /** Environment variables set to an empty string count as unset (a blank `PORT=` line means the default). */
 export function parseEnv(env: Record<string, string | undefined>): Env {
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = envSchema.safeParse(given);
+  const parsed = checkedEnvSchema.safeParse(given);
   if (!parsed.success) {
     throw new ConfigError(formatZodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`));
   }

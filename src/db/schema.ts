@@ -256,3 +256,16 @@ export const settings = pgTable('settings', {
   value: text('value').notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+/** A chat conversation in progress (the Telegram intake dialog), so a restart resumes it. */
+export const chatDialogs = pgTable(
+  'chat_dialogs',
+  {
+    platform: text('platform').notNull(),
+    chatId: text('chat_id').notNull(),
+    language: text('language').notNull(),
+    state: jsonb('state').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.chatId] })],
+);

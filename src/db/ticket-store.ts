@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import type {
+  SurveyAnswer,
   CoordinationTask,
   Escalation,
   TicketRef,
@@ -28,6 +30,7 @@ import {
   customers,
   escalations,
   idempotencyKeys,
+  surveys,
   outbox,
   slaClocks,
   ticketDepartments,
@@ -194,6 +197,7 @@ export class PgTicketStore implements TicketStore {
         }
       }
       if (change.escalations?.length) await upsertEscalations(tx, change.escalations);
+      for (const a of change.surveys ?? []) await upsertSurvey(tx, id, a, now);
       if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
       const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
       const after = await loadState(tx, eq(tickets.id, id), false);
@@ -229,6 +233,15 @@ export class PgTicketStore implements TicketStore {
         }),
       ),
     };
+  }
+
+  /** Tickets by number, in the order given. */
+  async byNumbers(numbers: string[]): Promise<TicketState[]> {
+    if (numbers.length === 0) return [];
+    const rows = await this.db.select({ id: tickets.id, number: tickets.number }).from(tickets).where(inArray(tickets.number, numbers));
+    const states = await loadStates(this.db, rows.map((r) => r.id));
+    const byNumber = new Map([...states.values()].map((s) => [s.ticket.number, s]));
+    return numbers.map((n) => byNumber.get(n)).filter((s) => s !== undefined);
   }
 
   async list(filter: TicketFilter): Promise<TicketState[]> {
@@ -377,6 +390,19 @@ async function insertOutbox(ex: Executor, ticketId: string, rows: OutboxDraft[],
     .insert(outbox)
     .values(rows.map((r) => ({ ticketId, ...r, createdAt: at })))
     .returning({ id: outbox.id, destination: outbox.destination });
+}
+
+async function upsertSurvey(ex: Executor, ticketId: string, a: SurveyAnswer, at: Date): Promise<void> {
+  const fields = {
+    ...(a.csat !== undefined && { csat: a.csat }),
+    ...(a.nps !== undefined && { nps: a.nps }),
+    ...(a.answer !== undefined && { answer: a.answer }),
+    ...(a.comment !== undefined && { comment: a.comment }),
+  };
+  await ex
+    .insert(surveys)
+    .values({ id: randomUUID(), ticketId, kind: a.kind, ...fields, answeredAt: at, createdAt: at })
+    .onConflictDoUpdate({ target: [surveys.ticketId, surveys.kind], set: { ...fields, answeredAt: at } });
 }
 
 async function upsertEscalations(ex: Executor, list: Escalation[]): Promise<void> {

@@ -84,7 +84,7 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
           break;
         }
         const row = claim.row;
-        await o.limiter.acquire(o.gateway.lanes(destination), signal);
+        await o.limiter.acquire((await o.gateway.lanes(destination)) ?? [], signal);
         let result: DeliveryResult;
         try {
           result = await o.gateway.deliver({ ...row, attempt: row.attempts });

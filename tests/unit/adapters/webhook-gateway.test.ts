@@ -30,9 +30,9 @@ describe('WebhookGateway', () => {
     expect(await gatewayAnswering(404).gw.deliver(message)).toMatchObject({ status: 'failed' });
   });
 
-  it('declares a per-destination and a global rate lane', () => {
+  it('declares a per-destination and a global rate lane', async () => {
     const { gw } = gatewayAnswering(200);
-    expect(gw.lanes('customer:1')).toEqual([
+    expect(await gw.lanes('customer:1')).toEqual([
       { key: 'webhook:dest:customer:1', max: 1, perMs: 1000 },
       { key: 'webhook:global', max: 30, perMs: 1000 },
     ]);

@@ -1,0 +1,113 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Api, Bot, type Update } from 'node-telegram-bot-api';
+import { z } from 'zod';
+import type { UseCaseDeps } from '../../src/app/deps.js';
+import type { DialogState } from '../../src/app/intake-dialog.js';
+import type { CustomerStore, DialogStore, InboundDedup } from '../../src/app/ports.js';
+import { en } from '../../src/i18n/en.js';
+import { zhCN } from '../../src/i18n/zh-CN.js';
+import { CallbackSigner } from './callback-data.js';
+import { TelegramConversation } from './telegram-bot.js';
+import { TelegramGateway } from './telegram-gateway.js';
+
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
+export interface TelegramOptions {
+  token: string;
+  apiRoot?: string | undefined;
+  webhookUrl?: string | undefined;
+  webhookSecret?: string | undefined;
+  deps: UseCaseDeps;
+  customers: CustomerStore;
+  dialogs: DialogStore<DialogState>;
+  dedup: InboundDedup;
+  /** Poll getUpdates (when no webhook URL is set) in this process. */
+  poll: boolean;
+}
+
+export interface TelegramAdapter {
+  gateway: TelegramGateway;
+  bot: Bot;
+  /** Serves the webhook on the app's fastify (webhook mode only). */
+  registerWebhook(app: FastifyInstance): void;
+  /** Registers commands (and the webhook), then starts polling unless in webhook mode. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const updateShape = z.looseObject({ update_id: z.number().int().nonnegative() });
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * The Telegram adapter (node-telegram-bot-api 2.x): long polling by default, webhook mode
+ * with TELEGRAM_WEBHOOK_URL (checked with the secret token header), commands in en and zh.
+ */
+export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
+  const transport = { ...(o.apiRoot && { apiRoot: o.apiRoot.replace(/\/$/, '') }) };
+  // Conversation replies may retry a 429 in place; outbox deliveries never do (the outbox does).
+  const bot = new Bot(o.token, { ...transport, maxRetries: 2, maxRetryAfterMs: 10_000 });
+  const outboundApi = new Api(o.token, { ...transport, maxRetries: 0 });
+  const signer = new CallbackSigner(createHash('sha256').update(`aftercare-callback|${o.token}`).digest('hex'));
+  const botId = o.token.split(':')[0] ?? 'bot';
+  const gateway = new TelegramGateway(outboundApi, botId, o.customers, signer);
+  const conversation = new TelegramConversation({ deps: o.deps, api: bot.api, customers: o.customers, dialogs: o.dialogs, dedup: o.dedup, signer });
+  conversation.register(bot);
+  bot.catch((err) => {
+    o.deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'telegram update failed');
+  });
+  let polling: Promise<void> | undefined;
+
+  const commands = (c: typeof en) =>
+    (['new', 'status', 'language', 'cancel', 'help'] as const).map((command) => ({ command, description: c.commands[command] }));
+
+  return {
+    gateway,
+    bot,
+    registerWebhook(app) {
+      if (!o.webhookUrl || !o.webhookSecret) return;
+      const secret = o.webhookSecret;
+      app.post(TELEGRAM_WEBHOOK_PATH, async (req, reply) => {
+        const given = req.headers['x-telegram-bot-api-secret-token'];
+        if (!sameSecret(Array.isArray(given) ? given[0] : given, secret)) {
+          req.log.warn('telegram webhook with a wrong or missing secret token');
+          return reply.code(401).send({ error: { code: 'unauthorized', message: 'wrong or missing X-Telegram-Bot-Api-Secret-Token' } });
+        }
+        const parsed = updateShape.safeParse(req.body);
+        if (!parsed.success) {
+          return reply.code(400).send({ error: { code: 'validation_failed', message: 'body must be a Telegram Update with update_id' } });
+        }
+        await bot.handleUpdate(parsed.data as unknown as Update);
+        return reply.code(200).send({ ok: true });
+      });
+    },
+    async start() {
+      const api = bot.api;
+      await api.setMyCommands({ commands: commands(en) });
+      await api.setMyCommands({ commands: commands(zhCN), language_code: 'zh' });
+      if (o.webhookUrl && o.webhookSecret) {
+        await api.setWebhook({ url: o.webhookUrl, secret_token: o.webhookSecret, allowed_updates: ['message', 'callback_query'] });
+        return;
+      }
+      if (!o.poll) return;
+      await api.deleteWebhook({}).catch(() => undefined);
+      polling = bot
+        .startPolling(undefined, {
+          timeout: 25,
+          allowedUpdates: ['message', 'callback_query'],
+          onError: (err) => o.deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'telegram polling error'),
+        })
+        .catch((err: unknown) => o.deps.log?.warn({ err: String(err) }, 'telegram polling stopped'));
+    },
+    async stop() {
+      if (bot.isRunning()) bot.stop();
+      await polling;
+    },
+  };
+}

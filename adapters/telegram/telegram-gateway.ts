@@ -1,0 +1,140 @@
+import { TelegramApiError, type Api, type InlineKeyboardMarkup } from 'node-telegram-bot-api';
+import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from '../../src/app/chat-gateway.js';
+import type { CustomerStore } from '../../src/app/ports.js';
+import { platformLanes } from '../../src/app/rate-lanes.js';
+import { formatPromise, translator } from '../../src/i18n/index.js';
+import type { CallbackSigner } from './callback-data.js';
+import { escapeHtml, splitHtml } from './html.js';
+
+export interface RenderedMessage {
+  html: string;
+  buttons?: { text: string; action: string; arg: string }[][];
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+function formatTime(iso: string, language: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(language === 'zh-CN' ? 'zh-CN' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  }).format(d) + ' UTC';
+}
+
+/**
+ * Renders an outbox message for a customer (SPEC §2, §6, §7), escaped for parse_mode HTML.
+ * Returns undefined for kinds a customer does not receive.
+ */
+export function renderForCustomer(kind: string, p: Record<string, unknown>, language: string): RenderedMessage | undefined {
+  const t = translator(language);
+  const number = str(p.number);
+  switch (kind) {
+    case 'customer.acknowledgement':
+      return { html: t('intake.created', { number, promise: formatPromise(Number(p.promisedMs ?? 7_200_000), language) }) };
+    case 'customer.reply':
+      return { html: t('staff.reply', { staff: escapeHtml(str(p.staffName)), number, text: escapeHtml(str(p.text)) }) };
+    case 'customer.progress': {
+      const label = p.presetLabel && typeof p.presetLabel === 'object' ? str((p.presetLabel as Record<string, unknown>)[language === 'zh-CN' ? 'zh-CN' : 'en']) : '';
+      const text = [label, str(p.text)].filter(Boolean).map(escapeHtml).join(' — ');
+      const eta = p.eta ? `\n${t('staff.eta', { eta: formatTime(str(p.eta), language) })}` : '';
+      return { html: t('staff.progress', { number, text }) + eta };
+    }
+    case 'customer.overdue': {
+      const eta = p.eta ? `\n${t('staff.eta', { eta: formatTime(str(p.eta), language) })}` : '';
+      return { html: t('staff.overdue', { number, text: escapeHtml(str(p.reason)) }) + eta };
+    }
+    case 'customer.result_notice':
+      return {
+        html: t('result.notice', { number, measures: escapeHtml(str(p.measures)), advice: escapeHtml(str(p.advice)) }),
+        buttons: [[
+          { text: t('result.confirm'), action: 'rc', arg: number },
+          { text: t('result.notResolved'), action: 'rn', arg: number },
+        ]],
+      };
+    case 'customer.survey':
+      return {
+        html: t('survey.csat', { number }),
+        buttons: [[1, 2, 3, 4, 5].map((n) => ({ text: String(n), action: 'cs', arg: `${number}:${n}` }))],
+      };
+    case 'customer.verification_callback':
+      return {
+        html: t('verify.ask', { number }),
+        buttons: [[
+          { text: t('verify.stillFixed'), action: 'vf', arg: number },
+          { text: t('verify.problemAgain'), action: 'va', arg: number },
+        ]],
+      };
+    default:
+      return undefined;
+  }
+}
+
+export function keyboard(signer: CallbackSigner, chatId: string, rows: RenderedMessage['buttons']): InlineKeyboardMarkup | undefined {
+  if (!rows?.length) return undefined;
+  return { inline_keyboard: rows.map((row) => row.map((b) => ({ text: b.text, callback_data: signer.sign(chatId, b.action, b.arg) }))) };
+}
+
+/** Maps a Bot API failure to what the outbox should do with the message. */
+export function classifyTelegramError(err: unknown): DeliveryResult {
+  if (err instanceof TelegramApiError) {
+    const error = `telegram ${err.errorCode}: ${err.description}`;
+    if (err.errorCode === 429) return { status: 'retry', error, afterMs: (err.retryAfter ?? 1) * 1000 };
+    if (err.errorCode >= 500) return { status: 'retry', error };
+    return { status: 'failed', error };
+  }
+  return { status: 'retry', error: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Delivers customer messages to their private chat with the bot. Sends one message at a
+ * time (no SDK retries: the outbox owns retries, honouring 429 retry_after), splitting
+ * texts over 4096 characters; buttons go on the last part.
+ */
+export class TelegramGateway implements ChatGateway {
+  constructor(
+    private readonly api: Api,
+    private readonly botId: string,
+    private readonly customers: CustomerStore,
+    private readonly signer: CallbackSigner,
+  ) {}
+
+  private async chatOf(destination: string): Promise<string | undefined> {
+    if (!destination.startsWith('customer:')) return undefined;
+    return this.customers.telegramChatOf(destination.slice('customer:'.length));
+  }
+
+  async lanes(destination: string): Promise<RateLane[] | undefined> {
+    const chat = await this.chatOf(destination);
+    return chat ? platformLanes.telegram(this.botId, chat) : undefined;
+  }
+
+  async deliver(m: OutboundMessage): Promise<DeliveryResult> {
+    const chat = await this.chatOf(m.destination);
+    if (!chat) return { status: 'skipped', reason: 'customer has no Telegram chat' };
+    const language = str(m.payload.language) || 'en';
+    const rendered = renderForCustomer(m.kind, m.payload, language);
+    if (!rendered) return { status: 'skipped', reason: `customers do not receive ${m.kind}` };
+    const parts = splitHtml(rendered.html);
+    const ids: string[] = [];
+    try {
+      for (const [i, text] of parts.entries()) {
+        const markup = i === parts.length - 1 ? keyboard(this.signer, chat, rendered.buttons) : undefined;
+        const sent = await this.api.sendMessage({
+          chat_id: chat,
+          text,
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          ...(markup && { reply_markup: markup }),
+        });
+        ids.push(String(sent.message_id));
+      }
+    } catch (err) {
+      return classifyTelegramError(err);
+    }
+    return { status: 'delivered', messageIds: { telegram: `${chat}/${ids.join(',')}` } };
+  }
+}
