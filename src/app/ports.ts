@@ -176,8 +176,18 @@ export interface StoredEvent {
   hash: string;
 }
 
+export interface StoredSurvey {
+  kind: SurveyKind;
+  csat: number | null;
+  nps: number | null;
+  answer: string | null;
+  comment: string | null;
+  answeredAt: Date | null;
+}
+
 export interface TicketDetail extends TicketState {
   events: StoredEvent[];
+  surveys: StoredSurvey[];
   /** Event count and last hash recorded on the ticket row. */
   chainHead: { count: number; lastHash: string | null };
 }

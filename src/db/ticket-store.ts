@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type {
+  StoredSurvey,
   SurveyAnswer,
   CoordinationTask,
   Escalation,
@@ -217,9 +218,18 @@ export class PgTicketStore implements TicketStore {
       .select({ count: tickets.eventCount, lastHash: tickets.lastEventHash })
       .from(tickets)
       .where(eq(tickets.id, state.ticket.id));
+    const answers = await this.db.select().from(surveys).where(eq(surveys.ticketId, state.ticket.id)).orderBy(asc(surveys.createdAt));
     return {
       ...state,
       chainHead: head!,
+      surveys: answers.map((a) => ({
+        kind: a.kind as StoredSurvey['kind'],
+        csat: a.csat,
+        nps: a.nps,
+        answer: a.answer,
+        comment: a.comment,
+        answeredAt: a.answeredAt,
+      })),
       events: events.map(
         (e): StoredEvent => ({
           seq: e.seq,

@@ -114,6 +114,7 @@ export function detailView(detail: TicketDetail) {
       createdAt: e.createdAt,
       hash: e.hash,
     })),
+    surveys: detail.surveys.map((v) => ({ ...v, answeredAt: iso(v.answeredAt) })),
     audit: broken ? { valid: false, brokenAt: broken.seq, reason: broken.reason } : { valid: true },
   };
 }
