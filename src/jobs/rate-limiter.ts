@@ -14,9 +14,9 @@ local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local allowAt = tat - burst
-if now < allowAt then return allowAt - now end
-local nexttat = tat + interval
-redis.call('SET', KEYS[1], nexttat, 'PX', math.max(1000, nexttat - now + 1000))
+if now < allowAt then return math.ceil(allowAt - now) end
+local nexttat = math.ceil(tat + interval)
+redis.call('SET', KEYS[1], nexttat, 'PX', math.ceil(math.max(1000, nexttat - now + 1000)))
 return 0
 `;
 

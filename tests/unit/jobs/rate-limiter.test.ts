@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../../src/jobs/rate-limiter.js';
+import { deleteRedisKeys } from '../../helpers/app.js';
+import { REDIS_URL } from '../../helpers/db.js';
+
+const prefix = `rl${randomBytes(4).toString('hex')}`;
+const redis = new Redis(REDIS_URL);
+afterAll(async () => {
+  redis.disconnect();
+  await deleteRedisKeys(prefix);
+});
+
+describe('RateLimiter (GCRA on Redis)', () => {
+  it('lets a burst of `max` through, then asks to wait about one interval', async () => {
+    const limiter = new RateLimiter(redis, prefix);
+    const lane = { key: 'burst', max: 3, perMs: 1000 };
+    expect([await limiter.tryAcquire(lane), await limiter.tryAcquire(lane), await limiter.tryAcquire(lane)]).toEqual([0, 0, 0]);
+    const wait = await limiter.tryAcquire(lane);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(334);
+  });
+
+  it('handles intervals that are not whole milliseconds (30 per second)', async () => {
+    const limiter = new RateLimiter(redis, prefix);
+    const lane = { key: 'thirty', max: 30, perMs: 1000 };
+    const waits: number[] = [];
+    for (let i = 0; i < 31; i++) waits.push(await limiter.tryAcquire(lane));
+    expect(waits.slice(0, 30).every((w) => w === 0)).toBe(true);
+    expect(waits[30]).toBeGreaterThan(0);
+  });
+});
