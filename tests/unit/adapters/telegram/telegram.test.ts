@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { CallbackSigner } from '../../../../adapters/telegram/callback-data.js';
+import { escapeHtml, splitHtml } from '../../../../adapters/telegram/html.js';
+import { renderForCustomer } from '../../../../adapters/telegram/telegram-gateway.js';
+
+describe('CallbackSigner', () => {
+  const signer = new CallbackSigner('k');
+
+  it('round-trips, stays within 64 bytes, and binds the data to the chat', () => {
+    const data = signer.sign('123456789', 'np', 'AC-000123:10');
+    expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
+    expect(signer.verify('123456789', data)).toEqual({ action: 'np', arg: 'AC-000123:10' });
+    expect(signer.verify('987654321', data)).toBeUndefined();
+  });
+
+  it('refuses tampered data', () => {
+    const data = signer.sign('1', 'cs', 'AC-000001:1');
+    expect(signer.verify('1', data.replace('AC-000001:1', 'AC-000001:5'))).toBeUndefined();
+    expect(signer.verify('1', 'cs|AC-000001:5')).toBeUndefined();
+    expect(new CallbackSigner('other').verify('1', data)).toBeUndefined();
+  });
+});
+
+describe('HTML for Telegram', () => {
+  it('escapes only <, > and &', () => {
+    expect(escapeHtml('<b>"a" & \'b\'</b>')).toBe('&lt;b&gt;"a" &amp; \'b\'&lt;/b&gt;');
+  });
+
+  it('splits long messages at spaces, never inside a tag or entity, each part within the limit', () => {
+    const text = `<b>Header</b>\n${'word &amp; '.repeat(1200)}`;
+    const parts = splitHtml(text, 4096);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) {
+      const visible = [...p.replace(/<[^>]*>/g, '').replace(/&[a-z]+;/g, '_')].length;
+      expect(visible).toBeLessThanOrEqual(4096);
+      expect(p).not.toMatch(/&[a-z]*$/);
+      expect(p).not.toMatch(/<[^>]*$/);
+    }
+    expect(parts.join(' ').replace(/\s+/g, ' ').trim()).toBe(text.replace(/\s+/g, ' ').trim());
+  });
+
+  it('leaves short messages whole', () => {
+    expect(splitHtml('hello')).toEqual(['hello']);
+  });
+});
+
+describe('renderForCustomer', () => {
+  it('escapes staff text and names, in the customer language', () => {
+    const r = renderForCustomer('customer.reply', { number: 'AC-000001', staffName: '<Eve>', text: '<i>x</i>' }, 'zh-CN');
+    expect(r?.html).toContain('&lt;Eve&gt;');
+    expect(r?.html).toContain('&lt;i&gt;x&lt;/i&gt;');
+    expect(r?.html).toContain('（AC-000001）');
+  });
+
+  it('puts the confirmation buttons on the result notice and the CSAT scale on the survey', () => {
+    expect(renderForCustomer('customer.result_notice', { number: 'AC-000002', measures: 'm', advice: 'a' }, 'en')?.buttons?.[0]?.map((b) => b.action)).toEqual(['rc', 'rn']);
+    expect(renderForCustomer('customer.survey', { number: 'AC-000002' }, 'en')?.buttons?.[0]).toHaveLength(5);
+  });
+
+  it('does not render staff-only kinds for customers', () => {
+    expect(renderForCustomer('ticket.card', { number: 'AC-000003' }, 'en')).toBeUndefined();
+  });
+});
