@@ -1,11 +1,67 @@
-import type { ClockKind, TicketState, TimerSpec } from './ports.js';
+import type { ClockKind, TicketState, TimerData, TimerSpec } from './ports.js';
 
-export function slaTimerId(ticketId: string, clock: ClockKind, kind: 'remind' | 'breach', version: number): string {
-  return `sla-${ticketId}-${clock}-${kind}-v${version}`;
+/*
+ * Timer job ids carry everything a timer needs (so job data stays empty) in a compact
+ * form, because 100 000 pending timers must fit in ~1 KB of Redis each:
+ *   s.<ticket>.<clock>.<r|b>.<version>   SLA reminder / breach
+ *   e.<escalation>.<level>               escalation ladder step
+ * Uuids are written as 22 base64url characters. No ":" (BullMQ forbids it).
+ */
+const CLOCK_CODES: Record<ClockKind, string> = {
+  first_response: 'fr',
+  contact_customer: 'cc',
+  diagnosis_plan: 'dp',
+  resolution: 'rs',
+  critical_start: 'cs',
+  result_notice: 'rn',
+  verification_callback: 'vc',
+};
+const CLOCK_BY_CODE = Object.fromEntries(Object.entries(CLOCK_CODES).map(([k, v]) => [v, k])) as Record<string, ClockKind>;
+
+export function packUuid(uuid: string): string {
+  return Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64url');
 }
 
-export function escalationTimerId(escalationId: string, level: number): string {
-  return `esc-${escalationId}-l${level}`;
+export function unpackUuid(packed: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{22}$/.test(packed)) return undefined;
+  const hex = Buffer.from(packed, 'base64url').toString('hex');
+  if (hex.length !== 32) return undefined;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function slaTimerId(ticketId: string, clock: ClockKind, kind: 'remind' | 'breach', version: number): string {
+  return `s.${packUuid(ticketId)}.${CLOCK_CODES[clock]}.${kind === 'remind' ? 'r' : 'b'}.${version}`;
+}
+
+export function escalationTimerId(escalationId: string, level: number, ticketId?: string): string {
+  return `e.${packUuid(escalationId)}.${level}${ticketId ? `.${packUuid(ticketId)}` : ''}`;
+}
+
+/** The timer a job id stands for, or undefined when the id is not one of ours. */
+export function parseTimerId(id: string): TimerData | undefined {
+  const s = /^s\.([A-Za-z0-9_-]{22})\.([a-z]{2})\.([rb])\.(\d{1,9})$/.exec(id);
+  if (s) {
+    const ticketId = unpackUuid(s[1]!);
+    const clock = CLOCK_BY_CODE[s[2]!];
+    if (!ticketId || !clock) return undefined;
+    return { type: 'sla', ticketId, clock, kind: s[3] === 'r' ? 'remind' : 'breach', version: Number(s[4]) };
+  }
+  const e = /^e\.([A-Za-z0-9_-]{22})\.(\d{1,4})\.([A-Za-z0-9_-]{22})$/.exec(id);
+  if (e) {
+    const escalationId = unpackUuid(e[1]!);
+    const ticketId = unpackUuid(e[3]!);
+    if (!escalationId || !ticketId) return undefined;
+    return { type: 'escalation', ticketId, escalationId, level: Number(e[2]) };
+  }
+  return undefined;
+}
+
+export function timerSpec(data: TimerData, at: Date): TimerSpec {
+  const id =
+    data.type === 'sla'
+      ? slaTimerId(data.ticketId, data.clock, data.kind, data.version)
+      : escalationTimerId(data.escalationId, data.level, data.ticketId);
+  return { id, at, data };
 }
 
 /**
@@ -17,19 +73,25 @@ export function timersFor(state: TicketState): TimerSpec[] {
   const ticketId = state.ticket.id;
   const out: TimerSpec[] = [];
   for (const c of Object.values(state.clocks)) {
-    if (c.status !== 'running' || !c.deadline) continue;
-    if (c.remindAt && !c.remindedAt && !c.breachedAt) {
-      out.push({ id: slaTimerId(ticketId, c.kind, 'remind', c.version), at: c.remindAt, data: { type: 'sla', ticketId, clock: c.kind, kind: 'remind', version: c.version } });
-    } else if (!c.breachedAt) {
-      out.push({ id: slaTimerId(ticketId, c.kind, 'breach', c.version), at: c.deadline, data: { type: 'sla', ticketId, clock: c.kind, kind: 'breach', version: c.version } });
-    }
+    const next = nextClockTimer(ticketId, c);
+    if (next) out.push(next);
   }
   for (const e of state.escalations) {
     if (e.status === 'open' && e.nextStepAt) {
-      out.push({ id: escalationTimerId(e.id, e.level), at: e.nextStepAt, data: { type: 'escalation', ticketId, escalationId: e.id, level: e.level } });
+      out.push(timerSpec({ type: 'escalation', ticketId, escalationId: e.id, level: e.level }, e.nextStepAt));
     }
   }
   return out;
+}
+
+/** The next timer of one clock row, if it needs one. */
+export function nextClockTimer(
+  ticketId: string,
+  c: { kind: ClockKind; status: string; version: number; deadline: Date | null; remindAt: Date | null; remindedAt: Date | null; breachedAt: Date | null },
+): TimerSpec | undefined {
+  if (c.status !== 'running' || !c.deadline || c.breachedAt) return undefined;
+  if (c.remindAt && !c.remindedAt) return timerSpec({ type: 'sla', ticketId, clock: c.kind, kind: 'remind', version: c.version }, c.remindAt);
+  return timerSpec({ type: 'sla', ticketId, clock: c.kind, kind: 'breach', version: c.version }, c.deadline);
 }
 
 /** Timer ids of clock versions that a change superseded. */

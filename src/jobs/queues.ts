@@ -14,10 +14,8 @@ export interface QueueSettings {
 export function makeQueues(s: QueueSettings): { timers: Queue; outbox: Queue } {
   const opts = { connection: s.connection as ConnectionOptions, prefix: s.prefix };
   return {
-    timers: new Queue(TIMERS_QUEUE, {
-      ...opts,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
-    }),
+    // Removal is set on the timer worker instead of on each job: smaller jobs in Redis.
+    timers: new Queue(TIMERS_QUEUE, opts),
     outbox: new Queue(OUTBOX_QUEUE, {
       ...opts,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },

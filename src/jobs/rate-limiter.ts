@@ -15,8 +15,9 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local allowAt = tat - burst
 if now < allowAt then return math.ceil(allowAt - now) end
-local nexttat = math.ceil(tat + interval)
-redis.call('SET', KEYS[1], nexttat, 'PX', math.ceil(math.max(1000, nexttat - now + 1000)))
+local nexttat = tat + interval
+-- TAT keeps its fraction (30/s is 33.33 ms apart); only the expiry must be whole.
+redis.call('SET', KEYS[1], string.format('%.3f', nexttat), 'PX', math.ceil(math.max(1000, nexttat - now + 1000)))
 return 0
 `;
 

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { TimerScheduler, TimerSpec } from '../app/ports.js';
-import { escalationTimerId, slaTimerId } from '../app/timers.js';
+import { nextClockTimer, timerSpec } from '../app/timers.js';
 import type { Db } from '../db/client.js';
 import type { PgOutboxStore } from '../db/outbox-store.js';
 import type { ClockKind } from '../core/types.js';
@@ -60,12 +60,18 @@ export async function reconcile(opts: {
     if (rows.length === 0) break;
     report.clocks += rows.length;
     const timers: TimerSpec[] = [];
+    const date = (v: string | null) => (v === null ? null : new Date(v));
     for (const r of rows) {
-      if (r.remind_at && !r.reminded_at && !r.breached_at) {
-        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'remind', r.version), at: new Date(r.remind_at), data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'remind', version: r.version } });
-      } else if (!r.breached_at) {
-        timers.push({ id: slaTimerId(r.ticket_id, r.kind, 'breach', r.version), at: new Date(r.deadline), data: { type: 'sla', ticketId: r.ticket_id, clock: r.kind, kind: 'breach', version: r.version } });
-      }
+      const t = nextClockTimer(r.ticket_id, {
+        kind: r.kind,
+        status: 'running',
+        version: r.version,
+        deadline: date(r.deadline),
+        remindAt: date(r.remind_at),
+        remindedAt: date(r.reminded_at),
+        breachedAt: date(r.breached_at),
+      });
+      if (t) timers.push(t);
     }
     await missing(timers);
     const last = rows[rows.length - 1]!;
@@ -80,13 +86,7 @@ export async function reconcile(opts: {
     next_step_at: string;
   }[];
   report.escalations = escs.length;
-  await missing(
-    escs.map((e) => ({
-      id: escalationTimerId(e.id, e.level),
-      at: new Date(e.next_step_at),
-      data: { type: 'escalation', ticketId: e.ticket_id, escalationId: e.id, level: e.level },
-    })),
-  );
+  await missing(escs.map((e) => timerSpec({ type: 'escalation', ticketId: e.ticket_id, escalationId: e.id, level: e.level }, new Date(e.next_step_at))));
 
   report.destinations = await sweepOutbox(opts.outbox, opts.outboxQueue);
   return report;

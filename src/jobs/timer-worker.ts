@@ -1,32 +1,18 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import type { UseCaseDeps } from '../app/deps.js';
 import { handleTimer } from '../app/handle-timer.js';
-import { CLOCK_KINDS } from '../core/types.js';
+import { parseTimerId } from '../app/timers.js';
 import { TIMERS_QUEUE } from './queues.js';
 
-const timerData = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('sla'),
-    ticketId: z.uuid(),
-    clock: z.enum(CLOCK_KINDS),
-    kind: z.enum(['remind', 'breach']),
-    version: z.number().int().positive(),
-  }),
-  z.object({ type: z.literal('escalation'), ticketId: z.uuid(), escalationId: z.uuid(), level: z.number().int().positive() }),
-]);
-
-/** Runs due SLA reminders/breaches and escalation steps. */
+/** Runs due SLA reminders/breaches and escalation steps; the job id says which (app/timers.ts). */
 export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: string, concurrency = 20): Worker {
   const worker = new Worker(
     TIMERS_QUEUE,
     async (job: Job, token?: string) => {
-      const parsed = timerData.safeParse(job.data);
-      if (!parsed.success) {
-        throw new UnrecoverableError(`bad timer data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      }
-      const result = await handleTimer(deps, parsed.data);
+      const data = job.id ? parseTimerId(job.id) : undefined;
+      if (!data) throw new UnrecoverableError(`job id "${job.id}" is not a timer id (s.<ticket>.<clock>.<r|b>.<version> or e.<escalation>.<level>.<ticket>)`);
+      const result = await handleTimer(deps, data);
       if (result.outcome === 'early') {
         // BullMQ's delay is a minimum, but a job can be early against the injected clock: wait on.
         await job.moveToDelayed(Date.now() + Math.max(1, result.at.getTime() - deps.now().getTime()), token);
@@ -34,7 +20,9 @@ export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: s
       }
       return result.outcome;
     },
-    { connection: connection, prefix, concurrency },
+    // Finished timers are dropped; a failed one too, so its id frees up and the next
+    // reconciliation re-adds it.
+    { connection, prefix, concurrency, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
   );
   worker.on('failed', (job, err) => deps.log?.warn({ job: job?.id, err: err.message }, 'timer job failed'));
   return worker;

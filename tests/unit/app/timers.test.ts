@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TicketState } from '../../../src/app/ports.js';
-import { supersededTimers, timersFor } from '../../../src/app/timers.js';
+import { parseTimerId, slaTimerId, supersededTimers, timersFor } from '../../../src/app/timers.js';
 import type { SlaClock } from '../../../src/core/sla/clocks.js';
 
 const T = '11111111-1111-1111-1111-111111111111';
+const E1 = '2f1d6c1e-9b0a-4c55-8e21-5a3b7c9d0e1f';
+const E2 = '3a2b1c0d-1e2f-4a5b-8c7d-9e0f1a2b3c4d';
 const at = (iso: string) => new Date(iso);
 
 function clock(over: Partial<SlaClock>): SlaClock {
@@ -40,15 +42,19 @@ describe('timersFor', () => {
   it('schedules the reminder first, with a deterministic id carrying the version', () => {
     const [t] = timersFor(state([clock({})]));
     expect(t).toEqual({
-      id: `sla-${T}-first_response-remind-v3`,
+      id: slaTimerId(T, 'first_response', 'remind', 3),
       at: at('2026-11-23T01:30:00Z'),
       data: { type: 'sla', ticketId: T, clock: 'first_response', kind: 'remind', version: 3 },
     });
     expect(t!.id).not.toContain(':');
+    expect(t!.id.length).toBeLessThanOrEqual(36);
+    expect(parseTimerId(t!.id)).toEqual(t!.data);
   });
 
   it('schedules the breach once the reminder went out, nothing once breached, nothing for stopped or paused clocks', () => {
-    expect(timersFor(state([clock({ remindedAt: at('2026-11-23T01:30:00Z') })])).map((t) => t.id)).toEqual([`sla-${T}-first_response-breach-v3`]);
+    expect(timersFor(state([clock({ remindedAt: at('2026-11-23T01:30:00Z') })])).map((t) => t.data)).toEqual([
+      { type: 'sla', ticketId: T, clock: 'first_response', kind: 'breach', version: 3 },
+    ]);
     expect(timersFor(state([clock({ remindedAt: at('2026-11-23T01:30:00Z'), breachedAt: at('2026-11-23T02:00:00Z') })]))).toEqual([]);
     expect(timersFor(state([clock({ status: 'stopped', deadline: null })]))).toEqual([]);
     expect(timersFor(state([clock({ kind: 'resolution', status: 'paused', deadline: null, remindAt: null })]))).toEqual([]);
@@ -70,12 +76,13 @@ describe('timersFor', () => {
       state(
         [],
         [
-          { ...base, id: 'e1', level: 2, status: 'open', nextStepAt: at('2026-11-23T00:30:00Z') },
-          { ...base, id: 'e2', level: 1, status: 'acknowledged', nextStepAt: null },
+          { ...base, id: E1, level: 2, status: 'open', nextStepAt: at('2026-11-23T00:30:00Z') },
+          { ...base, id: E2, level: 1, status: 'acknowledged', nextStepAt: null },
         ],
       ),
     );
-    expect(timers.map((t) => t.id)).toEqual(['esc-e1-l2']);
+    expect(timers.map((t) => t.data)).toEqual([{ type: 'escalation', ticketId: T, escalationId: E1, level: 2 }]);
+    expect(parseTimerId(timers[0]!.id)).toEqual(timers[0]!.data);
   });
 });
 
@@ -83,6 +90,14 @@ describe('supersededTimers', () => {
   it('names both jobs of each clock version that changed', () => {
     const before = new Map([['first_response', 2], ['resolution', 1]]);
     const ids = supersededTimers(T, before, state([clock({ version: 3 }), clock({ kind: 'resolution', version: 1 })]));
-    expect(ids).toEqual([`sla-${T}-first_response-remind-v2`, `sla-${T}-first_response-breach-v2`]);
+    expect(ids.map(parseTimerId)).toEqual([
+      { type: 'sla', ticketId: T, clock: 'first_response', kind: 'remind', version: 2 },
+      { type: 'sla', ticketId: T, clock: 'first_response', kind: 'breach', version: 2 },
+    ]);
+  });
+
+  it('rejects ids that are not timer ids', () => {
+    expect(parseTimerId('s.short.fr.r.1')).toBeUndefined();
+    expect(parseTimerId('x.AAAAAAAAAAAAAAAAAAAAAA.fr.r.1')).toBeUndefined();
   });
 });
