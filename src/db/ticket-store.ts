@@ -119,6 +119,7 @@ export class PgTicketStore implements TicketStore {
     build: (number: string) => NewTicketPlan,
     idempotency?: IdempotencyRequest,
   ): Promise<{ state: TicketState; replayed: boolean; outbox: QueuedRow[] }> {
+    if (!idempotency) return this.createInOneStatement(build);
     return this.db.transaction(async (tx) => {
       if (idempotency) {
         // Serialise requests with the same key; the loser finds the winner's row.
@@ -165,6 +166,85 @@ export class PgTicketStore implements TicketStore {
       };
       return { state, replayed: false, outbox: queued };
     });
+  }
+
+  /**
+   * The common create, without an idempotency key, in two round trips: the number from the
+   * sequence, then one statement whose CTEs insert the customer, ticket, departments, clocks,
+   * escalations, events and outbox rows (a single statement is atomic).
+   */
+  private async createInOneStatement(build: (number: string) => NewTicketPlan): Promise<{ state: TicketState; replayed: boolean; outbox: QueuedRow[] }> {
+    // drizzle's postgres.js client leaves Dates unserialised: pass ISO strings.
+    const pg = this.db.$client;
+    const [seq] = await pg<{ n: string }[]>`select nextval('ticket_number_seq')::text as n`;
+    const number = formatTicketNumber(BigInt(seq!.n));
+    const plan = build(number);
+    const t = { ...plan.ticket, number };
+    const at = t.createdAt;
+    const chain = chainEvents(t.id, plan.events, at, { count: 0, lastHash: null });
+    const c = plan.customer;
+    const json = (v: unknown) => JSON.stringify(v);
+    const departmentsRows = plan.departments.map((d, i) => ({ ticket_id: t.id, department_id: d.departmentId, role: d.role, added_at: new Date(at.getTime() + i) }));
+    const clockRows = Object.values(plan.clocks).map((k) => {
+      const r = clockToRow(t.id, k);
+      return {
+        ticket_id: r.ticketId, kind: r.kind, status: r.status, budget_ms: r.budgetMs, consumed_ms: r.consumedMs, started_at: r.startedAt,
+        segment_started_at: r.segmentStartedAt, deadline: r.deadline, remind_at: r.remindAt, calendar_id: r.calendarId,
+        stopped_at: r.stoppedAt, reminded_at: r.remindedAt, breached_at: r.breachedAt, version: r.version,
+      };
+    });
+    const escalationRows = plan.escalations.map((e) => ({
+      id: e.id, ticket_id: e.ticketId, department_id: e.departmentId, trigger: e.trigger, reason: e.reason, level: e.level, status: e.status,
+      notified: e.notified, next_step_at: e.nextStepAt, acknowledged_by: e.acknowledgedBy, acknowledged_at: e.acknowledgedAt,
+      created_at: e.createdAt, updated_at: e.updatedAt,
+    }));
+    const eventRows = chain.rows.map((e) => ({
+      ticket_id: e.ticketId, seq: e.seq, type: e.type, actor: e.actor, platform: e.platform, data: e.data, created_at: e.createdAt, prev_hash: e.prevHash, hash: e.hash,
+    }));
+    const outboxRows = plan.outbox.map((o) => ({ ticket_id: t.id, destination: o.destination, kind: o.kind, payload: o.payload, created_at: at }));
+    const rows = await pg<{ id: string; destination: string }[]>`
+      with c as (
+        insert into customers (id, name, company, phone, email, language, tier, created_at)
+        select ${c.id}::uuid, ${c.name}, ${c.company}, ${c.phone}, ${c.email}, ${c.language}, ${c.tier}, ${at.toISOString()}::timestamptz
+        where ${!plan.customerExists}::boolean
+      ), t as (
+        insert into tickets (id, number, status, category, severity, tier, customer_id, owner_id, primary_department_id, product,
+          order_number, description, expected_by, source, complex, flagged, resolution, version, event_count, last_event_hash,
+          created_at, updated_at, resolved_at, closed_at)
+        values (${t.id}::uuid, ${number}, ${t.status}, ${t.category}, ${t.severity}, ${t.tier}, ${t.customerId}::uuid, ${t.ownerId},
+          ${t.primaryDepartmentId}, ${t.product}, ${t.orderNumber}, ${t.description}, ${t.expectedBy?.toISOString() ?? null}::timestamptz, ${t.source},
+          ${t.complex}, ${t.flagged}, ${t.resolution ? json(t.resolution) : null}::jsonb, ${t.version}, ${chain.head.count},
+          ${chain.head.lastHash}, ${at.toISOString()}::timestamptz, ${t.updatedAt.toISOString()}::timestamptz, null, null)
+      ), d as (
+        insert into ticket_departments (ticket_id, department_id, role, added_at)
+        select * from json_to_recordset(${json(departmentsRows)}::json)
+          as x(ticket_id uuid, department_id text, role text, added_at timestamptz)
+      ), k as (
+        insert into sla_clocks (ticket_id, kind, status, budget_ms, consumed_ms, started_at, segment_started_at, deadline, remind_at,
+          calendar_id, stopped_at, reminded_at, breached_at, version)
+        select * from json_to_recordset(${json(clockRows)}::json)
+          as x(ticket_id uuid, kind text, status text, budget_ms bigint, consumed_ms bigint, started_at timestamptz,
+               segment_started_at timestamptz, deadline timestamptz, remind_at timestamptz, calendar_id text, stopped_at timestamptz,
+               reminded_at timestamptz, breached_at timestamptz, version int)
+      ), x as (
+        insert into escalations (id, ticket_id, department_id, trigger, reason, level, status, notified, next_step_at,
+          acknowledged_by, acknowledged_at, created_at, updated_at)
+        select * from json_to_recordset(${json(escalationRows)}::json)
+          as x(id uuid, ticket_id uuid, department_id text, trigger text, reason text, level int, status text, notified jsonb,
+               next_step_at timestamptz, acknowledged_by text, acknowledged_at timestamptz, created_at timestamptz, updated_at timestamptz)
+      ), e as (
+        insert into ticket_events (ticket_id, seq, type, actor, platform, data, created_at, prev_hash, hash)
+        select * from json_to_recordset(${json(eventRows)}::json)
+          as x(ticket_id uuid, seq int, type text, actor jsonb, platform text, data jsonb, created_at text, prev_hash text, hash text)
+      ), o as (
+        insert into outbox (ticket_id, destination, kind, payload, created_at)
+        select * from json_to_recordset(${json(outboxRows)}::json)
+          as x(ticket_id uuid, destination text, kind text, payload jsonb, created_at timestamptz)
+        returning id, destination
+      )
+      select id::text as id, destination from o order by id`;
+    const state: TicketState = { ticket: t, customer: plan.customer, departments: plan.departments, clocks: plan.clocks, tasks: [], escalations: plan.escalations };
+    return { state, replayed: false, outbox: rows.map((r) => ({ id: Number(r.id), destination: r.destination })) };
   }
 
   async mutate<T>(ref: TicketRef, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState; outbox: QueuedRow[] }> {
