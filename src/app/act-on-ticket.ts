@@ -36,7 +36,9 @@ export type TicketCommand =
   | { type: 'reassign'; to: string; reason?: string | undefined }
   | { type: 'reclassify'; category?: Category | undefined; severity?: Severity | undefined }
   | { type: 'task'; taskId: string; op: 'claim' | 'done'; outcome?: string | undefined }
-  | { type: 'acknowledge'; escalationId?: string | undefined };
+  | { type: 'acknowledge'; escalationId?: string | undefined }
+  /** SPEC §4 / 2.4: a deadline will be missed — tell the customer why and the new ETA. */
+  | { type: 'delay'; reason: string; eta: Date };
 
 export type TicketCommandType = TicketCommand['type'];
 
@@ -58,6 +60,7 @@ const CAPABILITY: Record<TicketCommandType, Capability> = {
   reclassify: 'reclassify',
   task: 'view',
   acknowledge: 'acknowledge',
+  delay: 'work',
 };
 
 /**
@@ -209,6 +212,14 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
     case 'escalate': {
       if (t.status === 'closed') throw new AftercareError(ErrorCode.IllegalTransition, 'cannot escalate a closed ticket', { from: t.status, action: 'escalate' });
       b.escalate('manual', cmd.reason ?? '');
+      return;
+    }
+    case 'delay': {
+      if (cmd.eta.getTime() <= b.now.getTime()) {
+        throw new ValidationError('the new ETA must be in the future', [{ path: 'eta', message: 'must be in the future' }]);
+      }
+      b.event('ticket.delay_explained', { reason: cmd.reason, eta: cmd.eta.toISOString() });
+      b.toCustomer('customer.overdue', { reason: cmd.reason, eta: cmd.eta.toISOString(), staffName: actor.name });
       return;
     }
     case 'acknowledge': {

@@ -100,8 +100,9 @@ export const actionBody = z.discriminatedUnion(
       .object({ type: z.literal('task'), actor, taskId: z.uuid(), op: z.enum(['claim', 'done']), outcome: optionalText(2000) })
       .strict(),
     z.object({ type: z.literal('acknowledge'), actor, escalationId: z.uuid().optional() }).strict(),
+    z.object({ type: z.literal('delay'), actor, reason: text(2000), eta: isoDateTime }).strict(),
   ],
-  { error: 'must be one of claim, reply, progress, involve, escalate, resolve, reopen, reassign, reclassify, task, acknowledge' },
+  { error: 'must be one of claim, reply, progress, involve, escalate, resolve, reopen, reassign, reclassify, task, acknowledge, delay' },
 );
 export type ActionBody = z.infer<typeof actionBody>;
 

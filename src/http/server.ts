@@ -91,6 +91,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } | undefin
 function toCommand(body: ActionBody): TicketCommand {
   const { actor: _actor, ...rest } = body;
   if (rest.type === 'progress') return { ...rest, eta: rest.eta ? new Date(rest.eta) : undefined };
+  if (rest.type === 'delay') return { ...rest, eta: new Date(rest.eta) };
   return rest;
 }
 

@@ -184,6 +184,24 @@ describe('Telegram customer journeys', () => {
     expect(String(status.params.text)).toContain('Dave Zhang');
   });
 
+  it('an overdue ticket: the reason and the new ETA reach the customer', async () => {
+    const chat = newChat();
+    tg.addChat(chat, { languageCode: 'zh-hans' });
+    await say(chat, '/language', '请选择语言');
+    await press(chat, 'English', 'Language set to English');
+    const number = await intakeEn(chat);
+    await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'claim', actor: 'dave' } });
+    const since = tg.mark();
+    const eta = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'delay', actor: 'dave', reason: 'Spare part <ships> tomorrow', eta } });
+    expect(res.status).toBe(200);
+    const msg = await tg.waitForMessage(chat, 'will take longer', 10_000, since);
+    expect(String(msg.params.text)).toContain('Spare part &lt;ships&gt; tomorrow');
+    expect(String(msg.params.text)).toContain('Expected:');
+    const past = await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'delay', actor: 'dave', reason: 'x', eta: '2020-01-01T00:00:00Z' } });
+    expect(past.status).toBe(400);
+  });
+
   it('survey answers are stored', async () => {
     const chat = newChat();
     tg.addChat(chat, { languageCode: 'en' });
