@@ -78,9 +78,14 @@ export class PgOutboxStore {
     return rows.length > 0;
   }
 
-  async reschedule(id: number, owner: string, at: Date, error: string): Promise<boolean> {
+  /**
+   * Puts a leased row back for a later try. `countAttempt: false` (a 429, or a release on
+   * shutdown) gives the attempt back: waiting on a rate limit is not a failure.
+   */
+  async reschedule(id: number, owner: string, at: Date, error: string, countAttempt = true): Promise<boolean> {
     const rows = await this.db.execute(sql`
-      update outbox set status = 'pending', next_attempt_at = ${at.toISOString()}::timestamptz, lease_owner = null, lease_until = null, last_error = ${error}
+      update outbox set status = 'pending', next_attempt_at = ${at.toISOString()}::timestamptz, lease_owner = null,
+        lease_until = null, last_error = ${error}, attempts = attempts - ${countAttempt ? 0 : 1}
       where id = ${id} and lease_owner = ${owner} and status = 'sending' returning id`);
     return rows.length > 0;
   }

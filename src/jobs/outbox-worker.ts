@@ -40,8 +40,9 @@ export function backoffMs(attempt: number): number {
 export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; stop(): void } {
   const signal = { stopping: false };
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const wake = (destination: string, rowId: number, attempt: number, at: Date) =>
-    o.queue.add('deliver', { destination }, { jobId: outboxJobId(destination, rowId, attempt), delay: Math.max(0, at.getTime() - Date.now()) });
+  // A wake-up is named after the moment it is for, so it never collides with the running job.
+  const wake = (destination: string, rowId: number, at: Date) =>
+    o.queue.add('deliver', { destination }, { jobId: `${outboxJobId(destination, rowId, 0)}-t${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()) });
 
   async function handle(row: OutboxRow, result: DeliveryResult): Promise<'next' | 'stop'> {
     const info = { id: row.id, ticketId: row.ticketId, destination: row.destination, kind: row.kind };
@@ -63,7 +64,7 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
           return 'next';
         }
         const at = new Date(Date.now() + (result.afterMs ?? backoffMs(row.attempts)));
-        if (await o.store.reschedule(row.id, owner, at, result.error)) await wake(row.destination, row.id, row.attempts, at);
+        if (await o.store.reschedule(row.id, owner, at, result.error, !rateLimited)) await wake(row.destination, row.id, at);
         return 'stop';
       }
     }
@@ -80,11 +81,15 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
         const claim = await o.store.claimHead(destination, owner, o.leaseMs);
         if ('none' in claim) break;
         if ('waitUntil' in claim) {
-          await wake(destination, 0, Math.floor(claim.waitUntil.getTime() / 1000), claim.waitUntil);
+          await wake(destination, 0, claim.waitUntil);
           break;
         }
         const row = claim.row;
-        await o.limiter.acquire((await o.gateway.lanes(destination)) ?? [], signal);
+        if (!(await o.limiter.acquire((await o.gateway.lanes(destination)) ?? [], signal))) {
+          // Shutting down while waiting for a rate-limit slot: hand the row back unsent.
+          await o.store.reschedule(row.id, owner, new Date(), 'released on shutdown', false);
+          break;
+        }
         let result: DeliveryResult;
         try {
           result = await o.gateway.deliver({ ...row, attempt: row.attempts });
@@ -92,7 +97,7 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
           result = { status: 'retry', error: err instanceof Error ? err.message : String(err) };
         }
         if (signal.stopping && result.status === 'retry') {
-          await o.store.reschedule(row.id, owner, new Date(), result.error);
+          await o.store.reschedule(row.id, owner, new Date(), result.error, result.afterMs === undefined);
           break;
         }
         if ((await handle(row, result)) === 'stop') break;

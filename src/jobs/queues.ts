@@ -16,9 +16,11 @@ export function makeQueues(s: QueueSettings): { timers: Queue; outbox: Queue } {
   return {
     // Removal is set on the timer worker instead of on each job: smaller jobs in Redis.
     timers: new Queue(TIMERS_QUEUE, opts),
+    // A delivery job that failed for good (e.g. Postgres was down) is removed, so the sweeper
+    // can queue the same destination again; the rows themselves are never lost.
     outbox: new Queue(OUTBOX_QUEUE, {
       ...opts,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
     }),
   };
 }

@@ -41,15 +41,19 @@ export class RateLimiter {
     return Number(await r);
   }
 
-  /** Waits until every lane lets one send through. */
-  async acquire(lanes: RateLane[], signal?: { stopping: boolean }): Promise<void> {
+  /**
+   * Waits until every lane lets one send through. False when `signal` asked to stop
+   * first: the caller must not send.
+   */
+  async acquire(lanes: RateLane[], signal?: { stopping: boolean }): Promise<boolean> {
     for (const lane of lanes) {
       for (;;) {
         const wait = await this.tryAcquire(lane);
         if (wait <= 0) break;
-        if (signal?.stopping) return;
+        if (signal?.stopping) return false;
         await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
       }
     }
+    return true;
   }
 }
