@@ -2,19 +2,10 @@ import { and, desc, eq, notInArray } from 'drizzle-orm';
 import type { CustomerStore, InboundDedup, TelegramCustomer, TicketState } from '../app/ports.js';
 import type { Db } from './client.js';
 import { customers, inboundDedup, tickets } from './schema.js';
-import type { PgTicketStore } from './ticket-store.js';
+import { rowToCustomer, type PgTicketStore } from './ticket-store.js';
 
 function toCustomer(r: typeof customers.$inferSelect): TelegramCustomer {
-  return {
-    id: r.id,
-    name: r.name,
-    company: r.company,
-    phone: r.phone,
-    email: r.email,
-    language: r.language,
-    tier: r.tier as TelegramCustomer['tier'],
-    telegramChatId: r.telegramChatId!,
-  };
+  return { ...rowToCustomer(r), telegramChatId: r.telegramChatId! };
 }
 
 export class PgCustomerStore implements CustomerStore {

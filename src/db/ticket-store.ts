@@ -90,7 +90,7 @@ function rowToClock(r: typeof slaClocks.$inferSelect): SlaClock {
   };
 }
 
-function rowToCustomer(r: typeof customers.$inferSelect): CustomerRecord {
+export function rowToCustomer(r: typeof customers.$inferSelect): CustomerRecord {
   return {
     id: r.id,
     name: r.name,
