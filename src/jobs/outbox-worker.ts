@@ -34,7 +34,8 @@ export function backoffMs(attempt: number): number {
 
 /**
  * Delivers outbox rows through the gateway, one destination per job, oldest row first, so
- * per-destination order holds. A 429 waits for Retry-After and retries the same row; 5xx
+ * the messages of one ticket reach a destination in the order they were written (rows of
+ * different tickets committed at the same moment may interleave). A 429 waits for Retry-After and retries the same row; 5xx
  * and network errors back off; permanent errors fail the row and tell the department.
  */
 export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; stop(): void } {

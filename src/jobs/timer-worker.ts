@@ -12,7 +12,16 @@ export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: s
     async (job: Job, token?: string) => {
       const data = job.id ? parseTimerId(job.id) : undefined;
       if (!data) throw new UnrecoverableError(`job id "${job.id}" is not a timer id (s.<ticket>.<clock>.<r|b>.<version> or e.<escalation>.<level>.<ticket>)`);
-      const result = await handleTimer(deps, data);
+      let result;
+      try {
+        result = await handleTimer(deps, data);
+      } catch (err) {
+        // Postgres hiccup or similar: try again shortly. The timer re-checks its clock when it
+        // runs, so retrying is always safe; no attempt limit, so a reminder is never given up.
+        deps.log?.warn({ job: job.id, err: err instanceof Error ? err.message : String(err) }, 'timer failed, retrying in 5 s');
+        await job.moveToDelayed(Date.now() + 5000, token);
+        throw new DelayedError();
+      }
       if (result.outcome === 'early') {
         // BullMQ's delay is a minimum, but a job can be early against the injected clock: wait on.
         await job.moveToDelayed(Date.now() + Math.max(1, result.at.getTime() - deps.now().getTime()), token);
