@@ -31,8 +31,23 @@ export async function reconcile(opts: {
   outbox: PgOutboxStore;
 }): Promise<ReconcileReport> {
   const report: ReconcileReport = { clocks: 0, escalations: 0, timersAdded: 0, destinations: 0 };
+  // After Redis lost everything (FLUSHALL) no timer exists: skip the existence checks.
+  const q = `${opts.prefix}:${TIMERS_QUEUE}`;
+  const [delayed, waiting, active, prioritized] = await Promise.all([
+    opts.redis.zcard(`${q}:delayed`),
+    opts.redis.llen(`${q}:wait`),
+    opts.redis.llen(`${q}:active`),
+    opts.redis.zcard(`${q}:prioritized`),
+  ]);
+  const queueEmpty = delayed + waiting + active + prioritized === 0;
   const missing = async (timers: TimerSpec[]) => {
     if (timers.length === 0) return;
+    if (queueEmpty) {
+      // Ids are deterministic: a job another process added meanwhile is simply not added twice.
+      await opts.scheduler.schedule(timers);
+      report.timersAdded += timers.length;
+      return;
+    }
     // Look before adding: checking existence is much cheaper than a redundant add.
     const pipe = opts.redis.pipeline();
     for (const t of timers) pipe.exists(`${opts.prefix}:${TIMERS_QUEUE}:${t.id}`);

@@ -108,7 +108,27 @@ function assertInstant(ms: number, name: string): void {
   if (!Number.isFinite(ms)) throw new RangeError(`${name} is not a valid date`);
 }
 
+/**
+ * Prepared calendars, kept per Calendar object (configuration is immutable), so the per-day
+ * span caches are reused across calls instead of being rebuilt on every deadline. The day
+ * caches are bounded so a long-running process does not grow without limit.
+ */
+const PREPARED = new WeakMap<Calendar, Prepared>();
+const MAX_CACHED_DAYS = 4000;
+
 function prepare(cal: Calendar): Prepared {
+  const cached = PREPARED.get(cal);
+  if (cached) {
+    if (cached.raw.size > MAX_CACHED_DAYS) cached.raw.clear();
+    if (cached.owned.size > MAX_CACHED_DAYS) cached.owned.clear();
+    return cached;
+  }
+  const prepared = prepareUncached(cal);
+  PREPARED.set(cal, prepared);
+  return prepared;
+}
+
+function prepareUncached(cal: Calendar): Prepared {
   const hasHours = ([1, 2, 3, 4, 5, 6, 7] as const).some((wd) =>
     (cal.weekly[wd] ?? []).some((r) => r.end > r.start),
   );
