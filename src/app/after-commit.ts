@@ -14,12 +14,13 @@ export async function afterCommit(
 ): Promise<void> {
   const { state, outbox } = committed;
   try {
-    if (deps.scheduler) {
-      const stale = supersededTimers(state.ticket.id, clockVersionsBefore, state);
-      await deps.scheduler.schedule(timersFor(state));
-      if (stale.length) await deps.scheduler.cancel(stale);
-    }
-    if (deps.kicker && outbox.length) await deps.kicker.kick(outbox);
+    const stale = supersededTimers(state.ticket.id, clockVersionsBefore, state);
+    // Independent Redis calls: in parallel, so a request waits for one round trip, not three.
+    await Promise.all([
+      deps.scheduler?.schedule(timersFor(state)),
+      stale.length ? deps.scheduler?.cancel(stale) : undefined,
+      outbox.length ? deps.kicker?.kick(outbox) : undefined,
+    ]);
   } catch (err) {
     deps.log?.warn({ err: String(err), ticket: state.ticket.number }, 'could not schedule jobs after commit; reconciliation will');
   }
