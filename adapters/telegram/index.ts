@@ -38,6 +38,50 @@ export interface TelegramAdapter {
 
 const updateShape = z.looseObject({ update_id: z.number().int().nonnegative() });
 
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+/**
+ * Long polling like the SDK's own loop (the offset advances once an update is handled),
+ * but it never spins: a Bot API server that answers an empty getUpdates at once, ignoring
+ * `timeout`, is asked again after a pause, and errors back off.
+ */
+export async function* pollUpdates(
+  api: Api,
+  signal: AbortSignal,
+  onError: (err: unknown) => void,
+  timeoutSeconds = 25,
+): AsyncGenerator<Update> {
+  let offset: number | undefined;
+  while (!signal.aborted) {
+    const started = Date.now();
+    let updates: Update[];
+    try {
+      updates = await api.getUpdates(
+        { ...(offset !== undefined && { offset }), timeout: timeoutSeconds, allowed_updates: ['message', 'callback_query'] },
+        signal,
+      );
+    } catch (err) {
+      if (signal.aborted) return;
+      onError(err);
+      const retryAfter = (err as { retryAfter?: number }).retryAfter;
+      await sleep(retryAfter ? retryAfter * 1000 : 1000, signal);
+      continue;
+    }
+    if (updates.length === 0 && Date.now() - started < 500) await sleep(500, signal);
+    for (const update of updates) {
+      yield update;
+      offset = update.update_id + 1;
+    }
+  }
+}
+
 function sameSecret(given: string | undefined, expected: string): boolean {
   if (!given) return false;
   const a = createHash('sha256').update(given).digest();
@@ -63,6 +107,9 @@ export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
     o.deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'telegram update failed');
   });
   let polling: Promise<void> | undefined;
+  const pollAbort = new AbortController();
+  const warn = (what: string) => (err: unknown) =>
+    o.deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, what);
 
   const commands = (c: typeof en) =>
     (['new', 'status', 'language', 'cancel', 'help'] as const).map((command) => ({ command, description: c.commands[command] }));
@@ -89,23 +136,23 @@ export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
     },
     async start() {
       const api = bot.api;
-      await api.setMyCommands({ commands: commands(en) });
-      await api.setMyCommands({ commands: commands(zhCN), language_code: 'zh' });
+      // Registration problems are logged, not fatal: the bot still answers, and the next start retries.
+      await api.setMyCommands({ commands: commands(en) }).catch(warn('telegram setMyCommands (en) failed'));
+      await api.setMyCommands({ commands: commands(zhCN), language_code: 'zh' }).catch(warn('telegram setMyCommands (zh) failed'));
       if (o.webhookUrl && o.webhookSecret) {
-        await api.setWebhook({ url: o.webhookUrl, secret_token: o.webhookSecret, allowed_updates: ['message', 'callback_query'] });
+        await api
+          .setWebhook({ url: o.webhookUrl, secret_token: o.webhookSecret, allowed_updates: ['message', 'callback_query'] })
+          .catch(warn('telegram setWebhook failed'));
         return;
       }
       if (!o.poll) return;
       await api.deleteWebhook({}).catch(() => undefined);
       polling = bot
-        .startPolling(undefined, {
-          timeout: 25,
-          allowedUpdates: ['message', 'callback_query'],
-          onError: (err) => o.deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'telegram polling error'),
-        })
-        .catch((err: unknown) => o.deps.log?.warn({ err: String(err) }, 'telegram polling stopped'));
+        .startPolling(pollUpdates(api, pollAbort.signal, warn('telegram polling error')))
+        .catch(warn('telegram polling stopped'));
     },
     async stop() {
+      pollAbort.abort();
       if (bot.isRunning()) bot.stop();
       await polling;
     },

@@ -80,7 +80,8 @@ export class TelegramConversation {
 
   async onMessage(ctx: Context): Promise<void> {
     const msg = ctx.message;
-    if (!msg || msg.chat.type !== 'private') return;
+    // Private chats only (a missing type, as some Bot API doubles send, counts as private).
+    if (!msg || (msg.chat.type !== undefined && msg.chat.type !== 'private')) return;
     const chatId = String(msg.chat.id);
     const { language, state, customer } = await this.language(chatId, ctx);
     const t = translator(language);

@@ -61,3 +61,43 @@ describe('renderForCustomer', () => {
     expect(renderForCustomer('ticket.card', { number: 'AC-000003' }, 'en')).toBeUndefined();
   });
 });
+
+describe('pollUpdates', () => {
+  it('pauses between empty answers from a server that ignores the long-poll timeout', async () => {
+    const { pollUpdates } = await import('../../../../adapters/telegram/index.js');
+    const calls: number[] = [];
+    const abort = new AbortController();
+    const api = {
+      getUpdates: () => {
+        calls.push(Date.now());
+        if (calls.length === 3) abort.abort();
+        return Promise.resolve([]);
+      },
+    };
+    for await (const _ of pollUpdates(api as never, abort.signal, () => {})) {
+      // no updates are ever returned
+    }
+    expect(calls).toHaveLength(3);
+    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(450);
+    expect(calls[2]! - calls[1]!).toBeGreaterThanOrEqual(450);
+  });
+
+  it('confirms an update (offset) only after it was handled', async () => {
+    const { pollUpdates } = await import('../../../../adapters/telegram/index.js');
+    const offsets: (number | undefined)[] = [];
+    const abort = new AbortController();
+    const batches = [[{ update_id: 7 }, { update_id: 8 }], []];
+    const api = {
+      getUpdates: (p: { offset?: number }) => {
+        offsets.push(p.offset);
+        const next = batches.shift();
+        if (!next) abort.abort();
+        return Promise.resolve(next ?? []);
+      },
+    };
+    const seen: number[] = [];
+    for await (const u of pollUpdates(api as never, abort.signal, () => {})) seen.push(u.update_id);
+    expect(seen).toEqual([7, 8]);
+    expect(offsets.slice(0, 2)).toEqual([undefined, 9]);
+  });
+});
