@@ -281,8 +281,7 @@ export class PgTicketStore implements TicketStore {
       for (const a of change.surveys ?? []) await upsertSurvey(tx, id, a, now);
       if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
       const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
-      const after = await loadState(tx, eq(tickets.id, id), false);
-      return { result: change.result, state: after!, outbox: queued };
+      return { result: change.result, state: applyChange(state, change, patch), outbox: queued };
     });
   }
 
@@ -360,6 +359,25 @@ export class PgTicketStore implements TicketStore {
     const states = await loadStates(this.db, rows.map((r) => r.id));
     return rows.map((r) => states.get(r.id)!).filter(Boolean);
   }
+}
+
+/** The state after a change, built from what was written instead of read back. */
+function applyChange<T>(state: TicketState, change: TicketChange<T>, patch: Partial<TicketRecord>): TicketState {
+  const upsert = <R extends { id: string }>(list: R[], changed: R[] | undefined): R[] => {
+    if (!changed?.length) return list;
+    const byId = new Map(list.map((r) => [r.id, r]));
+    for (const r of changed) byId.set(r.id, r);
+    return [...byId.values()];
+  };
+  const known = new Set(state.departments.map((d) => d.departmentId));
+  return {
+    ticket: { ...state.ticket, ...patch },
+    customer: state.customer,
+    departments: [...state.departments, ...(change.addDepartments ?? []).filter((d) => !known.has(d.departmentId))],
+    clocks: { ...state.clocks, ...change.clocks },
+    tasks: upsert(state.tasks, change.tasks),
+    escalations: upsert(state.escalations, change.escalations),
+  };
 }
 
 async function loadState(
