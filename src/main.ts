@@ -17,7 +17,7 @@ async function main(): Promise<void> {
       console.log(
         `\nGenerated an API token (shown only this once):\n\n  ${token}\n\n` +
           'Keep it: clients send it as "Authorization: Bearer <token>".\n' +
-          'To choose your own instead, set AFTERCARE_API_TOKEN (at least 16 characters) and restart.\n',
+          'To choose your own instead, set AFTERCARE_API_TOKEN (a long random string) and restart.\n',
       );
     },
   });

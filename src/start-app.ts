@@ -123,6 +123,9 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
 
     let url: string | undefined;
     if (role !== 'worker') {
+      if (env.AFTERCARE_API_TOKEN && env.AFTERCARE_API_TOKEN.length < 16) {
+        logger.warn('AFTERCARE_API_TOKEN is shorter than 16 characters: use a long random token in production');
+      }
       const token = await resolveApiToken(database.db, env.AFTERCARE_API_TOKEN);
       if (token.generated) {
         (options.onGeneratedToken ??

@@ -32,9 +32,8 @@ export const envSchema = z.object({
     .refine((s) => /^rediss?:\/\//.test(s), 'must be a redis:// or rediss:// URL'),
   PORT: z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be a port number (0-65535)').default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
-  AFTERCARE_API_TOKEN: optionalText.pipe(
-    z.string().min(16, 'must be at least 16 characters').optional(),
-  ),
+  // Any single word works (a short one gets a warning at start); it travels as "Bearer <token>".
+  AFTERCARE_API_TOKEN: optionalText.pipe(z.string().regex(/^\S+$/, 'must be one word without spaces').optional()),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   AFTERCARE_CONFIG: z.string().trim().min(1).default('config/aftercare.yaml'),
   AFTERCARE_ROLE: z.enum(['all', 'api', 'worker'], { error: 'must be one of all, api, worker' }).default('all'),

@@ -85,7 +85,7 @@ describe('parseEnv', () => {
     ['REDIS_URL', 'http://localhost:6379'],
     ['LOG_LEVEL', 'loud'],
     ['AFTERCARE_ROLE', 'both'],
-    ['AFTERCARE_API_TOKEN', 'short'],
+    ['AFTERCARE_API_TOKEN', 'two words'],
   ])('bad %s → issue naming it', (name, value) => {
     const e = configError(() => parseEnv({ [name]: value }));
     expect(e.issues).toHaveLength(1);
