@@ -290,10 +290,11 @@ export class TelegramConversation {
     const verified = this.o.signer.verify(chatId, q.data);
     if (!verified) {
       this.o.deps.log?.warn({ chatId, data: q.data }, 'refused a forged or foreign telegram callback_data');
-      await ctx.answerCallbackQuery({ text: t('common.invalidButton'), show_alert: true });
+      await ctx.answerCallbackQuery({ text: t('common.invalidButton'), show_alert: true }).catch(() => undefined);
       return;
     }
-    await ctx.answerCallbackQuery();
+    // Only stops the button's spinner: a failure must not cost the customer their answer.
+    await ctx.answerCallbackQuery().catch(() => undefined);
     const { action, arg } = verified;
     const messageId = q.message.message_id;
     const closeKeyboard = () => this.o.api.editMessageReplyMarkup({ chat_id: chatId, message_id: messageId }).catch(() => undefined);
