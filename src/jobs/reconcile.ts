@@ -31,7 +31,6 @@ export async function reconcile(opts: {
   outbox: PgOutboxStore;
 }): Promise<ReconcileReport> {
   const report: ReconcileReport = { clocks: 0, escalations: 0, timersAdded: 0, destinations: 0 };
-  // After Redis lost everything (FLUSHALL) no timer exists: skip the existence checks.
   const q = `${opts.prefix}:${TIMERS_QUEUE}`;
   const [delayed, waiting, active, prioritized] = await Promise.all([
     opts.redis.zcard(`${q}:delayed`),
@@ -39,20 +38,39 @@ export async function reconcile(opts: {
     opts.redis.llen(`${q}:active`),
     opts.redis.zcard(`${q}:prioritized`),
   ]);
+  // Nothing queued at all (Redis was flushed, or lost its lists): any job hash left over
+  // is an orphan that would make BullMQ ignore the re-add, so it is cleared first.
   const queueEmpty = delayed + waiting + active + prioritized === 0;
   const missing = async (timers: TimerSpec[]) => {
     if (timers.length === 0) return;
+    const pipe = opts.redis.pipeline();
     if (queueEmpty) {
-      // Ids are deterministic: a job another process added meanwhile is simply not added twice.
+      for (const t of timers) pipe.del(`${q}:${t.id}`);
+      await pipe.exec();
       await opts.scheduler.schedule(timers);
       report.timersAdded += timers.length;
       return;
     }
-    // Look before adding: checking existence is much cheaper than a redundant add.
-    const pipe = opts.redis.pipeline();
-    for (const t of timers) pipe.exists(`${opts.prefix}:${TIMERS_QUEUE}:${t.id}`);
+    // Look before adding (much cheaper than a redundant add). A future timer whose hash
+    // exists but which is not in the delayed set is an orphan (partial key loss): re-add it.
+    for (const t of timers) {
+      pipe.exists(`${q}:${t.id}`);
+      pipe.zscore(`${q}:delayed`, t.id);
+    }
     const res = (await pipe.exec()) ?? [];
-    const add = timers.filter((_, i) => res[i]?.[1] === 0);
+    const now = Date.now();
+    const orphans: string[] = [];
+    const add = timers.filter((t, i) => {
+      const exists = res[2 * i]?.[1] === 1;
+      const inDelayed = res[2 * i + 1]?.[1] !== null;
+      if (!exists) return true;
+      if (!inDelayed && t.at.getTime() > now + 1000) {
+        orphans.push(`${q}:${t.id}`);
+        return true;
+      }
+      return false;
+    });
+    if (orphans.length) await opts.redis.del(...orphans);
     await opts.scheduler.schedule(add);
     report.timersAdded += add.length;
   };
