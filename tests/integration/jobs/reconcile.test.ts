@@ -17,7 +17,7 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
-const delayedIds = () => redis.zrange(`${prefix}:timers:delayed`, 0, -1);
+const delayedIds = () => redis.zrange(`${prefix}:timers:delayed`, '0', '-1');
 
 describe('reconciliation', () => {
   it('restores every timer after Redis lost all keys, and re-adds one whose hash survived without its schedule', async () => {
