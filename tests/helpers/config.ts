@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_CONFIG_PATH, parseConfigText } from '../../src/config/load-config.js';
+import type { ClockContext } from '../../src/core/sla/clocks.js';
 import type { AftercareConfig, ClockKind } from '../../src/core/types.js';
 
 /** The shipped example configuration (the built-in default). */
@@ -28,4 +29,10 @@ export function fastClocksConfig(seconds: Partial<Record<ClockKind, number>> = {
     Object.entries(c.escalation.chains).map(([k, levels]) => [k, levels.map((l) => ({ ...l, ackTimeoutMs: ackSeconds * 1000 }))]),
   );
   return { ...c, sla: { ...c.sla, reminderAt: 0.5, clocks }, escalation: { ...c.escalation, defaultAckTimeoutMs: ackSeconds * 1000, chains } };
+}
+
+/** Clock context on the example config: by default a normal, standard-tier ticket of a department on `office`. */
+export function exampleClockContext(over: Partial<ClockContext> = {}): ClockContext {
+  const config = exampleConfig();
+  return { severity: 'normal', tier: 'standard', departmentCalendar: 'office', policy: config.sla, calendars: config.calendars, ...over };
 }

@@ -12,24 +12,14 @@ import {
   type ClockContext,
 } from '../../../../src/core/sla/clocks.js';
 import type { Calendar, ClockKind, Severity, Tier, TimeRange } from '../../../../src/core/types.js';
-import { exampleConfig } from '../../../helpers/config.js';
+import { exampleConfig, exampleClockContext } from '../../../helpers/config.js';
 
 const M = 60_000;
 const H = 60 * M;
 
 const config = exampleConfig();
 
-/** Clock context on the example config; by default a normal, standard-tier ticket of a department on `office`. */
-function ctx(over: Partial<ClockContext> = {}): ClockContext {
-  return {
-    severity: 'normal',
-    tier: 'standard',
-    departmentCalendar: 'office',
-    policy: config.sla,
-    calendars: config.calendars,
-    ...over,
-  };
-}
+const ctx = exampleClockContext;
 
 const utc = (iso: string): Date => new Date(iso);
 

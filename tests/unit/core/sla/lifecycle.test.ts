@@ -2,25 +2,14 @@ import { describe, it, expect } from 'vitest';
 import type { ClockContext, SlaClock } from '../../../../src/core/sla/clocks.js';
 import { applyClockTrigger, type ClockSet, type ClockTrigger } from '../../../../src/core/sla/lifecycle.js';
 import type { ClockKind } from '../../../../src/core/types.js';
-import { exampleConfig, wallClockConfig } from '../../../helpers/config.js';
+import { wallClockConfig, exampleClockContext } from '../../../helpers/config.js';
 
 const M = 60_000;
 const H = 60 * M;
 
-const config = exampleConfig();
 const wall = wallClockConfig();
 
-/** Normal, standard-tier ticket of a department on the `office` calendar (Asia/Shanghai, 09–12 + 13–18). */
-function ctx(over: Partial<ClockContext> = {}): ClockContext {
-  return {
-    severity: 'normal',
-    tier: 'standard',
-    departmentCalendar: 'office',
-    policy: config.sla,
-    calendars: config.calendars,
-    ...over,
-  };
-}
+const ctx = exampleClockContext;
 
 const utc = (iso: string): Date => new Date(iso);
 
