@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { createSlackAdapter, type RawRoutes, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.js';
 import { WebhookGateway } from '../adapters/webhook/webhook-gateway.js';
 import type { ChatGateway } from './app/chat-gateway.js';
@@ -16,6 +17,7 @@ import { resolveApiToken } from './db/api-token.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { syncDirectory } from './db/sync-directory.js';
+import { PgChatMessageStore } from './db/chat-message-store.js';
 import { PgCustomerStore, PgInboundDedup } from './db/customer-store.js';
 import { PgDialogStore } from './db/dialog-store.js';
 import { PgTicketStore } from './db/ticket-store.js';
@@ -30,6 +32,7 @@ export interface RunningApp {
   redis: Redis;
   jobs: Jobs;
   telegram: TelegramAdapter | undefined;
+  slack: SlackAdapter | undefined;
   deps: UseCaseDeps;
   logger: Logger;
   close(): Promise<void>;
@@ -81,6 +84,8 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
   let jobs: Jobs | undefined;
   let http: FastifyInstance | undefined;
   let telegram: TelegramAdapter | undefined;
+  let slack: SlackAdapter | undefined;
+  const rawRoutes: RawRoutes = new Map();
   try {
     await syncDirectory(database.db, config);
     const store = new PgTicketStore(database.db);
@@ -104,12 +109,27 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         poll: role !== 'worker',
       });
     }
+    if (env.SLACK_BOT_TOKEN) {
+      slack = createSlackAdapter({
+        botToken: env.SLACK_BOT_TOKEN,
+        signingSecret: env.SLACK_SIGNING_SECRET,
+        appToken: env.SLACK_APP_TOKEN,
+        apiUrl: env.SLACK_API_URL,
+        defaultChannel: env.SLACK_DEFAULT_CHANNEL,
+        deps,
+        messages: new PgChatMessageStore(database.db),
+        dedup: new PgInboundDedup(database.db),
+        logger,
+      });
+      slack.registerRoutes(rawRoutes);
+    }
+    const platformGateways: ChatGateway[] = [...(telegram ? [telegram.gateway] : []), ...(slack ? [slack.gateway] : [])];
     jobs = await startJobs({
       redisUrl: env.REDIS_URL,
       prefix: env.AFTERCARE_QUEUE_PREFIX,
       db: database.db,
       deps,
-      gateway: options.gateway ?? gatewayFromEnv(env, telegram ? [telegram.gateway] : []),
+      gateway: options.gateway ?? gatewayFromEnv(env, platformGateways),
       workers: role !== 'api',
       reconcileEveryMs: env.AFTERCARE_RECONCILE_INTERVAL,
       sweepEveryMs: env.AFTERCARE_OUTBOX_SWEEP_INTERVAL,
@@ -139,6 +159,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         logger,
         health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
         queues: [jobs.queues.timers, jobs.queues.outbox],
+        rawRoutes,
       });
       telegram?.registerWebhook(http);
       await http.listen({ port: env.PORT, host: env.HOST });
@@ -150,9 +171,12 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       logger.info({ role, config: loaded.source }, 'aftercare worker running');
     }
     await telegram?.start();
+    // Socket Mode connects from any role that serves requests; HTTP mode needs the api role's port.
+    if (role !== 'worker' || env.SLACK_APP_TOKEN) await slack?.start();
     const runningJobs = jobs;
     const runningHttp = http;
     const runningTelegram = telegram;
+    const runningSlack = slack;
     return {
       url,
       http,
@@ -162,8 +186,10 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       deps,
       logger,
       telegram,
+      slack,
       async close() {
         await runningTelegram?.stop();
+        await runningSlack?.stop();
         if (runningHttp) await runningHttp.close();
         await runningJobs.close();
         redis.disconnect();
@@ -172,6 +198,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     };
   } catch (err) {
     await telegram?.stop();
+    await slack?.stop();
     await http?.close();
     await jobs?.close(1000);
     redis.disconnect();

@@ -77,16 +77,7 @@ export async function actOnTicket(
   const before = new Map<string, number>();
   const committed = await deps.store.mutate(ticket, (state) => {
     for (const c of Object.values(state.clocks)) before.set(c.kind, c.version);
-    const staff = deps.directory.staff(ctx.actorId);
-    const access = {
-      ownerId: state.ticket.ownerId,
-      departmentIds: state.departments.map((d) => d.departmentId),
-      taskDepartmentIds: state.tasks.map((t) => t.departmentId),
-    };
-    const actor =
-      command.type === 'acknowledge' && staff && state.escalations.some((e) => e.status === 'open' && e.notified.includes(staff.id))
-        ? staff // whoever the ladder pinged may acknowledge it, whatever their department
-        : assertCan(staff, CAPABILITY[command.type], access);
+    const actor = authorize(deps, state, ctx.actorId, command.type);
     const b = new ChangeBuilder(deps, state, { kind: 'staff', staffId: actor.id }, ctx.source, deps.now());
     apply(deps, b, actor, command);
     b.cardUpdate();
@@ -94,6 +85,46 @@ export async function actOnTicket(
   });
   await afterCommit(deps, committed, before);
   return committed.state;
+}
+
+/**
+ * The staff member `actorId` if they may run a `type` command on the ticket, else the
+ * error actOnTicket would raise. Chat adapters call it before opening a form.
+ */
+export function authorize(deps: UseCaseDeps, state: TicketState, actorId: string, type: TicketCommandType | 'reveal'): StaffMember {
+  const staff = deps.directory.staff(actorId);
+  const access = {
+    ownerId: state.ticket.ownerId,
+    departmentIds: state.departments.map((d) => d.departmentId),
+    taskDepartmentIds: state.tasks.map((t) => t.departmentId),
+  };
+  if (type === 'acknowledge' && staff && state.escalations.some((e) => e.status === 'open' && e.notified.includes(staff.id))) {
+    return staff; // whoever the ladder pinged may acknowledge it, whatever their department
+  }
+  return assertCan(staff, type === 'reveal' ? 'view' : CAPABILITY[type], access);
+}
+
+export interface RevealedContact {
+  number: string;
+  name: string;
+  company: string | null;
+  phone: string | null;
+  email: string | null;
+}
+
+/**
+ * Shows a staff member of the ticket's departments the customer's unmasked contact, and
+ * records who saw it in the ticket's audit trail (SPEC §9).
+ */
+export async function revealContact(deps: UseCaseDeps, ticket: TicketRef, ctx: ActionContext): Promise<RevealedContact> {
+  const committed = await deps.store.mutate(ticket, (state) => {
+    const actor = authorize(deps, state, ctx.actorId, 'reveal');
+    const b = new ChangeBuilder(deps, state, { kind: 'staff', staffId: actor.id }, ctx.source, deps.now());
+    b.event('customer.contact_revealed', { staff: actor.id });
+    const c = state.customer;
+    return b.build({ number: state.ticket.number, name: c.name, company: c.company, phone: c.phone, email: c.email });
+  });
+  return committed.result;
 }
 
 /** Claims an unowned ticket for `actor` (first-contact responsibility). */

@@ -161,6 +161,10 @@ export interface TicketFilter {
   status?: TicketStatus | undefined;
   departmentId?: string | undefined;
   severity?: Severity | undefined;
+  /** Only tickets this staff member owns. */
+  ownerId?: string | undefined;
+  /** Only tickets not yet resolved or closed. */
+  open?: boolean | undefined;
   limit: number;
   cursor?: { createdAt: Date; id: string } | undefined;
 }
@@ -276,3 +280,24 @@ export interface OutboxKicker {
 }
 
 export type { ClockKind };
+
+/** A message the bot posted on a staff platform and may edit later. */
+export interface PostedMessage {
+  key: string;
+  channel: string;
+  messageId: string;
+  /** Slack: the thread's parent ts; Discord: the thread channel id. */
+  threadId: string | null;
+  /** The last ticket event already posted to the message's thread. */
+  timelineSeq: number;
+}
+
+/** Where the staff adapters keep the messages they edit in place (cards, task cards, escalation posts). */
+export interface ChatMessageStore {
+  get(platform: string, key: string): Promise<PostedMessage | undefined>;
+  /** Records (or replaces) the message posted under `key`. */
+  save(platform: string, ticketId: string | null, m: Omit<PostedMessage, 'timelineSeq'> & { timelineSeq?: number }): Promise<void>;
+  setTimelineSeq(platform: string, key: string, seq: number): Promise<void>;
+  /** Every message whose key starts with `prefix`. */
+  withPrefix(platform: string, prefix: string): Promise<PostedMessage[]>;
+}

@@ -94,9 +94,12 @@ export function nextClockTimer(
   return timerSpec({ type: 'sla', ticketId, clock: c.kind, kind: 'breach', version: c.version }, c.deadline);
 }
 
-/** Timer ids of clock versions that a change superseded. */
+/**
+ * Timer ids a change made pointless: superseded clock versions, and the pending step of
+ * every escalation ladder that is no longer open (acknowledged or exhausted).
+ */
 export function supersededTimers(ticketId: string, before: Map<string, number>, after: TicketState): string[] {
-  const ids: string[] = [];
+  const ids: string[] = after.escalations.filter((e) => e.status !== 'open').map((e) => escalationTimerId(e.id, e.level, ticketId));
   for (const c of Object.values(after.clocks)) {
     const old = before.get(c.kind);
     if (old !== undefined && old !== c.version) {

@@ -58,11 +58,22 @@ export const envSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: optionalText.pipe(
     z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
   ),
+  SLACK_BOT_TOKEN: optionalText.pipe(z.string().regex(/^\S+$/, 'must be one word (the xoxb-… bot token)').optional()),
+  SLACK_SIGNING_SECRET: optionalText.pipe(z.string().regex(/^\S+$/, 'must be one word (Basic Information → Signing Secret)').optional()),
+  SLACK_APP_TOKEN: optionalText.pipe(z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional()),
+  SLACK_API_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
+  SLACK_DEFAULT_CHANNEL: optionalText.pipe(z.string().regex(/^[A-Z0-9]+$/, 'must be a Slack channel id such as C0123456789').optional()),
 });
 
 export const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
   if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'is required when TELEGRAM_WEBHOOK_URL is set' });
+  }
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode)' });
+  }
+  if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set' });
   }
 });
 

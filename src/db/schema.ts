@@ -269,3 +269,25 @@ export const chatDialogs = pgTable(
   },
   (t) => [primaryKey({ columns: [t.platform, t.chatId] })],
 );
+
+/**
+ * Messages the bot posted on a staff platform that it edits later (ticket cards, task
+ * cards, escalation posts, coordination sheets), by a key such as `card:<ticket>:<department>`.
+ * `timelineSeq` is the last ticket event already posted to the card's thread.
+ */
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    platform: text('platform').notNull(),
+    key: text('key').notNull(),
+    ticketId: uuid('ticket_id').references(() => tickets.id),
+    channel: text('channel').notNull(),
+    messageId: text('message_id').notNull(),
+    /** Slack: the thread's parent ts; Discord: the thread channel id. */
+    threadId: text('thread_id'),
+    timelineSeq: integer('timeline_seq').notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.key] }), index('chat_messages_ticket_idx').on(t.ticketId)],
+);

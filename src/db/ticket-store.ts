@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type {
   StoredSurvey,
@@ -337,6 +337,8 @@ export class PgTicketStore implements TicketStore {
     const conds = [];
     if (filter.status) conds.push(eq(tickets.status, filter.status));
     if (filter.severity) conds.push(eq(tickets.severity, filter.severity));
+    if (filter.ownerId) conds.push(eq(tickets.ownerId, filter.ownerId));
+    if (filter.open) conds.push(notInArray(tickets.status, ['resolved', 'closed']));
     if (filter.departmentId) {
       conds.push(
         inArray(

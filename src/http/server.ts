@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -25,6 +26,12 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
   /** Queues shown in the queue UI at /admin/queues. */
   queues?: Queue[];
+  /**
+   * Paths answered by a plain Node handler before fastify parses anything (chat platforms
+   * that verify a signature over the raw body, e.g. Slack's /slack/events). Read per request,
+   * so handlers may be added after the server is built.
+   */
+  rawRoutes?: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -96,7 +103,16 @@ function toCommand(body: ActionBody): TicketCommand {
 /** The HTTP API: health, intake, tickets, actions and the OpenAPI document. */
 export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstance> {
   const { deps } = opts;
+  const rawRoutes = opts.rawRoutes;
   const app = Fastify({
+    ...(rawRoutes && {
+      serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+        createServer((req, res) => {
+          const raw = rawRoutes.get((req.url ?? '/').split('?')[0]!);
+          if (raw) raw(req, res);
+          else handler(req, res);
+        }),
+    }),
     loggerInstance: opts.logger,
     bodyLimit: BODY_LIMIT,
     genReqId: () => deps.newId(),

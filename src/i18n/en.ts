@@ -1,4 +1,5 @@
 /** English texts. Keys are shared with zh-CN.ts; i18next interpolates {{name}}. */
+import { deskEn } from './desk-en.js';
 export const en = {
   common: {
     back: '◀ Back',
@@ -107,6 +108,7 @@ export const en = {
   },
   language: { pick: 'Choose your language:', set: 'Language set to English.' },
   tone: { noted: 'We are sorry for the trouble. A supervisor has been informed and will look at {{number}} personally.' },
+  desk: deskEn,
 };
 
 export type Catalogue = typeof en;

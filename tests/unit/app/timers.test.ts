@@ -96,6 +96,25 @@ describe('supersededTimers', () => {
     ]);
   });
 
+  it('names the pending step of an escalation that is no longer open, and keeps open ladders', () => {
+    const base = {
+      ticketId: T,
+      departmentId: 'technical',
+      trigger: 'critical',
+      reason: '',
+      notified: ['erin'],
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      createdAt: at('2026-11-23T00:00:00Z'),
+      updatedAt: at('2026-11-23T00:00:00Z'),
+    };
+    const ids = supersededTimers(T, new Map(), state([], [
+      { ...base, id: E1, level: 2, status: 'acknowledged', nextStepAt: null },
+      { ...base, id: E2, level: 1, status: 'open', nextStepAt: at('2026-11-23T00:15:00Z') },
+    ]));
+    expect(ids.map(parseTimerId)).toEqual([{ type: 'escalation', ticketId: T, escalationId: E1, level: 2 }]);
+  });
+
   it('rejects ids that are not timer ids', () => {
     expect(parseTimerId('s.short.fr.r.1')).toBeUndefined();
     expect(parseTimerId('x.AAAAAAAAAAAAAAAAAAAAAA.fr.r.1')).toBeUndefined();

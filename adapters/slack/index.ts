@@ -1,0 +1,403 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { actOnTicket, authorize, revealContact, type TicketCommandType } from '../../src/app/act-on-ticket.js';
+import { createTicket } from '../../src/app/create-ticket.js';
+import type { UseCaseDeps } from '../../src/app/deps.js';
+import type { ChatMessageStore, InboundDedup, TicketDetail } from '../../src/app/ports.js';
+import { byDeadline, departmentName, explainError, ticketCard, ticketLine, type ViewContext } from '../../src/app/staff-view.js';
+import { AftercareError } from '../../src/core/errors.js';
+import type { StaffMember } from '../../src/core/types.js';
+import { translator } from '../../src/i18n/index.js';
+import { ACTION_PREFIX, cardBlocks, escapeSlack, plain, type Block } from './blocks.js';
+import { buildModal, fullTextModal, MODAL_PREFIX, parseSubmission, viewStateValues, type ModalKind, type ModalMeta } from './modals.js';
+import { SLACK, SlackGateway } from './slack-gateway.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackOptions {
+  botToken: string;
+  signingSecret?: string | undefined;
+  /** Socket Mode when set (xapp-…); otherwise HTTP at /slack/events. */
+  appToken?: string | undefined;
+  /** Web API base URL, e.g. http://127.0.0.1:9000/api/ (tests). */
+  apiUrl?: string | undefined;
+  defaultChannel?: string | undefined;
+  deps: UseCaseDeps;
+  messages: ChatMessageStore;
+  dedup: InboundDedup;
+  logger: Logger;
+}
+
+/** Raw Node request handlers by path, served on the app's port before fastify sees the request. */
+export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
+
+export interface SlackAdapter {
+  app: App;
+  client: WebClient;
+  gateway: SlackGateway;
+  /** Serves /slack/events on the app's HTTP server (HTTP mode). */
+  registerRoutes(routes: RawRoutes): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function boltLogger(log: Logger): BoltLogger {
+  const child = log.child({ platform: 'slack' });
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg: unknown[]) => child.debug(text(msg)),
+    info: (...msg: unknown[]) => child.info(text(msg)),
+    warn: (...msg: unknown[]) => child.warn(text(msg)),
+    error: (...msg: unknown[]) => child.error(text(msg)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+// ----------------------------------------------------------------- payload shapes (zod at the boundary)
+
+const user = z.looseObject({ id: z.string().min(1) });
+
+const blockAction = z.looseObject({
+  type: z.literal('block_actions'),
+  user,
+  trigger_id: z.string().optional(),
+  channel: z.looseObject({ id: z.string() }).nullish(),
+  container: z.looseObject({ channel_id: z.string().optional() }).nullish(),
+  actions: z
+    .array(z.looseObject({ action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional() }))
+    .min(1, 'actions must not be empty'),
+});
+
+const viewSubmission = z.looseObject({
+  type: z.literal('view_submission'),
+  user,
+  trigger_id: z.string().optional(),
+  view: z.looseObject({
+    id: z.string().optional(),
+    callback_id: z.string(),
+    private_metadata: z.string().default(''),
+    state: z.looseObject({ values: viewStateValues }).default({ values: {} }),
+  }),
+});
+
+const modalMeta = z.object({ n: z.string().optional(), c: z.string().optional() });
+
+const slashCommand = z.looseObject({
+  user_id: z.string().min(1),
+  channel_id: z.string().optional(),
+  text: z.string().default(''),
+  trigger_id: z.string().optional(),
+});
+
+const NUMBER = /^AC-\d{6,}$/i;
+const MODAL_ACTIONS: Partial<Record<string, { kind: ModalKind; check: TicketCommandType }>> = {
+  reply: { kind: 'reply', check: 'reply' },
+  progress: { kind: 'progress', check: 'progress' },
+  involve: { kind: 'involve', check: 'involve' },
+  resolve: { kind: 'resolve', check: 'resolve' },
+  reassign: { kind: 'reassign', check: 'reassign' },
+  delay: { kind: 'delay', check: 'delay' },
+  reclassify: { kind: 'reclassify', check: 'reclassify' },
+};
+
+/**
+ * The Slack staff workspace (SPEC §5–7): the Bolt app answering buttons, modals, the
+ * `/aftercare` command and App Home, and the gateway posting cards. In HTTP mode Bolt's
+ * own HTTPReceiver checks signatures and serves /slack/events on the app's port; every
+ * request is acknowledged first and worked after, and each interaction is handled once.
+ */
+export function createSlackAdapter(o: SlackOptions): SlackAdapter {
+  const logger = boltLogger(o.logger);
+  const apiUrl = o.apiUrl && !o.apiUrl.endsWith('/') ? `${o.apiUrl}/` : o.apiUrl;
+  const clientOptions = { ...(apiUrl && { slackApiUrl: apiUrl }), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true };
+  let http: HTTPReceiver | undefined;
+  let receiver: Receiver;
+  if (o.appToken) {
+    receiver = new SocketModeReceiver({ appToken: o.appToken, logger, installerOptions: { clientOptions: { ...(apiUrl && { slackApiUrl: apiUrl }) } } });
+  } else {
+    if (!o.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required for Slack HTTP mode');
+    http = new HTTPReceiver({ signingSecret: o.signingSecret, endpoints: [SLACK_EVENTS_PATH], logger });
+    receiver = http;
+  }
+  const app = new App({
+    token: o.botToken,
+    receiver,
+    logger,
+    deferInitialization: true,
+    // auth.test runs when the first request needs it, never in the constructor.
+    tokenVerificationEnabled: false,
+    clientOptions,
+  });
+  const client = app.client;
+  const { deps } = o;
+  const directory = deps.directory;
+  const gateway = new SlackGateway({ client, token: o.botToken, deps, messages: o.messages, defaultChannel: o.defaultChannel });
+
+  const staffOf = (userId: string): StaffMember | undefined => directory.staffByPlatform('slack', userId);
+  const languageOf = (s: StaffMember | undefined) => s?.language ?? directory.config.defaultLanguage;
+  const view = (s: StaffMember | undefined): ViewContext => ({ directory, now: deps.now(), language: languageOf(s) });
+
+  /** An ephemeral answer in the channel, or a DM when there is no channel. */
+  async function tell(userId: string, channel: string | undefined, text: string, blocks?: Block[]): Promise<void> {
+    try {
+      if (channel) {
+        await client.chat.postEphemeral({ channel, user: userId, text: escapeSlack(text), ...(blocks && { blocks }) });
+      } else {
+        const dm = await client.conversations.open({ users: userId });
+        await client.chat.postMessage({ channel: dm.channel?.id ?? userId, text: escapeSlack(text), ...(blocks && { blocks }) });
+      }
+    } catch (err) {
+      o.logger.warn({ err: err instanceof Error ? err.message : String(err), userId }, 'slack: could not answer the user');
+    }
+  }
+
+  async function failed(err: unknown, s: StaffMember | undefined, userId: string, channel: string | undefined, number: string): Promise<void> {
+    const ref = randomUUID().slice(0, 8);
+    if (!(err instanceof AftercareError)) o.logger.error({ err, ref, userId }, 'slack: action failed');
+    await tell(userId, channel, explainError(err, number, view(s), ref));
+  }
+
+  /** True the first time an interaction is seen (a retried delivery or a replay is dropped). */
+  async function firstTime(kind: string, parts: (string | undefined)[], body: unknown): Promise<boolean> {
+    const id = parts.every(Boolean) ? parts.join(':') : createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    return o.dedup.claim(SLACK, `${kind}:${id}`);
+  }
+
+  async function loadTicket(number: string): Promise<TicketDetail | undefined> {
+    return NUMBER.test(number) ? deps.store.get(number.toUpperCase()) : undefined;
+  }
+
+  // ----------------------------------------------------------------- buttons
+
+  app.action(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body }) => {
+    await ack();
+    const parsed = blockAction.safeParse(body);
+    if (!parsed.success) {
+      o.logger.warn({ issues: parsed.error.issues }, 'slack: malformed block_actions payload');
+      return;
+    }
+    const p = parsed.data;
+    const action = p.actions[0]!;
+    if (!(await firstTime('a', [p.user.id, action.action_ts, action.action_id], body))) return;
+    const userId = p.user.id;
+    const channel = p.channel?.id ?? p.container?.channel_id;
+    const staff = staffOf(userId);
+    const t = translator(languageOf(staff));
+    if (!staff) return tell(userId, channel, t('desk.reply.unknownStaff'));
+    const what = action.action_id.slice(ACTION_PREFIX.length);
+    const [number = '', sub] = (action.value ?? '').split(':');
+    try {
+      const detail = await loadTicket(number);
+      if (!detail) return await tell(userId, channel, t('desk.reply.notFound', { number }));
+      const ref = { id: detail.ticket.id };
+      const ctx = { actorId: staff.id, source: 'slack' as const };
+      switch (what) {
+        case 'claim':
+          await actOnTicket(deps, ref, ctx, { type: 'claim' });
+          return;
+        case 'escalate':
+          await actOnTicket(deps, ref, ctx, { type: 'escalate' });
+          return;
+        case 'acknowledge':
+          await actOnTicket(deps, ref, ctx, { type: 'acknowledge', escalationId: sub });
+          return;
+        case 'taskClaim':
+        case 'taskDone':
+          if (!sub) return;
+          await actOnTicket(deps, ref, ctx, { type: 'task', taskId: sub, op: what === 'taskClaim' ? 'claim' : 'done' });
+          return;
+        case 'reveal': {
+          const c = await revealContact(deps, ref, ctx);
+          const none = t('desk.card.none');
+          await tell(userId, channel, t('desk.reply.contact', { number: c.number, name: c.name, company: c.company ? ` (${c.company})` : '', phone: c.phone ?? none, email: c.email ?? none }));
+          return;
+        }
+        case 'viewFull':
+          authorize(deps, detail, staff.id, 'reveal');
+          if (p.trigger_id) await client.views.open({ trigger_id: p.trigger_id, view: fullTextModal(detail.ticket.number, detail.ticket.description, languageOf(staff)) });
+          return;
+        default: {
+          const form = MODAL_ACTIONS[what];
+          if (!form || !p.trigger_id) return;
+          authorize(deps, detail, staff.id, form.check);
+          const meta: ModalMeta = { n: detail.ticket.number, ...(channel && { c: channel }) };
+          await client.views.open({ trigger_id: p.trigger_id, view: buildModal(form.kind, { directory, language: languageOf(staff) }, meta, detail) });
+        }
+      }
+    } catch (err) {
+      await failed(err, staff, userId, channel, number);
+    }
+  });
+
+  // ----------------------------------------------------------------- modal submissions
+
+  app.view(new RegExp(`^${MODAL_PREFIX}`), async ({ ack, body }) => {
+    const parsed = viewSubmission.safeParse(body);
+    if (!parsed.success) {
+      await ack();
+      o.logger.warn({ issues: parsed.error.issues }, 'slack: malformed view_submission payload');
+      return;
+    }
+    const p = parsed.data;
+    const userId = p.user.id;
+    const staff = staffOf(userId);
+    const language = languageOf(staff);
+    const t = translator(language);
+    let meta: ModalMeta;
+    try {
+      meta = modalMeta.parse(JSON.parse(p.view.private_metadata || '{}'));
+    } catch {
+      meta = {};
+    }
+    if (!staff) {
+      await ack();
+      return tell(userId, meta.c, t('desk.reply.unknownStaff'));
+    }
+    const kind = p.view.callback_id.slice(MODAL_PREFIX.length) as ModalKind;
+    if (!['reply', 'progress', 'involve', 'resolve', 'reassign', 'delay', 'reclassify', 'new'].includes(kind)) {
+      await ack();
+      return;
+    }
+    const submission = parseSubmission(kind, p.view.state.values, { directory, language });
+    if (!submission.ok) {
+      await ack({ response_action: 'errors', errors: submission.errors });
+      return;
+    }
+    await ack();
+    if (!(await firstTime('v', [p.view.id, p.trigger_id], body))) return;
+    const number = meta.n ?? '';
+    try {
+      if ('create' in submission) {
+        const created = await createTicket(deps, { ...submission.create, source: 'slack', actor: { kind: 'staff', staffId: staff.id } });
+        await tell(userId, meta.c, t('desk.reply.created', { number: created.state.ticket.number }));
+        return;
+      }
+      const detail = await loadTicket(number);
+      if (!detail) return await tell(userId, meta.c, t('desk.reply.notFound', { number }));
+      await actOnTicket(deps, { id: detail.ticket.id }, { actorId: staff.id, source: 'slack' }, submission.command);
+    } catch (err) {
+      await failed(err, staff, userId, meta.c, number);
+    }
+  });
+
+  // ----------------------------------------------------------------- /aftercare
+
+  async function ticketLines(s: StaffMember, filter: { ownerId?: string; departmentId?: string }): Promise<string[]> {
+    const states = await deps.store.list({ ...filter, open: true, limit: 100 });
+    return byDeadline(states).slice(0, 30).map((x) => ticketLine(x, view(s)));
+  }
+
+  app.command('/aftercare', async ({ ack, body }) => {
+    await ack();
+    const parsed = slashCommand.safeParse(body);
+    if (!parsed.success) return;
+    const c = parsed.data;
+    if (!(await firstTime('c', [c.trigger_id], body))) return;
+    const staff = staffOf(c.user_id);
+    const language = languageOf(staff);
+    const t = translator(language);
+    if (!staff) return tell(c.user_id, c.channel_id, t('desk.reply.unknownStaff'));
+    const [sub = 'help', ...rest] = c.text.trim().split(/\s+/).filter(Boolean);
+    try {
+      switch (sub.toLowerCase()) {
+        case 'new':
+          if (c.trigger_id) {
+            await client.views.open({ trigger_id: c.trigger_id, view: buildModal('new', { directory, language }, { ...(c.channel_id && { c: c.channel_id }) }) });
+          }
+          return;
+        case 'find': {
+          const number = (rest[0] ?? '').toUpperCase();
+          if (!NUMBER.test(number)) return await tell(c.user_id, c.channel_id, t('desk.command.findUsage'));
+          const detail = await loadTicket(number);
+          if (!detail) return await tell(c.user_id, c.channel_id, t('desk.reply.notFound', { number }));
+          authorize(deps, detail, staff.id, 'reveal');
+          const dept = detail.departments.some((d) => d.departmentId === staff.departmentId) ? staff.departmentId : detail.ticket.primaryDepartmentId;
+          const card = ticketCard(detail, dept, view(staff));
+          return await tell(c.user_id, c.channel_id, card.fallback, cardBlocks(card));
+        }
+        case 'mine':
+        case 'queue': {
+          const mine = sub.toLowerCase() === 'mine';
+          const lines = await ticketLines(staff, mine ? { ownerId: staff.id } : { departmentId: staff.departmentId });
+          const title = mine ? t('desk.command.mine') : t('desk.command.queue', { department: departmentName(directory, staff.departmentId, language) });
+          const text = [title, ...(lines.length ? lines : [t('desk.command.empty')])].join('\n');
+          return await tell(c.user_id, c.channel_id, text, [{ type: 'section', text: plain(text) }]);
+        }
+        case 'help':
+          return await tell(c.user_id, c.channel_id, t('desk.command.help'), [{ type: 'section', text: { type: 'mrkdwn', text: t('desk.command.help') } }]);
+        default:
+          return await tell(c.user_id, c.channel_id, `${t('desk.command.unknown', { text: sub })}\n${t('desk.command.help')}`);
+      }
+    } catch (err) {
+      await failed(err, staff, c.user_id, c.channel_id, rest[0] ?? '');
+    }
+  });
+
+  // ----------------------------------------------------------------- App Home
+
+  app.event('app_home_opened', async ({ event, body }) => {
+    const eventId = z.looseObject({ event_id: z.string() }).safeParse(body);
+    if (!(await firstTime('e', [eventId.success ? eventId.data.event_id : undefined], body))) return;
+    const staff = staffOf(event.user);
+    const language = languageOf(staff);
+    const t = translator(language);
+    const blocks: Block[] = [{ type: 'header', text: plain(t('desk.home.title'), 150) }];
+    if (!staff) {
+      blocks.push({ type: 'section', text: plain(t('desk.reply.unknownStaff')) });
+    } else {
+      const mine = await ticketLines(staff, { ownerId: staff.id });
+      const queue = await ticketLines(staff, { departmentId: staff.departmentId });
+      blocks.push(
+        { type: 'section', text: plain(`${t('desk.home.mine')}\n${(mine.length ? mine : [t('desk.home.empty')]).join('\n')}`) },
+        { type: 'divider' },
+        { type: 'section', text: plain(`${t('desk.home.queue', { department: departmentName(directory, staff.departmentId, language) })}\n${(queue.length ? queue : [t('desk.home.empty')]).join('\n')}`) },
+      );
+    }
+    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks } });
+  });
+
+  app.error((err) => {
+    o.logger.error({ err: err.message, code: (err as { code?: string }).code }, 'slack: unhandled error in a listener');
+    return Promise.resolve();
+  });
+
+  return {
+    app,
+    client,
+    gateway,
+    registerRoutes(routes: RawRoutes) {
+      const listener = http?.requestListener;
+      if (!listener) return;
+      routes.set(SLACK_EVENTS_PATH, (req, res) => {
+        if (req.method !== 'POST') {
+          res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(JSON.stringify({ error: { code: 'method_not_allowed', message: 'POST Slack requests here' } }));
+          return;
+        }
+        listener(req, res);
+      });
+    },
+    async start() {
+      await app.init();
+      try {
+        const me = await client.auth.test();
+        o.logger.info({ team: me.team, botUser: me.user_id }, 'slack connected');
+      } catch (err) {
+        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'slack auth.test failed: check SLACK_BOT_TOKEN');
+      }
+      if (o.appToken) await app.start();
+    },
+    async stop() {
+      if (o.appToken) await app.stop().catch(() => undefined);
+    },
+  };
+}
+

@@ -1,0 +1,485 @@
+import type { TFunction } from 'i18next';
+import type { Directory } from '../core/directory.js';
+import { AftercareError, ErrorCode } from '../core/errors.js';
+import { maskEmail, maskPhone } from '../core/mask.js';
+import type { ClockKind, Severity } from '../core/types.js';
+import { translator } from '../i18n/index.js';
+import type { CoordinationTask, Escalation, StoredEvent, TicketState } from './ports.js';
+
+/**
+ * What staff see on Slack and Discord, as a platform-neutral model: pure functions of the
+ * ticket (and the time). Texts come from the shared catalogue in the reader's language;
+ * every string is plain text — the adapters escape it for their platform, so customer
+ * text can never become markup or a mention.
+ */
+
+export type CardActionId =
+  | 'claim'
+  | 'reply'
+  | 'progress'
+  | 'involve'
+  | 'escalate'
+  | 'resolve'
+  | 'reassign'
+  | 'reveal'
+  | 'reclassify'
+  | 'delay'
+  | 'viewFull'
+  | 'acknowledge'
+  | 'taskClaim'
+  | 'taskDone';
+
+export interface CardButton {
+  action: CardActionId;
+  label: string;
+  style?: 'primary' | 'danger';
+  /** Ticket number, plus `:<task or escalation id>` for task and escalation buttons. */
+  value: string;
+}
+
+export interface CardField {
+  label: string;
+  value: string;
+}
+
+export interface TicketCard {
+  ticketId: string;
+  number: string;
+  title: string;
+  subtitle: string;
+  fields: CardField[];
+  description: string;
+  descriptionTruncated: boolean;
+  /** Badges such as "Complex fault", "Angry customer flagged". */
+  notes: string[];
+  deadline: string;
+  overdue: boolean;
+  severity: Severity;
+  done: boolean;
+  /** Button rows, at most 5 buttons each. */
+  buttons: CardButton[][];
+  /** One line for notifications (no customer text). */
+  fallback: string;
+}
+
+export interface ViewContext {
+  directory: Directory;
+  now: Date;
+  language: string;
+}
+
+/** "1 h 20 min", "3 天 2 小时": a compact remaining/overdue time. */
+export function formatLeft(ms: number, language: string): string {
+  const zh = language === 'zh-CN';
+  const minutes = Math.max(1, Math.round(Math.abs(ms) / 60_000));
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  const parts: string[] = [];
+  if (d) parts.push(zh ? `${d} 天` : `${d} d`);
+  if (h) parts.push(zh ? `${h} 小时` : `${h} h`);
+  if (m && !d) parts.push(zh ? `${m} 分钟` : `${m} min`);
+  return parts.join(' ');
+}
+
+/** "2027-03-01 14:00 UTC". */
+export function formatTime(at: Date | string): string {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  if (Number.isNaN(d.getTime())) return String(at);
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The running clock due first, if any. */
+export function nextDeadline(state: Pick<TicketState, 'clocks'>): { kind: ClockKind; at: Date } | undefined {
+  let best: { kind: ClockKind; at: Date } | undefined;
+  for (const c of Object.values(state.clocks)) {
+    if (c.status !== 'running' || !c.deadline) continue;
+    if (!best || c.deadline.getTime() < best.at.getTime()) best = { kind: c.kind, at: c.deadline };
+  }
+  return best;
+}
+
+export function deadlineText(state: Pick<TicketState, 'clocks'>, now: Date, language: string): { text: string; overdue: boolean } {
+  const t = translator(language);
+  const next = nextDeadline(state);
+  if (!next) {
+    const paused = Object.values(state.clocks).some((c) => c.status === 'paused');
+    return { text: t(paused ? 'desk.card.paused' : 'desk.card.noDeadline'), overdue: false };
+  }
+  const left = next.at.getTime() - now.getTime();
+  const clock = t(`desk.clock.${next.kind}`);
+  const text = t(left >= 0 ? 'desk.card.dueIn' : 'desk.card.overdueBy', { clock, left: formatLeft(left, language) });
+  return { text: `${text} (${formatTime(next.at)})`, overdue: left < 0 };
+}
+
+export function staffName(directory: Directory, id: string | null | undefined): string {
+  if (!id) return '';
+  return directory.staff(id)?.name ?? id;
+}
+
+export function departmentName(directory: Directory, id: string, language: string): string {
+  const d = directory.department(id);
+  if (!d) return id;
+  return language === 'zh-CN' ? d.name['zh-CN'] : d.name.en;
+}
+
+/** Cuts `text` to `limit` characters on a character boundary, marking the cut with "…". */
+export function truncate(text: string, limit: number): { text: string; truncated: boolean } {
+  const chars = [...text];
+  if (chars.length <= limit) return { text, truncated: false };
+  return { text: `${chars.slice(0, Math.max(0, limit - 1)).join('')}…`, truncated: true };
+}
+
+function maskedContact(state: TicketState): string {
+  const c = state.customer;
+  const parts = [c.phone ? maskPhone(c.phone) : '', c.email ? maskEmail(c.email) : ''].filter(Boolean);
+  return parts.join(' · ');
+}
+
+/**
+ * The ticket card of one department's channel (SPEC §2, §6): who, what, how urgent, who
+ * owns it, the next deadline, and what can be done next.
+ */
+export function ticketCard(state: TicketState, departmentId: string, ctx: ViewContext, descriptionLimit = 1500): TicketCard {
+  const t = translator(ctx.language);
+  const tk = state.ticket;
+  const none = t('desk.card.none');
+  const category = t(`desk.category.${tk.category}`);
+  const severity = t(`desk.severity.${tk.severity}`);
+  const deadline = deadlineText(state, ctx.now, ctx.language);
+  const desc = truncate(tk.description, descriptionLimit);
+  const customer = [state.customer.name, state.customer.company].filter(Boolean).join(' · ');
+  const done = tk.status === 'resolved' || tk.status === 'closed';
+  const fields: CardField[] = [
+    { label: t('desk.card.customer'), value: customer || none },
+    { label: t('desk.card.contact'), value: maskedContact(state) || none },
+    { label: t('desk.card.product'), value: tk.product || none },
+    { label: t('desk.card.order'), value: tk.orderNumber || none },
+    { label: t('desk.card.category'), value: category },
+    { label: t('desk.card.severity'), value: severity },
+    { label: t('desk.card.owner'), value: staffName(ctx.directory, tk.ownerId) || t('desk.card.unowned') },
+    { label: t('desk.card.status'), value: t(`desk.status.${tk.status}`) },
+    { label: t('desk.card.deadline'), value: done ? none : deadline.text },
+  ];
+  const notes: string[] = [];
+  if (tk.flagged) notes.push(t('desk.card.flagged'));
+  if (tk.complex) notes.push(t('desk.card.complex'));
+  const b = (action: CardActionId, style?: CardButton['style']): CardButton => ({
+    action,
+    label: t(`desk.action.${action}`),
+    value: tk.number,
+    ...(style && { style }),
+  });
+  const rows: CardButton[][] = [];
+  if (tk.status === 'closed') {
+    rows.push([b('reveal')]);
+  } else if (tk.status === 'resolved') {
+    rows.push([b('reply'), b('reveal'), b('reassign')]);
+  } else {
+    rows.push([...(tk.ownerId === null ? [b('claim', 'primary')] : []), b('reply'), b('progress'), b('resolve', tk.ownerId === null ? undefined : 'primary')]);
+    rows.push([b('involve'), b('escalate', 'danger'), b('reassign'), b('reveal')]);
+    rows.push([b('reclassify'), b('delay')]);
+  }
+  if (desc.truncated) rows[rows.length - 1]!.push(b('viewFull'));
+  const title = t('desk.card.title', { number: tk.number, category, severity });
+  return {
+    ticketId: tk.id,
+    number: tk.number,
+    title,
+    subtitle: t('desk.card.forDepartment', { department: departmentName(ctx.directory, departmentId, ctx.language) }),
+    fields,
+    description: desc.text,
+    descriptionTruncated: desc.truncated,
+    notes,
+    deadline: deadline.text,
+    overdue: deadline.overdue && !done,
+    severity: tk.severity,
+    done,
+    buttons: rows,
+    fallback: `${title} — ${t(`desk.status.${tk.status}`)}`,
+  };
+}
+
+/** One entry of a ticket's timeline (the card's thread): a headline, and a quote of what was said. */
+export interface TimelineEntry {
+  seq: number;
+  headline: string;
+  quote?: string;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+/** The timeline entries of events after `afterSeq` (SPEC §6: the thread is the ticket's history). */
+export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: ViewContext): TimelineEntry[] {
+  const t = translator(ctx.language);
+  const who = (e: StoredEvent) => (e.actor.kind === 'staff' ? staffName(ctx.directory, e.actor.staffId) : e.actor.kind === 'customer' ? t('desk.card.customer') : 'Aftercare');
+  const dept = (id: unknown) => departmentName(ctx.directory, str(id), ctx.language);
+  const out: TimelineEntry[] = [];
+  for (const e of events) {
+    if (e.seq <= afterSeq) continue;
+    const d = e.data;
+    const entry = (headline: string, quote?: string) => out.push({ seq: e.seq, headline, ...(quote ? { quote } : {}) });
+    switch (e.type) {
+      case 'ticket.claimed':
+        entry(t('desk.timeline.claimed', { staff: who(e) }));
+        break;
+      case 'ticket.replied':
+        entry(t('desk.timeline.replied', { staff: who(e) }), str(d.text));
+        break;
+      case 'ticket.progress': {
+        const preset = ctx.directory.config.progressPresets.find((p) => p.id === d.preset);
+        const label = preset ? (ctx.language === 'zh-CN' ? preset.label['zh-CN'] : preset.label.en) : '';
+        const eta = d.eta ? t('desk.timeline.eta', { eta: formatTime(str(d.eta)) }) : '';
+        entry(t('desk.timeline.progress', { staff: who(e) }), [label, str(d.text), eta].filter(Boolean).join('\n'));
+        break;
+      }
+      case 'customer.message':
+        entry(t('desk.timeline.customerMessage'), str(d.text));
+        break;
+      case 'ticket.escalated':
+        entry(t('desk.timeline.escalated', { level: str(d.level), trigger: t(`desk.trigger.${str(d.trigger)}`, { defaultValue: str(d.trigger) }) }), str(d.reason));
+        break;
+      case 'escalation.level_up':
+        entry(t('desk.timeline.levelUp', { level: str(d.level) }));
+        break;
+      case 'escalation.acknowledged':
+        entry(t('desk.timeline.acknowledged', { staff: who(e) }));
+        break;
+      case 'escalation.exhausted':
+        entry(t('desk.timeline.exhausted'));
+        break;
+      case 'coordination.task_created':
+        entry(t('desk.timeline.taskCreated', { staff: who(e), department: dept(d.department), role: t(`desk.role.${str(d.role)}`, { defaultValue: str(d.role) }) }), str(d.note));
+        break;
+      case 'coordination.task_claimed':
+        entry(t('desk.timeline.taskClaimed', { staff: staffName(ctx.directory, str(d.owner)), department: dept(taskDepartment(events, d.taskId)) }));
+        break;
+      case 'coordination.task_done':
+        entry(t('desk.timeline.taskDone', { department: dept(taskDepartment(events, d.taskId)) }), str(d.outcome));
+        break;
+      case 'ticket.resolved':
+        entry(t('desk.timeline.resolved', { staff: who(e) }), [str(d.measures), str(d.advice)].filter(Boolean).join('\n'));
+        break;
+      case 'ticket.reopened':
+        entry(t('desk.timeline.reopened'), str(d.reason));
+        break;
+      case 'ticket.reassigned':
+        entry(t('desk.timeline.reassigned', { staff: who(e), to: staffName(ctx.directory, str(d.to)) }), str(d.reason));
+        break;
+      case 'ticket.reclassified': {
+        const from = d.from as { category?: string; severity?: string } | undefined;
+        const to = d.to as { category?: string; severity?: string } | undefined;
+        const fmt = (x: { category?: string; severity?: string } | undefined) =>
+          `${t(`desk.category.${x?.category ?? ''}`, { defaultValue: x?.category ?? '' })} · ${t(`desk.severity.${x?.severity ?? ''}`, { defaultValue: x?.severity ?? '' })}`;
+        entry(t('desk.timeline.reclassified', { staff: who(e), from: fmt(from), to: fmt(to) }));
+        break;
+      }
+      case 'ticket.delay_explained':
+        entry(t('desk.timeline.delay', { staff: who(e) }), [str(d.reason), t('desk.timeline.eta', { eta: formatTime(str(d.eta)) })].join('\n'));
+        break;
+      case 'sla.breached':
+        entry(t('desk.timeline.breached', { clock: t(`desk.clock.${str(d.clock)}`, { defaultValue: str(d.clock) }) }));
+        break;
+      case 'ticket.closed':
+        entry(t('desk.timeline.closed'));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+function taskDepartment(events: StoredEvent[], taskId: unknown): string {
+  const created = events.find((e) => e.type === 'coordination.task_created' && e.data.taskId === taskId);
+  return str(created?.data.department);
+}
+
+function taskStatusText(t: TFunction, task: CoordinationTask, directory: Directory): string {
+  if (task.status === 'open') return t('desk.sheet.open');
+  if (task.status === 'claimed') return t('desk.sheet.claimed', { owner: staffName(directory, task.ownerId) });
+  return t('desk.sheet.done');
+}
+
+/** The coordination sheet (SPEC §6): every department involved, its role and where it stands. */
+export function coordinationSheet(state: TicketState, ctx: ViewContext): { title: string; rows: { line: string; note?: string; outcome?: string }[] } {
+  const t = translator(ctx.language);
+  return {
+    title: t('desk.sheet.title', { number: state.ticket.number }),
+    rows: [...state.tasks]
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map((task) => ({
+        line: t('desk.sheet.row', {
+          department: departmentName(ctx.directory, task.departmentId, ctx.language),
+          role: t(`desk.role.${task.role}`, { defaultValue: task.role }),
+          status: taskStatusText(t, task, ctx.directory),
+        }),
+        ...(task.note ? { note: t('desk.sheet.note', { note: task.note }) } : {}),
+        ...(task.outcome ? { outcome: t('desk.sheet.outcome', { outcome: task.outcome }) } : {}),
+      })),
+  };
+}
+
+export interface TaskCard {
+  title: string;
+  fields: CardField[];
+  note: string;
+  buttons: CardButton[];
+  done: boolean;
+}
+
+/** The card a coordination task gets in the involved department's channel. */
+export function taskCard(state: TicketState, task: CoordinationTask, ctx: ViewContext): TaskCard {
+  const t = translator(ctx.language);
+  const value = `${state.ticket.number}:${task.id}`;
+  const buttons: CardButton[] = [];
+  if (task.status === 'open') buttons.push({ action: 'taskClaim', label: t('desk.action.taskClaim'), value, style: 'primary' });
+  if (task.status !== 'done') buttons.push({ action: 'taskDone', label: t('desk.action.taskDone'), value });
+  return {
+    title: t('desk.task.title', { number: state.ticket.number, department: departmentName(ctx.directory, task.departmentId, ctx.language) }),
+    fields: [
+      { label: t('desk.task.role'), value: t(`desk.role.${task.role}`, { defaultValue: task.role }) },
+      { label: t('desk.task.status'), value: taskStatusText(t, task, ctx.directory) },
+      { label: t('desk.card.product'), value: state.ticket.product || t('desk.card.none') },
+      { label: t('desk.card.severity'), value: t(`desk.severity.${state.ticket.severity}`) },
+    ],
+    note: [t('desk.task.requestedBy', { staff: staffName(ctx.directory, task.createdBy) }), task.note, task.outcome ? t('desk.sheet.outcome', { outcome: task.outcome }) : '']
+      .filter(Boolean)
+      .join('\n'),
+    buttons,
+    done: task.status === 'done',
+  };
+}
+
+export interface EscalationPost {
+  title: string;
+  fields: CardField[];
+  status: string;
+  open: boolean;
+  buttons: CardButton[];
+  fallback: string;
+}
+
+/** The escalation post (SPEC §5), for the escalation channel and the supervisors' DMs. */
+export function escalationPost(state: TicketState, esc: Escalation, ctx: ViewContext): EscalationPost {
+  const t = translator(ctx.language);
+  const number = state.ticket.number;
+  const open = esc.status === 'open';
+  const status =
+    esc.status === 'acknowledged'
+      ? t('desk.escalation.acknowledged', { staff: staffName(ctx.directory, esc.acknowledgedBy) })
+      : esc.status === 'exhausted'
+        ? t('desk.escalation.exhausted')
+        : esc.nextStepAt
+          ? t('desk.escalation.ackBy', { time: formatTime(esc.nextStepAt) })
+          : '';
+  const title = t('desk.escalation.title', { number, level: esc.level });
+  return {
+    title,
+    fields: [
+      { label: t('desk.escalation.trigger'), value: t(`desk.trigger.${esc.trigger}`, { defaultValue: esc.trigger }) },
+      ...(esc.reason ? [{ label: t('desk.escalation.reason'), value: esc.reason }] : []),
+      { label: t('desk.card.product'), value: state.ticket.product || t('desk.card.none') },
+      { label: t('desk.card.severity'), value: t(`desk.severity.${state.ticket.severity}`) },
+      { label: t('desk.card.owner'), value: staffName(ctx.directory, state.ticket.ownerId) || t('desk.card.unowned') },
+      { label: t('desk.card.status'), value: t(`desk.status.${state.ticket.status}`) },
+    ],
+    status,
+    open,
+    buttons: open ? [{ action: 'acknowledge', label: t('desk.action.acknowledge'), value: `${number}:${esc.id}`, style: 'danger' }] : [],
+    fallback: title,
+  };
+}
+
+/**
+ * A one-off notice to a staff member or channel (reminders, overdue prompts, assignment,
+ * customer messages, failed deliveries). `quote` is what someone else wrote.
+ */
+export function staffNotice(
+  kind: string,
+  payload: Record<string, unknown>,
+  ctx: ViewContext,
+): { text: string; quote?: string; buttons: CardButton[] } | undefined {
+  const t = translator(ctx.language);
+  const number = str(payload.number);
+  const clock = t(`desk.clock.${str(payload.clock)}`, { defaultValue: str(payload.clock) });
+  switch (kind) {
+    case 'sla.reminder': {
+      const deadline = str(payload.deadline);
+      const left = deadline ? formatLeft(new Date(deadline).getTime() - ctx.now.getTime(), ctx.language) : '';
+      return { text: t('desk.notice.reminder', { number, clock, left }), buttons: [] };
+    }
+    case 'sla.overdue_prompt':
+      return {
+        text: t('desk.notice.overdue', { number, clock }),
+        buttons: [{ action: 'delay', label: t('desk.action.delay'), value: number, style: 'primary' }],
+      };
+    case 'followup.result_notice_due':
+      return { text: t('desk.notice.resultNoticeDue', { number }), buttons: [] };
+    case 'staff.assigned':
+      return { text: t('desk.notice.assigned', { number, by: staffName(ctx.directory, str(payload.by)) }), buttons: [] };
+    case 'customer.message':
+      return {
+        text: t('desk.notice.customerMessage', { number }),
+        quote: str(payload.text),
+        buttons: [{ action: 'reply', label: t('desk.action.reply'), value: number, style: 'primary' }],
+      };
+    case 'outbox.delivery_failed':
+      return { text: t('desk.notice.deliveryFailed', { number, kind: str(payload.kind), error: str(payload.error) }), buttons: [] };
+    default:
+      return undefined;
+  }
+}
+
+/** What to tell a staff member whose action failed, in their language. */
+export function explainError(err: unknown, number: string, ctx: ViewContext, ref: string): string {
+  const t = translator(ctx.language);
+  if (!(err instanceof AftercareError)) return t('desk.reply.failed', { ref });
+  const d = err.details ?? {};
+  switch (err.code) {
+    case ErrorCode.Forbidden:
+      switch (d.reason) {
+        case 'unknown_staff':
+          return t('desk.reply.unknownStaff');
+        case 'not_supervisor':
+          return t('desk.reply.notSupervisor');
+        case 'not_owner':
+          return t('desk.reply.notOwner', { number, owner: staffName(ctx.directory, str(d.ownerId)) });
+        case 'task_department':
+          return t('desk.reply.taskDepartment');
+        default:
+          return t('desk.reply.otherDepartment');
+      }
+    case ErrorCode.AlreadyClaimed:
+      return str(d.ownerId) && err.message.includes('already yours')
+        ? t('desk.reply.alreadyYours', { number })
+        : t('desk.reply.alreadyClaimed', { number, owner: staffName(ctx.directory, str(d.ownerId)) });
+    case ErrorCode.NotFound:
+      return t('desk.reply.notFound', { number });
+    case ErrorCode.IllegalTransition:
+      return t('desk.reply.illegal', { error: err.message });
+    case ErrorCode.ValidationFailed: {
+      const fields = (d.fields as { path: string; message: string }[] | undefined) ?? [];
+      return t('desk.reply.invalid', { details: fields.length ? fields.map((f) => `${f.path} ${f.message}`).join('; ') : err.message });
+    }
+    default:
+      return t('desk.reply.conflict', { error: err.message });
+  }
+}
+
+/** A compact line per ticket for `/aftercare mine|queue` and App Home. */
+export function ticketLine(state: TicketState, ctx: ViewContext): string {
+  const t = translator(ctx.language);
+  return t('desk.command.line', {
+    number: state.ticket.number,
+    status: t(`desk.status.${state.ticket.status}`),
+    deadline: deadlineText(state, ctx.now, ctx.language).text,
+    product: state.ticket.product,
+  });
+}
+
+/** Tickets by their next deadline, those without one last. */
+export function byDeadline(states: TicketState[]): TicketState[] {
+  const at = (s: TicketState) => nextDeadline(s)?.at.getTime() ?? Number.POSITIVE_INFINITY;
+  return [...states].sort((a, b) => at(a) - at(b));
+}
