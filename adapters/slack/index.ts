@@ -8,13 +8,14 @@ import { actOnTicket, authorize, revealContact, type TicketCommandType } from '.
 import { createTicket } from '../../src/app/create-ticket.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { ChatMessageStore, InboundDedup, TicketDetail } from '../../src/app/ports.js';
+import { StaffGateway } from '../../src/app/staff-gateway.js';
 import { byDeadline, departmentName, explainError, ticketCard, ticketLine, type ViewContext } from '../../src/app/staff-view.js';
 import { AftercareError } from '../../src/core/errors.js';
 import type { StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
 import { ACTION_PREFIX, cardBlocks, escapeSlack, plain, type Block } from './blocks.js';
 import { buildModal, fullTextModal, MODAL_PREFIX, parseSubmission, viewStateValues, type ModalKind, type ModalMeta } from './modals.js';
-import { SLACK, SlackGateway } from './slack-gateway.js';
+import { SLACK, SlackSurface } from './slack-gateway.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -38,7 +39,7 @@ export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) 
 export interface SlackAdapter {
   app: App;
   client: WebClient;
-  gateway: SlackGateway;
+  gateway: StaffGateway;
   /** Serves /slack/events on the app's HTTP server (HTTP mode). */
   registerRoutes(routes: RawRoutes): void;
   start(): Promise<void>;
@@ -140,7 +141,8 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   const client = app.client;
   const { deps } = o;
   const directory = deps.directory;
-  const gateway = new SlackGateway({ client, token: o.botToken, deps, messages: o.messages, defaultChannel: o.defaultChannel });
+  const surface = new SlackSurface({ client, directory, defaultChannel: o.defaultChannel });
+  const gateway = new StaffGateway({ surface, deps, messages: o.messages, botKey: o.botToken });
 
   const staffOf = (userId: string): StaffMember | undefined => directory.staffByPlatform('slack', userId);
   const languageOf = (s: StaffMember | undefined) => s?.language ?? directory.config.defaultLanguage;

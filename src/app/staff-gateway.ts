@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto';
+import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from './chat-gateway.js';
+import type { UseCaseDeps } from './deps.js';
+import type { ChatMessageStore, PostedMessage, TicketDetail } from './ports.js';
+import {
+  coordinationSheet,
+  escalationPost,
+  staffNotice,
+  taskCard,
+  ticketCard,
+  timelineEntries,
+  type CardButton,
+  type EscalationPost,
+  type TaskCard,
+  type TicketCard,
+  type TimelineEntry,
+  type ViewContext,
+} from './staff-view.js';
+import { translator } from '../i18n/index.js';
+
+/** A message rendered for one platform (Block Kit, an embed with components, …). */
+export type Rendered = unknown;
+
+/** Where a message goes: a channel, and on Slack a thread's parent ts. */
+export interface Place {
+  channel: string;
+  thread?: string | undefined;
+}
+
+/**
+ * One staff chat platform as the staff gateway needs it: turn the platform-neutral views
+ * into messages (the last step, which differs per platform) and post or edit them.
+ */
+export interface StaffSurface {
+  readonly platform: 'slack' | 'discord';
+  /** Channel of a department / the escalation channel / a staff member's user id, from the config. */
+  departmentChannel(departmentId: string): string | undefined;
+  escalationChannel(): string | undefined;
+  userId(staffId: string): string | undefined;
+  /** Rate lanes of a channel. */
+  lanes(key: string, channel: string): RateLane[];
+  /** The DM channel with a user. */
+  dm(userId: string): Promise<string>;
+  post(place: Place, message: Rendered): Promise<{ channel: string; id: string }>;
+  update(channel: string, id: string, message: Rendered): Promise<void>;
+  /** The place of a card's thread; `threadId` is what to remember for next time. */
+  thread(card: PostedMessage, name: string): Promise<Place & { threadId: string }>;
+  /** True when `err` says the message to edit no longer exists (deleted by someone). */
+  isGone(err: unknown): boolean;
+  /** What the outbox should do after `err`. */
+  classify(err: unknown): DeliveryResult;
+  render: {
+    card(card: TicketCard): Rendered;
+    timeline(entries: TimelineEntry[]): Rendered[];
+    sheet(sheet: ReturnType<typeof coordinationSheet>): Rendered;
+    task(task: TaskCard): Rendered;
+    escalation(post: EscalationPost): Rendered;
+    notice(text: string, quote: string | undefined, buttons: CardButton[]): Rendered;
+  };
+}
+
+export interface StaffGatewayOptions {
+  surface: StaffSurface;
+  deps: UseCaseDeps;
+  messages: ChatMessageStore;
+  /** Identifies the bot in rate-lane keys (a token's hash, an application id). */
+  botKey: string;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+interface Target {
+  channel: string;
+  language?: string | undefined;
+  staffId?: string | undefined;
+}
+
+/**
+ * Delivers the staff side of the outbox to a staff platform (SPEC §5–7): ticket cards in
+ * department channels (posted once, then edited in place, with the ticket's timeline and
+ * coordination sheet in the card's thread), coordination task cards, escalation posts
+ * (edited when acknowledged or moved up a level) and DMs, and one-off notices. Everything
+ * posted is recorded under a key, so a retried outbox row never posts twice.
+ */
+export class StaffGateway implements ChatGateway {
+  private readonly dms = new Map<string, string>();
+  private readonly laneKey: string;
+
+  constructor(private readonly o: StaffGatewayOptions) {
+    this.laneKey = createHash('sha256').update(o.botKey).digest('hex').slice(0, 12);
+  }
+
+  private get directory() {
+    return this.o.deps.directory;
+  }
+
+  private get platform() {
+    return this.o.surface.platform;
+  }
+
+  private view(language?: string): ViewContext {
+    return { directory: this.directory, now: this.o.deps.now(), language: language ?? this.directory.config.defaultLanguage };
+  }
+
+  private target(destination: string): Target | undefined {
+    const s = this.o.surface;
+    if (destination === 'escalation') {
+      const channel = s.escalationChannel();
+      return channel ? { channel } : undefined;
+    }
+    if (destination.startsWith('department:')) {
+      const channel = s.departmentChannel(destination.slice('department:'.length));
+      return channel ? { channel } : undefined;
+    }
+    if (destination.startsWith('staff:')) {
+      const staff = this.directory.staff(destination.slice('staff:'.length));
+      const user = staff ? s.userId(staff.id) : undefined;
+      return staff && user ? { channel: user, staffId: staff.id, language: staff.language } : undefined;
+    }
+    return undefined;
+  }
+
+  lanes(destination: string): Promise<RateLane[] | undefined> {
+    const target = this.target(destination);
+    return Promise.resolve(target ? this.o.surface.lanes(this.laneKey, target.channel) : undefined);
+  }
+
+  private async dm(userId: string): Promise<string> {
+    const known = this.dms.get(userId);
+    if (known) return known;
+    const id = await this.o.surface.dm(userId);
+    this.dms.set(userId, id);
+    return id;
+  }
+
+  async deliver(m: OutboundMessage): Promise<DeliveryResult> {
+    const target = this.target(m.destination);
+    if (!target) return { status: 'skipped', reason: `no ${this.platform} channel for ${m.destination}` };
+    const number = str(m.payload.number);
+    try {
+      const detail = number ? await this.o.deps.store.get(number) : undefined;
+      if (!detail) return { status: 'skipped', reason: `ticket ${number || '(none)'} not found` };
+      const channel = target.staffId ? await this.dm(target.channel) : target.channel;
+      const language = target.language ?? this.directory.config.defaultLanguage;
+      let ids: string[];
+      switch (m.kind) {
+        case 'ticket.card':
+        case 'ticket.card_update':
+          if (!m.destination.startsWith('department:')) return { status: 'skipped', reason: 'cards go to department channels' };
+          ids = await this.syncCard(detail, m.destination.slice('department:'.length), channel, language);
+          break;
+        case 'coordination.task':
+        case 'coordination.task_update':
+          ids = await this.syncTask(detail, str(m.payload.taskId), channel, language);
+          break;
+        case 'escalation.ping':
+        case 'escalation.acknowledged':
+          ids = await this.syncEscalation(detail, str(m.payload.escalationId), channel, target.staffId, language);
+          break;
+        default:
+          ids = await this.notice(m, detail, channel, language);
+      }
+      return ids.length
+        ? { status: 'delivered', messageIds: { [this.platform]: ids.join(',') } }
+        : { status: 'skipped', reason: `nothing to show for ${m.kind}` };
+    } catch (err) {
+      return this.o.surface.classify(err);
+    }
+  }
+
+  /** Posts or edits the message recorded under `key`. */
+  private async upsert(key: string, ticketId: string, place: Place, message: Rendered): Promise<{ record: PostedMessage; posted: boolean }> {
+    const s = this.o.surface;
+    const known = await this.o.messages.get(this.platform, key);
+    if (known) {
+      try {
+        await s.update(known.channel, known.messageId, message);
+        return { record: known, posted: false };
+      } catch (err) {
+        if (!s.isGone(err)) throw err;
+        // Someone deleted it: post it again.
+      }
+    }
+    const sent = await s.post(place, message);
+    const record: PostedMessage = { key, channel: sent.channel, messageId: sent.id, threadId: null, timelineSeq: known?.timelineSeq ?? 0 };
+    await this.o.messages.save(this.platform, ticketId, record);
+    return { record, posted: true };
+  }
+
+  private async threadOf(card: PostedMessage, ticketId: string, name: string): Promise<Place> {
+    const place = await this.o.surface.thread(card, name);
+    if (place.threadId !== card.threadId) {
+      await this.o.messages.save(this.platform, ticketId, { ...card, threadId: place.threadId });
+      card.threadId = place.threadId;
+    }
+    return place;
+  }
+
+  /** The card in one department's channel, then what happened since in its thread, then the coordination sheet. */
+  private async syncCard(detail: TicketDetail, departmentId: string, channel: string, language: string): Promise<string[]> {
+    const s = this.o.surface;
+    const ctx = this.view(language);
+    const card = ticketCard(detail, departmentId, ctx);
+    const key = `card:${detail.ticket.id}:${departmentId}`;
+    const { record } = await this.upsert(key, detail.ticket.id, { channel }, s.render.card(card));
+    const ids = [`${record.channel}/${record.messageId}`];
+    const entries = timelineEntries(detail.events, record.timelineSeq, ctx);
+    const last = detail.events.at(-1)?.seq ?? 0;
+    if (entries.length || detail.tasks.length) {
+      const thread = await this.threadOf(record, detail.ticket.id, `${detail.ticket.number} ${detail.ticket.product}`);
+      for (const message of s.render.timeline(entries)) {
+        const sent = await s.post(thread, message);
+        ids.push(`${sent.channel}/${sent.id}`);
+      }
+      if (detail.tasks.length) {
+        const sheet = await this.upsert(`sheet:${detail.ticket.id}:${departmentId}`, detail.ticket.id, thread, s.render.sheet(coordinationSheet(detail, ctx)));
+        ids.push(`${sheet.record.channel}/${sheet.record.messageId}`);
+      }
+    }
+    if (last > record.timelineSeq) await this.o.messages.setTimelineSeq(this.platform, key, last);
+    return ids;
+  }
+
+  private async syncTask(detail: TicketDetail, taskId: string, channel: string, language: string): Promise<string[]> {
+    const task = detail.tasks.find((t) => t.id === taskId);
+    if (!task) return [];
+    const { record } = await this.upsert(`task:${task.id}`, detail.ticket.id, { channel }, this.o.surface.render.task(taskCard(detail, task, this.view(language))));
+    return [`${record.channel}/${record.messageId}`];
+  }
+
+  /** The escalation channel's post (edited on acknowledgement and level-up), or a supervisor's DM. */
+  private async syncEscalation(detail: TicketDetail, escalationId: string, channel: string, staffId: string | undefined, language: string): Promise<string[]> {
+    const s = this.o.surface;
+    const esc = detail.escalations.find((e) => e.id === escalationId);
+    if (!esc) return [];
+    const post = escalationPost(detail, esc, this.view(language));
+    if (!staffId) {
+      const { record } = await this.upsert(`esc:${esc.id}`, detail.ticket.id, { channel }, s.render.escalation(post));
+      const ids = [`${record.channel}/${record.messageId}`];
+      if (esc.status !== 'open') {
+        // Closed: the supervisors' DMs lose their Acknowledge button too.
+        const prefix = `esc:${esc.id}:dm:`;
+        for (const dm of await this.o.messages.withPrefix(this.platform, prefix)) {
+          const staff = this.directory.staff(dm.key.slice(prefix.length));
+          await s.update(dm.channel, dm.messageId, s.render.escalation(escalationPost(detail, esc, this.view(staff?.language))));
+          ids.push(`${dm.channel}/${dm.messageId}`);
+        }
+      }
+      return ids;
+    }
+    const dm = await this.upsert(`esc:${esc.id}:dm:${staffId}`, detail.ticket.id, { channel }, s.render.escalation(post));
+    if (dm.posted) {
+      const text = translator(language)('desk.escalation.dm', { number: detail.ticket.number });
+      await s.post({ channel: dm.record.channel }, s.render.notice(text, undefined, []));
+    }
+    return [`${dm.record.channel}/${dm.record.messageId}`];
+  }
+
+  /** A one-off notice, posted once per outbox row: in the card's thread for a department, else as a DM. */
+  private async notice(m: OutboundMessage, detail: TicketDetail, channel: string, language: string): Promise<string[]> {
+    const rendered = staffNotice(m.kind, m.payload, this.view(language));
+    if (!rendered) return [];
+    const key = `row:${m.id}`;
+    const known = await this.o.messages.get(this.platform, key);
+    if (known) return [`${known.channel}/${known.messageId}`];
+    let place: Place = { channel };
+    if (m.destination.startsWith('department:')) {
+      const card = await this.o.messages.get(this.platform, `card:${detail.ticket.id}:${m.destination.slice('department:'.length)}`);
+      if (card) place = await this.threadOf(card, detail.ticket.id, `${detail.ticket.number} ${detail.ticket.product}`);
+    }
+    const sent = await this.o.surface.post(place, this.o.surface.render.notice(rendered.text, rendered.quote, rendered.buttons));
+    await this.o.messages.save(this.platform, detail.ticket.id, { key, channel: sent.channel, messageId: sent.id, threadId: place.thread ?? null });
+    return [`${sent.channel}/${sent.id}`];
+  }
+}
