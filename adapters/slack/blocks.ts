@@ -1,5 +1,5 @@
 import type { CardButton, CardField, EscalationPost, TaskCard, TicketCard, TimelineEntry } from '../../src/app/staff-view.js';
-import { truncate } from '../../src/app/staff-view.js';
+import { fitEscaped } from '../../src/app/staff-view.js';
 
 /**
  * Block Kit for the staff views (PLATFORMS.md limits: 50 blocks a message, section text
@@ -17,10 +17,7 @@ export function escapeSlack(text: string): string {
 
 /** A plain_text object: no formatting, no mentions, no links; escaped and cut to `limit`. */
 export function plain(text: string, limit = 3000): { type: 'plain_text'; text: string; emoji: boolean } {
-  // Cut before escaping so an entity is never split.
-  let cut = truncate(text || ' ', limit).text;
-  while (escapeSlack(cut).length > limit) cut = truncate(cut, Math.max(1, [...cut].length - 50)).text;
-  return { type: 'plain_text', text: escapeSlack(cut), emoji: true };
+  return { type: 'plain_text', text: fitEscaped(text || ' ', limit, escapeSlack), emoji: true };
 }
 
 export const ACTION_PREFIX = 'ac:';

@@ -127,6 +127,7 @@ export function buildModal(kind: ModalKind, ctx: ModalContext, meta: ModalMeta, 
         .allStaff()
         .filter((s) => depts.has(s.departmentId) && s.id !== state?.ticket.ownerId)
         .map((s) => option(`${s.name} (${departmentName(ctx.directory, s.departmentId, ctx.language)})`, s.id));
+      if (!people.length) return modal(kind, title('reassignTitle'), undefined, m('cancel'), meta, [{ type: 'section', text: plain(m('nobody')) }]);
       return modal(kind, title('reassignTitle'), m('submit'), m('cancel'), meta, [
         input('assignee', m('assignee'), select(people)),
         input('reason', m('reason'), text(true, 2000), true),
@@ -212,7 +213,11 @@ export function parseWhen(s: string): Date | undefined {
   if (!m) return undefined;
   const zone = !m[4] || /^(z|utc)$/i.test(m[4]) ? 'Z' : m[4];
   const d = new Date(`${m[1]}T${m[2]}${m[3] ?? ':00'}${zone}`);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  if (Number.isNaN(d.getTime())) return undefined;
+  // Reject dates the parser would roll over (2027-02-30 → 2027-03-02).
+  const [y, mo, day] = m[1]!.split('-').map(Number) as [number, number, number];
+  const probe = new Date(Date.UTC(y, mo - 1, day));
+  return probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === day ? d : undefined;
 }
 
 /** Turns a modal's values into a ticket command, or per-block errors for Slack to show. */

@@ -130,6 +130,24 @@ export function truncate(text: string, limit: number): { text: string; truncated
   return { text: `${chars.slice(0, Math.max(0, limit - 1)).join('')}…`, truncated: true };
 }
 
+/**
+ * The longest prefix of `text` whose escaped form, plus "…" when cut, fits in `limit`
+ * characters (escaping can only grow a text, so a binary search over the prefix length works).
+ */
+export function fitEscaped(text: string, limit: number, escape: (s: string) => string): string {
+  const whole = escape(text);
+  if (whole.length <= limit) return whole;
+  const chars = [...text];
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (escape(chars.slice(0, mid).join('')).length + 1 <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${escape(chars.slice(0, lo).join(''))}…`;
+}
+
 function maskedContact(state: TicketState): string {
   const c = state.customer;
   const parts = [c.phone ? maskPhone(c.phone) : '', c.email ? maskEmail(c.email) : ''].filter(Boolean);
@@ -406,8 +424,11 @@ export function staffNotice(
   switch (kind) {
     case 'sla.reminder': {
       const deadline = str(payload.deadline);
-      const left = deadline ? formatLeft(new Date(deadline).getTime() - ctx.now.getTime(), ctx.language) : '';
-      return { text: t('desk.notice.reminder', { number, clock, left }), buttons: [] };
+      const ms = deadline ? new Date(deadline).getTime() - ctx.now.getTime() : 0;
+      if (deadline && ms < 0) {
+        return { text: t('desk.notice.overdue', { number, clock }), buttons: [{ action: 'delay', label: t('desk.action.delay'), value: number, style: 'primary' }] };
+      }
+      return { text: t('desk.notice.reminder', { number, clock, left: formatLeft(ms, ctx.language) }), buttons: [] };
     }
     case 'sla.overdue_prompt':
       return {
@@ -455,7 +476,8 @@ export function explainError(err: unknown, number: string, ctx: ViewContext, ref
         ? t('desk.reply.alreadyYours', { number })
         : t('desk.reply.alreadyClaimed', { number, owner: staffName(ctx.directory, str(d.ownerId)) });
     case ErrorCode.NotFound:
-      return t('desk.reply.notFound', { number });
+      // A missing task or escalation on an existing ticket is not a missing ticket.
+      return d.what === 'ticket' ? t('desk.reply.notFound', { number }) : t('desk.reply.conflict', { error: err.message });
     case ErrorCode.IllegalTransition:
       return t('desk.reply.illegal', { error: err.message });
     case ErrorCode.ValidationFailed: {

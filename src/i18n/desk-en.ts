@@ -99,6 +99,7 @@ export const deskEn = {
     timeNeeded: 'Time needed (complex faults)',
     estimatedCost: 'Estimated cost (complex faults)',
     reassignTitle: 'Reassign ticket',
+    nobody: 'Nobody else works in this ticket’s departments.',
     assignee: 'New owner',
     reason: 'Reason',
     delayTitle: 'Explain the delay',

@@ -101,6 +101,7 @@ export const deskZhCN: DeskTexts = {
     timeNeeded: '所需时间（复杂故障）',
     estimatedCost: '预计费用（复杂故障）',
     reassignTitle: '转派工单',
+    nobody: '该工单所属部门没有其他员工。',
     assignee: '新负责人',
     reason: '原因',
     delayTitle: '说明延误',
