@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { createDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
 import { createSlackAdapter, type RawRoutes, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.js';
 import { WebhookGateway } from '../adapters/webhook/webhook-gateway.js';
 import type { ChatGateway } from './app/chat-gateway.js';
-import { GatewayRouter } from './app/compose-gateways.js';
+import { FanOutGateway, GatewayRouter } from './app/compose-gateways.js';
 import type { UseCaseDeps } from './app/deps.js';
 import type { Clock } from './app/ports.js';
 import type { Env } from './config/env.js';
@@ -33,6 +34,7 @@ export interface RunningApp {
   jobs: Jobs;
   telegram: TelegramAdapter | undefined;
   slack: SlackAdapter | undefined;
+  discord: DiscordAdapter | undefined;
   deps: UseCaseDeps;
   logger: Logger;
   close(): Promise<void>;
@@ -85,6 +87,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
   let http: FastifyInstance | undefined;
   let telegram: TelegramAdapter | undefined;
   let slack: SlackAdapter | undefined;
+  let discord: DiscordAdapter | undefined;
   const rawRoutes: RawRoutes = new Map();
   try {
     await syncDirectory(database.db, config);
@@ -123,7 +126,27 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       });
       slack.registerRoutes(rawRoutes);
     }
-    const platformGateways: ChatGateway[] = [...(telegram ? [telegram.gateway] : []), ...(slack ? [slack.gateway] : [])];
+    if (env.DISCORD_BOT_TOKEN && env.DISCORD_APPLICATION_ID) {
+      discord = createDiscordAdapter({
+        token: env.DISCORD_BOT_TOKEN,
+        applicationId: env.DISCORD_APPLICATION_ID,
+        publicKey: env.DISCORD_PUBLIC_KEY,
+        apiUrl: env.DISCORD_API_URL,
+        defaultChannel: env.DISCORD_DEFAULT_CHANNEL,
+        deps,
+        messages: new PgChatMessageStore(database.db),
+        dedup: new PgInboundDedup(database.db),
+        logger,
+        connect: role !== 'worker',
+      });
+      discord.registerRoutes(rawRoutes);
+    }
+    const staffGateways: ChatGateway[] = [...(slack ? [slack.gateway] : []), ...(discord ? [discord.gateway] : [])];
+    // Staff messages go to every staff platform configured (Slack and Discord side by side).
+    const platformGateways: ChatGateway[] = [
+      ...(telegram ? [telegram.gateway] : []),
+      ...(staffGateways.length > 1 ? [new FanOutGateway(staffGateways)] : staffGateways),
+    ];
     jobs = await startJobs({
       redisUrl: env.REDIS_URL,
       prefix: env.AFTERCARE_QUEUE_PREFIX,
@@ -173,10 +196,12 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     await telegram?.start();
     // Socket Mode connects from any role that serves requests; HTTP mode needs the api role's port.
     if (role !== 'worker' || env.SLACK_APP_TOKEN) await slack?.start();
+    await discord?.start();
     const runningJobs = jobs;
     const runningHttp = http;
     const runningTelegram = telegram;
     const runningSlack = slack;
+    const runningDiscord = discord;
     return {
       url,
       http,
@@ -187,9 +212,11 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       logger,
       telegram,
       slack,
+      discord,
       async close() {
         await runningTelegram?.stop();
         await runningSlack?.stop();
+        await runningDiscord?.stop();
         if (runningHttp) await runningHttp.close();
         await runningJobs.close();
         redis.disconnect();
@@ -199,6 +226,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
   } catch (err) {
     await telegram?.stop();
     await slack?.stop();
+    await discord?.stop();
     await http?.close();
     await jobs?.close(1000);
     redis.disconnect();

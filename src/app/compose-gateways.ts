@@ -25,3 +25,33 @@ export class GatewayRouter implements ChatGateway {
     return picked.gateway.deliver(m);
   }
 }
+
+/**
+ * Several gateways that all receive a message (the staff side on Slack and on Discord).
+ * Each gateway's delivery is idempotent, so a retry after one of them failed re-sends
+ * nothing the others already posted. Rate lanes are the union of the reachable gateways'.
+ */
+export class FanOutGateway implements ChatGateway {
+  constructor(private readonly gateways: ChatGateway[]) {}
+
+  async lanes(destination: string): Promise<RateLane[] | undefined> {
+    const all = await Promise.all(this.gateways.map((g) => g.lanes(destination)));
+    const reachable = all.filter((l): l is RateLane[] => l !== undefined);
+    return reachable.length ? reachable.flat() : undefined;
+  }
+
+  async deliver(m: OutboundMessage): Promise<DeliveryResult> {
+    const results: DeliveryResult[] = [];
+    for (const g of this.gateways) {
+      if ((await g.lanes(m.destination)) === undefined) continue;
+      results.push(await g.deliver(m));
+    }
+    if (!results.length) return { status: 'skipped', reason: `no staff platform reaches ${m.destination}` };
+    const retry = results.find((r) => r.status === 'retry');
+    if (retry) return retry;
+    const delivered = results.filter((r): r is Extract<DeliveryResult, { status: 'delivered' }> => r.status === 'delivered');
+    if (delivered.length) return { status: 'delivered', messageIds: Object.assign({}, ...delivered.map((r) => r.messageIds ?? {})) as Record<string, string> };
+    const failed = results.find((r) => r.status === 'failed');
+    return failed ?? results[0]!;
+  }
+}

@@ -63,6 +63,12 @@ export const envSchema = z.object({
   SLACK_APP_TOKEN: optionalText.pipe(z.string().regex(/^xapp-\S+$/, 'must be an app-level token starting with xapp-').optional()),
   SLACK_API_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
   SLACK_DEFAULT_CHANNEL: optionalText.pipe(z.string().regex(/^[A-Z0-9]+$/, 'must be a Slack channel id such as C0123456789').optional()),
+  DISCORD_BOT_TOKEN: optionalText.pipe(z.string().regex(/^\S+$/, 'must be one word (Bot → Token in the Developer Portal)').optional()),
+  DISCORD_APPLICATION_ID: optionalText.pipe(z.string().regex(/^\d{5,25}$/, 'must be the application id (a snowflake of digits)').optional()),
+  DISCORD_PUBLIC_KEY: optionalText.pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex characters of General Information → Public Key').optional()),
+  DISCORD_API_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
+  DISCORD_DEFAULT_CHANNEL: optionalText.pipe(z.string().regex(/^\d{5,25}$/, 'must be a Discord channel id (a snowflake of digits)').optional()),
+  DISCORD_GUILD_ID: optionalText.pipe(z.string().regex(/^\d{5,25}$/, 'must be a Discord server (guild) id (a snowflake of digits)').optional()),
 });
 
 export const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
@@ -71,6 +77,12 @@ export const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
   }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode)' });
+  }
+  if (env.DISCORD_BOT_TOKEN && !env.DISCORD_APPLICATION_ID) {
+    ctx.addIssue({ code: 'custom', path: ['DISCORD_APPLICATION_ID'], message: 'is required when DISCORD_BOT_TOKEN is set' });
+  }
+  if ((env.DISCORD_APPLICATION_ID || env.DISCORD_PUBLIC_KEY) && !env.DISCORD_BOT_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['DISCORD_BOT_TOKEN'], message: 'is required when DISCORD_APPLICATION_ID or DISCORD_PUBLIC_KEY is set' });
   }
   if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set' });
