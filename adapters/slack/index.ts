@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { actOnTicket, authorize, revealContact, type TicketCommandType } from '../../src/app/act-on-ticket.js';
@@ -129,16 +129,25 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     http = new HTTPReceiver({ signingSecret: o.signingSecret, endpoints: [SLACK_EVENTS_PATH], logger });
     receiver = http;
   }
+  const client = new WebClient(o.botToken, { ...clientOptions, logger });
+  // The bot's identity, from one auth.test when the first request needs it (never in a
+  // constructor); a failed lookup is tried again on the next request.
+  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
+  const whoAmI = (): Promise<{ botId?: string; botUserId?: string }> =>
+    (identity ??= client.auth.test().then(
+      (r): { botId?: string; botUserId?: string } => ({ ...(r.bot_id && { botId: r.bot_id }), ...(r.user_id && { botUserId: r.user_id }) }),
+      (err: unknown) => {
+        identity = undefined;
+        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'slack auth.test failed: check SLACK_BOT_TOKEN');
+        return {};
+      },
+    ));
   const app = new App({
-    token: o.botToken,
     receiver,
     logger,
-    deferInitialization: true,
-    // auth.test runs when the first request needs it, never in the constructor.
-    tokenVerificationEnabled: false,
+    authorize: async () => ({ botToken: o.botToken, ...(await whoAmI()) }),
     clientOptions,
   });
-  const client = app.client;
   const { deps } = o;
   const directory = deps.directory;
   const surface = new SlackSurface({ client, directory, defaultChannel: o.defaultChannel });
@@ -168,9 +177,14 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     await tell(userId, channel, explainError(err, number, view(s), ref));
   }
 
-  /** True the first time an interaction is seen (a retried delivery or a replay is dropped). */
-  async function firstTime(kind: string, parts: (string | undefined)[], body: unknown): Promise<boolean> {
-    const id = parts.every(Boolean) ? parts.join(':') : createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  /**
+   * True the first time a request is seen. Events are keyed by event_id (Slack's retries
+   * repeat it); interactions and commands by their whole payload, so a replayed or retried
+   * delivery is dropped while two real presses (each with its own trigger_id and
+   * action_ts) both count — the use cases make a second claim or escalation a no-op.
+   */
+  async function firstTime(kind: string, eventId: string | undefined, body: unknown): Promise<boolean> {
+    const id = eventId ?? createHash('sha256').update(JSON.stringify(body)).digest('hex');
     return o.dedup.claim(SLACK, `${kind}:${id}`);
   }
 
@@ -189,7 +203,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     }
     const p = parsed.data;
     const action = p.actions[0]!;
-    if (!(await firstTime('a', [p.user.id, action.action_ts, action.action_id], body))) return;
+    if (!(await firstTime('a', undefined, body))) return;
     const userId = p.user.id;
     const channel = p.channel?.id ?? p.container?.channel_id;
     const staff = staffOf(userId);
@@ -275,7 +289,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
       return;
     }
     await ack();
-    if (!(await firstTime('v', [p.view.id, p.trigger_id], body))) return;
+    if (!(await firstTime('v', undefined, body))) return;
     const number = meta.n ?? '';
     try {
       if ('create' in submission) {
@@ -303,7 +317,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     const parsed = slashCommand.safeParse(body);
     if (!parsed.success) return;
     const c = parsed.data;
-    if (!(await firstTime('c', [c.trigger_id], body))) return;
+    if (!(await firstTime('c', undefined, body))) return;
     const staff = staffOf(c.user_id);
     const language = languageOf(staff);
     const t = translator(language);
@@ -348,7 +362,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
 
   app.event('app_home_opened', async ({ event, body }) => {
     const eventId = z.looseObject({ event_id: z.string() }).safeParse(body);
-    if (!(await firstTime('e', [eventId.success ? eventId.data.event_id : undefined], body))) return;
+    if (!(await firstTime('e', eventId.success ? eventId.data.event_id : undefined, body))) return;
     const staff = staffOf(event.user);
     const language = languageOf(staff);
     const t = translator(language);
@@ -388,13 +402,8 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
       });
     },
     async start() {
-      await app.init();
-      try {
-        const me = await client.auth.test();
-        o.logger.info({ team: me.team, botUser: me.user_id }, 'slack connected');
-      } catch (err) {
-        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'slack auth.test failed: check SLACK_BOT_TOKEN');
-      }
+      const me = await whoAmI();
+      if (me.botUserId) o.logger.info({ botUser: me.botUserId }, 'slack connected');
       if (o.appToken) await app.start();
     },
     async stop() {
