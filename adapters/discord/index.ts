@@ -25,6 +25,8 @@ export interface DiscordOptions {
   logger: Logger;
   /** Connect to the gateway to receive interactions (off in worker-only processes). */
   connect: boolean;
+  /** How long start() waits for the gateway before going on (default 30 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface DiscordAdapter {
@@ -146,13 +148,20 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
     },
     async start() {
       if (!client) return;
-      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const ready = new Promise<boolean>((resolve) => {
+        client.once(Events.ClientReady, () => resolve(true));
+        // Start anyway after a while: discord.js keeps reconnecting in the background.
+        timer = setTimeout(() => resolve(false), o.readyTimeoutMs ?? 30_000);
+      });
       try {
         await client.login(o.token);
-        await ready;
-        log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'discord connected');
+        if (await ready) log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'discord connected');
+        else log.warn('discord gateway not ready yet; still connecting in the background');
       } catch (err) {
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'discord login failed: check DISCORD_BOT_TOKEN');
+      } finally {
+        clearTimeout(timer);
       }
     },
     async stop() {

@@ -165,7 +165,8 @@ export function createInteractionHandler(o: InteractionOptions) {
     const m = (k: string) => t(`desk.modal.${k}`);
     const detail = await load(number);
     if (!detail) return respond(ephemeral(t('desk.reply.notFound', { number })));
-    const needs = MODAL_BUTTONS[action] ?? (action === 'reveal' || action === 'viewFull' ? 'reveal' : undefined);
+    const DIRECT: Partial<Record<string, TicketCommandType>> = { claim: 'claim', escalate: 'escalate', acknowledge: 'acknowledge', taskClaim: 'task', taskDone: 'task' };
+    const needs = MODAL_BUTTONS[action] ?? DIRECT[action] ?? (action === 'reveal' || action === 'viewFull' ? 'reveal' : undefined);
     if (needs) {
       try {
         authorize(deps, detail, s.id, needs);
