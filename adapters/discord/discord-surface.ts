@@ -19,7 +19,8 @@ export function classifyDiscordError(err: unknown): DeliveryResult {
     if (err.status === 429) return { status: 'retry', error, afterMs: 1000 };
     if (err.status >= 500) return { status: 'retry', error };
     if (typeof err.code === 'number' && PERMANENT_CODES.has(err.code)) return { status: 'failed', error };
-    if (err.status === 401 || err.status === 403 || err.status === 404 || err.status === 400) return { status: 'failed', error };
+    // Any other 4xx is a request Discord will refuse again.
+    if (err.status >= 400) return { status: 'failed', error };
     return { status: 'retry', error };
   }
   if (err instanceof HTTPError) return { status: 'retry', error: `discord http ${err.status}: ${err.message}` };

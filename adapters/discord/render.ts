@@ -27,7 +27,8 @@ export const NO_MENTIONS = { parse: [] as never[] };
 export function escapeDiscord(text: string): string {
   return text
     .replace(/[\\*_~`|[\]()]/g, '\\$&')
-    .replace(/^(\s*)([>#-]|\d+\.)/gm, '$1\\$2')
+    .replace(/^(\s*)([>#-])/gm, '$1\\$2')
+    .replace(/^(\s*)(\d+)\./gm, '$1$2\\.')
     .replace(/@(everyone|here)/gi, '@\u200b$1')
     .replace(/<([@#:]|a:|t:|\/)/g, '<\u200b$1');
 }
@@ -40,6 +41,11 @@ export function clipPlain(text: string, limit: number): string {
 /** Escaped and cut to `limit` characters (escaping counted). */
 export function clip(text: string, limit: number): string {
   return fitEscaped(text || '—', limit, escapeDiscord);
+}
+
+/** People's text as a block quote, escaped, at most `limit` characters with the `> ` prefixes counted. */
+export function quoteBlock(text: string, limit: number): string {
+  return fitEscaped(text, limit, (t) => escapeDiscord(t).split('\n').map((l) => `> ${l}`).join('\n'));
 }
 
 export const CUSTOM_ID_PREFIX = 'ac';
@@ -103,7 +109,7 @@ export function timelineMessages(entries: TimelineEntry[]): DiscordMessage[] {
   const out: DiscordMessage[] = [];
   let current = '';
   for (const e of entries) {
-    const quote = e.quote ? `\n${clip(e.quote, 1500).split('\n').map((l) => `> ${l}`).join('\n')}` : '';
+    const quote = e.quote ? `\n${quoteBlock(e.quote, 1500)}` : '';
     const part = `**${clip(e.headline, 300)}**${quote}`;
     if (current && current.length + part.length + 1 > 2000) {
       out.push({ content: current, allowed_mentions: NO_MENTIONS });
@@ -151,6 +157,6 @@ export function escalationMessage(post: EscalationPost): DiscordMessage {
 }
 
 export function noticeMessage(text: string, quote: string | undefined, buttons: CardButton[]): DiscordMessage {
-  const q = quote ? `\n${clip(quote, 1500).split('\n').map((l) => `> ${l}`).join('\n')}` : '';
+  const q = quote ? `\n${quoteBlock(quote, 1500)}` : '';
   return { content: `${clip(text, 400)}${q}`, components: buttonRows([buttons]), allowed_mentions: NO_MENTIONS };
 }
