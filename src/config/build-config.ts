@@ -101,6 +101,7 @@ export function buildConfig(file: FileConfig): { config?: AftercareConfig; issue
     calendars[calId] = { id: calId, timeZone: cal.timeZone, weekly, holidays: cal.holidays };
   }
 
+  const platformIds = new Map<string, string>();
   const departments: Department[] = file.departments.map((d, i) => {
     if (deptIds.has(d.id)) issues.push({ path: `departments[${i}].id`, message: `duplicate department id "${d.id}"` });
     deptIds.add(d.id);
@@ -110,6 +111,14 @@ export function buildConfig(file: FileConfig): { config?: AftercareConfig; issue
     const staff = d.staff.map((s, j) => {
       if (staffIds.has(s.id)) issues.push({ path: `departments[${i}].staff[${j}].id`, message: `duplicate staff id "${s.id}"` });
       staffIds.add(s.id);
+      for (const platform of ['slack', 'discord', 'telegram'] as const) {
+        const pid = s[platform];
+        if (pid === undefined) continue;
+        const key = `${platform}:${String(pid)}`;
+        const other = platformIds.get(key);
+        if (other) issues.push({ path: `departments[${i}].staff[${j}].${platform}`, message: `${platform} id "${String(pid)}" is already used by staff "${other}"` });
+        else platformIds.set(key, s.id);
+      }
       return {
         id: s.id,
         name: s.name,

@@ -86,10 +86,26 @@ describe('parseEnv', () => {
     ['LOG_LEVEL', 'loud'],
     ['AFTERCARE_ROLE', 'both'],
     ['AFTERCARE_API_TOKEN', 'two words'],
+    ['SLACK_API_URL', 'not a url'],
+    ['SLACK_DEFAULT_CHANNEL', '#general'],
+    ['DISCORD_DEFAULT_CHANNEL', 'general'],
   ])('bad %s → issue naming it', (name, value) => {
     const e = configError(() => parseEnv({ [name]: value }));
     expect(e.issues).toHaveLength(1);
     expect(e.issues[0]?.startsWith(`${name}:`)).toBe(true);
+  });
+
+  it('a Slack token needs its signing secret (or an app token), a Discord token its application id', () => {
+    expect(configError(() => parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1' })).issues).toEqual([
+      'SLACK_SIGNING_SECRET: is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode)',
+    ]);
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).SLACK_APP_TOKEN).toBe('xapp-1');
+    expect(configError(() => parseEnv({ SLACK_APP_TOKEN: 'token' })).issues.map((i) => i.split(':')[0]).sort()).toEqual(['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN']);
+    expect(configError(() => parseEnv({ DISCORD_BOT_TOKEN: 'abc' })).issues).toEqual(['DISCORD_APPLICATION_ID: is required when DISCORD_BOT_TOKEN is set']);
+    expect(configError(() => parseEnv({ DISCORD_BOT_TOKEN: 'abc', DISCORD_APPLICATION_ID: '1', DISCORD_PUBLIC_KEY: 'zz' })).issues.map((i) => i.split(':')[0]).sort()).toEqual([
+      'DISCORD_APPLICATION_ID',
+      'DISCORD_PUBLIC_KEY',
+    ]);
   });
 
   it('reports every bad variable at once', () => {
@@ -128,6 +144,15 @@ describe('parseConfigText', () => {
     const e = configError(() => parseConfigText(text, 'my.yaml'));
     expect(e.issues).toHaveLength(1);
     expect(e.issues[0]?.startsWith('my.yaml: departments[0].channels.discord: ')).toBe(true);
+  });
+
+  it('two staff members with the same Slack id → issue naming the second', () => {
+    const text = editExample('{ id: bob, name: 王波, role: agent, language: zh-CN }', '{ id: bob, name: 王波, role: agent, language: zh-CN, slack: "U0SAME" }').replace(
+      '{ id: carol, name: Carol Li, role: supervisor, language: en }',
+      '{ id: carol, name: Carol Li, role: supervisor, language: en, slack: "U0SAME" }',
+    );
+    const e = configError(() => parseConfigText(text, 'my.yaml'));
+    expect(e.issues).toEqual(['my.yaml: departments[1].staff[0].slack: slack id "U0SAME" is already used by staff "bob"']);
   });
 
   it('a quoted Discord id is kept exactly', () => {
