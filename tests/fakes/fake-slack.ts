@@ -1,6 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 /**
  * A fake Slack platform speaking the real wire protocol, for driving the real `@slack/web-api` WebClient and
@@ -16,6 +17,12 @@ import type { AddressInfo } from 'node:net';
  * `SlackSender` plays Slack's side towards the app: it POSTs signed Events API callbacks, interactivity
  * payloads (block_actions, view_submission) and slash commands to the app's request URL.
  *
+ * Socket Mode (https://docs.slack.dev/apis/events-api/using-socket-mode): `apps.connections.open`, called with
+ * the app-level token (`xapp-…`, option `appToken`), answers a one-time `ws://` URL on the same server; the fake
+ * greets each WebSocket with `hello`, answers pings with pongs, and `socketSend()` delivers an envelope
+ * (`events_api` / `interactive` / `slash_commands`) and resolves with the client's ack frame.
+ * `SlackSocketSender` builds the same payloads as `SlackSender` and delivers them over the socket instead.
+ *
  * Tests observe what the app did through `calls()` / `postedIn()` / `threadOf()` / `views` and await it with
  * `waitForCall()` / `waitForMessage()`, which resolve on the recorded call instead of sleeping.
  */
@@ -29,6 +36,7 @@ export const SLACK_APP_ID = 'A0001';
 export const SLACK_BOT_USER_ID = 'U0BOT';
 export const SLACK_BOT_ID = 'B0BOT';
 export const SLACK_BOT_TOKEN = 'xoxb-test';
+export const SLACK_APP_TOKEN = 'xapp-1-test';
 
 // ---------------------------------------------------------------- wire types
 
@@ -51,6 +59,8 @@ export interface SlackCall {
   error?: string;
   /** For `response_url` calls: the id in `/response/<id>`. */
   responseId?: string;
+  /** The token the Web API call carried (Authorization bearer, else the `token` field), if any. */
+  token?: string;
 }
 
 /** A message as Slack returns it (in `chat.postMessage`'s `message`, in history, ...). */
@@ -164,11 +174,106 @@ export interface FakeSlackOptions {
   users?: Record<string, Partial<Omit<SlackUser, 'id'>>>;
   /** Seconds part of the first message ts (default 1700000000 → first ts `1700000000.000100`). */
   tsBase?: number;
+  /** The only app-level token `apps.connections.open` accepts (default `xapp-1-test`). */
+  appToken?: string;
+  /** Socket Mode: send a ping frame to each client this often (default: never; Slack pings every few seconds). */
+  socketPingIntervalMs?: number;
+}
+
+// ---------------------------------------------------------------- Socket Mode wire types
+
+export type SocketEnvelopeType = 'events_api' | 'interactive' | 'slash_commands';
+
+/** An envelope as Slack sends it over the Socket Mode WebSocket. */
+export interface SocketEnvelope {
+  envelope_id: string;
+  type: SocketEnvelopeType;
+  accepts_response_payload: boolean;
+  /** The body Slack would POST over HTTP: the event_callback, the interactivity payload, the command fields. */
+  payload: Record<string, unknown>;
+  retry_attempt: number;
+  retry_reason: string;
+}
+
+/** An ack frame the client sent: `{ envelope_id, payload? }`. */
+export interface SocketAck {
+  envelope_id: string;
+  /** The response payload (Bolt always sends one: `{}` for a bare `ack()`). */
+  payload?: Record<string, unknown>;
+  /** The id of the connection that carried it. */
+  connection: number;
+  at: number;
+  /** The frame as received. */
+  raw: string;
+}
+
+export interface SocketConnection {
+  /** 1, 2, ... in the order `apps.connections.open` issued their URLs. */
+  id: number;
+  /** The URL `apps.connections.open` answered. */
+  url: string;
+  openedAt: number;
+  /** When `hello` was sent (right after the WebSocket handshake). */
+  helloAt?: number;
+  closedAt?: number;
+  /** The close code and reason: the client's close frame, or what the fake sent when it closed the connection. */
+  closeCode?: number;
+  closeReason?: string;
+  /** Who closed it: the client (close frame or dropped socket), or the fake (`socketClose`, `stop`). */
+  closedBy?: 'client' | 'server';
+  /** Ping frames the client sent (each answered with a pong). */
+  pingsReceived: number;
+  /** Pong frames the client sent (answers to `socketPingIntervalMs` pings). */
+  pongsReceived: number;
+  /** Text frames that were not acks of an envelope sent on this connection (unparseable, unknown envelope_id). */
+  strayFrames: string[];
+  /** Envelopes sent on this connection, oldest first. */
+  envelopes: SocketEnvelope[];
+}
+
+export interface SocketSendOptions {
+  /** Default: a fresh UUID. */
+  envelopeId?: string;
+  /** Default: true for slash_commands and view_submission / block_suggestion / shortcuts, false otherwise (as Slack). */
+  acceptsResponsePayload?: boolean;
+  /** Default 0; Slack re-sends an envelope not acked in time with retry_attempt + 1. */
+  retryAttempt?: number;
+  /** Default ''; e.g. `timeout`. */
+  retryReason?: string;
+  /** The connection id to send on (default: the newest open connection). */
+  connection?: number;
+  /** How long to wait for the ack (default 5000 ms). */
+  timeoutMs?: number;
 }
 
 export type TextMatch = string | RegExp | ((text: string) => boolean);
 
 type FailHook = (call: { method: string; args: SlackArgs }) => boolean | SlackFailure | undefined | null;
+
+interface SocketState {
+  info: SocketConnection;
+  ws: WebSocket;
+  pinger?: NodeJS.Timeout;
+  /** Set when the fake started the close: recorded as the server's, with the code and reason it sent. */
+  closingByServer?: { code: number; reason: string };
+  /** Resolves once the connection is closed (by either side). */
+  closed: Promise<SocketConnection>;
+  markClosed: (c: SocketConnection) => void;
+}
+
+interface PendingAck {
+  connection: number;
+  resolve: (a: SocketAck) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface SocketWaiter {
+  afterId: number;
+  resolve: (c: SocketConnection) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
 
 interface CallWaiter {
   pred: (c: SlackCall) => boolean;
@@ -194,6 +299,7 @@ const invalidArguments = (...messages: string[]) => new SlackApiError('invalid_a
 
 const METHODS = new Set([
   'auth.test',
+  'apps.connections.open',
   'chat.postMessage',
   'chat.update',
   'chat.postEphemeral',
@@ -219,6 +325,12 @@ const truthy = (v: unknown) => v === true || v === 'true' || v === '1' || v === 
 const nonEmptyArray = (v: unknown) => Array.isArray(v) && v.length > 0;
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const isUserId = (id: string) => /^[UW][A-Z0-9]+$/.test(id);
+/** For promises a caller may never await: a rejection is still seen by awaiting callers, but never unhandled. */
+const quiet = <T>(p: Promise<T>): Promise<T> => {
+  p.catch(() => undefined);
+  return p;
+};
+const SOCKET_PATH = /^\/socket-mode\/(\d+)$/;
 
 function textMatcher(match: TextMatch): (s: string) => boolean {
   if (typeof match === 'string') return (s) => s.includes(match);
@@ -233,6 +345,8 @@ function textMatcher(match: TextMatch): (s: string) => boolean {
 
 export class FakeSlack {
   readonly botToken: string;
+  /** The app-level token `apps.connections.open` accepts (Socket Mode). */
+  readonly appToken: string;
   /** Every request (Web API and response_url), in the order answered. See `calls(method)`. */
   readonly callLog: SlackCall[] = [];
   /** channel → ts → message (bot messages posted through the API, thread replies included). */
@@ -248,6 +362,10 @@ export class FakeSlack {
   baseUrl = '';
   /** `http://127.0.0.1:<port>/api/` once started: the WebClient's `slackApiUrl`. */
   apiUrl = '';
+  /** Socket Mode connections (open and closed), oldest first. */
+  readonly socketConnections: SocketConnection[] = [];
+  /** Every ack frame received over Socket Mode, oldest first. */
+  readonly socketAcks: SocketAck[] = [];
 
   private server: Server | undefined;
   private readonly users = new Map<string, SlackUser>();
@@ -259,9 +377,20 @@ export class FakeSlack {
   private waiters: CallWaiter[] = [];
   private faults: { method: string; remaining: number; spec: SlackFailure }[] = [];
   private hooks: { pred: FailHook; spec: SlackFailure }[] = [];
+  private wss: WebSocketServer | undefined;
+  private readonly socketPingIntervalMs: number | undefined;
+  private socketSeq = 0;
+  /** connection id → the one-time ticket in its URL, until the client connects with it. */
+  private readonly tickets = new Map<number, { ticket: string; url: string }>();
+  private readonly sockets = new Map<number, SocketState>();
+  /** envelope_id → who awaits its ack (several when the same envelope is re-sent as a retry). */
+  private readonly pendingAcks = new Map<string, PendingAck[]>();
+  private socketWaiters: SocketWaiter[] = [];
 
   constructor(options: FakeSlackOptions = {}) {
     this.botToken = options.botToken ?? SLACK_BOT_TOKEN;
+    this.appToken = options.appToken ?? SLACK_APP_TOKEN;
+    this.socketPingIntervalMs = options.socketPingIntervalMs;
     this.missingChannels = new Set(options.missingChannels ?? []);
     this.missingUsers = new Set(options.missingUsers ?? []);
     this.tsBase = options.tsBase ?? 1_700_000_000;
@@ -273,6 +402,9 @@ export class FakeSlack {
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
+    const wss = new WebSocketServer({ noServer: true });
+    this.wss = wss;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(wss, req, socket, head));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(0, '127.0.0.1', () => resolve());
@@ -288,6 +420,26 @@ export class FakeSlack {
       w.reject(new Error('FakeSlack stopped'));
     }
     this.waiters = [];
+    const socketWaiters = this.socketWaiters;
+    this.socketWaiters = [];
+    for (const w of socketWaiters) {
+      clearTimeout(w.timer);
+      w.reject(new Error('FakeSlack stopped'));
+    }
+    for (const [id, list] of this.pendingAcks) {
+      this.pendingAcks.delete(id);
+      for (const p of list) {
+        clearTimeout(p.timer);
+        p.reject(new Error(`FakeSlack stopped before envelope ${id} was acked`));
+      }
+    }
+    for (const s of [...this.sockets.values()]) {
+      this.socketClosed(s, 1006, 'FakeSlack stopped', 'server');
+      s.ws.terminate();
+    }
+    this.tickets.clear();
+    this.wss?.close();
+    this.wss = undefined;
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -451,6 +603,113 @@ export class FakeSlack {
     };
   }
 
+  // ------------------------------------------------------------ Socket Mode
+
+  /** The newest open Socket Mode connection, if any. */
+  socket(): SocketConnection | undefined {
+    return this.openSocket()?.info;
+  }
+
+  /**
+   * Resolves with the newest open Socket Mode connection with an id above `afterId` once `hello` was sent on
+   * it (already, or in the future). `afterId` (a connection's id) waits for a reconnection.
+   */
+  waitForSocket(timeoutMs = 5_000, afterId = 0): Promise<SocketConnection> {
+    const ready = this.readySocket(afterId);
+    if (ready) return Promise.resolve(ready);
+    return quiet(
+      new Promise<SocketConnection>((resolve, reject) => {
+        const w: SocketWaiter = {
+          afterId,
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            this.socketWaiters = this.socketWaiters.filter((x) => x !== w);
+            const opened = this.calls('apps.connections.open').map((c) => `${c.status} ${c.error ?? 'ok'} (token ${c.token ?? 'none'})`);
+            reject(new Error(`FakeSlack: no Socket Mode connection (id > ${afterId}) within ${timeoutMs} ms; apps.connections.open calls: ${opened.join(', ') || '(none)'}`));
+          }, timeoutMs),
+        };
+        this.socketWaiters.push(w);
+      }),
+    );
+  }
+
+  /**
+   * Sends an envelope (`{ envelope_id, type, accepts_response_payload, payload, retry_attempt, retry_reason }`)
+   * to the newest open connection (or `opts.connection`) and resolves with the client's ack frame — its
+   * `payload` is what the app answered (e.g. `{ response_action: 'errors', ... }` for a view_submission).
+   * Rejects when no client is connected, when the connection closes first, or after `opts.timeoutMs` (5 s).
+   */
+  socketSend(type: SocketEnvelopeType, payload: Record<string, unknown>, opts: SocketSendOptions = {}): Promise<SocketAck> {
+    const state = opts.connection !== undefined ? this.sockets.get(opts.connection) : this.openSocket();
+    if (!state || state.ws.readyState !== state.ws.OPEN) {
+      return quiet(Promise.reject(new Error(`FakeSlack.socketSend: no open Socket Mode connection${opts.connection !== undefined ? ` ${opts.connection}` : ''}`)));
+    }
+    const innerType = typeof payload.type === 'string' ? payload.type : '';
+    const envelope: SocketEnvelope = {
+      envelope_id: opts.envelopeId ?? randomUUID(),
+      type,
+      accepts_response_payload:
+        opts.acceptsResponsePayload ?? (type === 'slash_commands' || (type === 'interactive' && ['view_submission', 'block_suggestion'].includes(innerType))),
+      payload,
+      retry_attempt: opts.retryAttempt ?? 0,
+      retry_reason: opts.retryReason ?? '',
+    };
+    const timeoutMs = opts.timeoutMs ?? 5_000;
+    return quiet(
+      new Promise<SocketAck>((resolve, reject) => {
+        const id = envelope.envelope_id;
+        const pending: PendingAck = {
+          connection: state.info.id,
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            this.dropPending(id, pending);
+            reject(new Error(`FakeSlack: envelope ${id} (${type}${innerType && ` ${innerType}`}) not acked within ${timeoutMs} ms`));
+          }, timeoutMs),
+        };
+        this.pendingAcks.set(id, [...(this.pendingAcks.get(id) ?? []), pending]);
+        state.info.envelopes.push(structuredClone(envelope));
+        state.ws.send(JSON.stringify(envelope));
+      }),
+    );
+  }
+
+  /** Sends any text frame (a malformed envelope, say) on the newest open connection (or `connection`). */
+  socketSendRaw(frame: string, connection?: number): void {
+    const state = connection !== undefined ? this.sockets.get(connection) : this.openSocket();
+    if (!state || state.ws.readyState !== state.ws.OPEN) throw new Error('FakeSlack.socketSendRaw: no open Socket Mode connection');
+    state.ws.send(frame);
+  }
+
+  /**
+   * Sends Slack's `{ type: 'disconnect', reason }` (`refresh_requested`, `warning`, `link_disabled`) and resolves
+   * once the client has closed that connection (the Socket Mode client closes it, then reconnects with a fresh
+   * `apps.connections.open`: await `waitForSocket(ms, closed.id)`).
+   */
+  socketDisconnect(reason = 'refresh_requested', opts: { connection?: number; timeoutMs?: number } = {}): Promise<SocketConnection> {
+    const state = opts.connection !== undefined ? this.sockets.get(opts.connection) : this.openSocket();
+    if (!state) return quiet(Promise.reject(new Error('FakeSlack.socketDisconnect: no open Socket Mode connection')));
+    state.ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: `applink-fake-${state.info.id}` } }));
+    return this.untilClosed(state, opts.timeoutMs ?? 5_000);
+  }
+
+  /** Closes a connection from Slack's side (close frame `code`, default 1000; `terminate` drops the TCP socket). */
+  socketClose(opts: { connection?: number; code?: number; reason?: string; terminate?: boolean; timeoutMs?: number } = {}): Promise<SocketConnection> {
+    const state = opts.connection !== undefined ? this.sockets.get(opts.connection) : this.openSocket();
+    if (!state) return quiet(Promise.reject(new Error('FakeSlack.socketClose: no open Socket Mode connection')));
+    const code = opts.terminate ? 1006 : (opts.code ?? 1000);
+    const reason = opts.reason ?? '';
+    state.closingByServer = { code, reason };
+    if (opts.terminate) {
+      this.socketClosed(state, code, reason, 'server');
+      state.ws.terminate();
+    } else {
+      state.ws.close(code, reason);
+    }
+    return this.untilClosed(state, opts.timeoutMs ?? 5_000);
+  }
+
   // ------------------------------------------------------------ HTTP
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -478,8 +737,10 @@ export class FakeSlack {
       if (fault) return this.fail(res, call, fault);
       if (!METHODS.has(method)) return this.answer(res, call, { ok: false, error: 'unknown_method', req_method: method });
       const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? str(call.args.token);
+      if (auth !== undefined) call.token = auth;
       if (auth === undefined) return this.answer(res, call, { ok: false, error: 'not_authed' });
-      if (auth !== this.botToken) return this.answer(res, call, { ok: false, error: 'invalid_auth' });
+      // apps.connections.open takes the app-level token (xapp-…); every other method the bot token.
+      if (auth !== (method === 'apps.connections.open' ? this.appToken : this.botToken)) return this.answer(res, call, { ok: false, error: 'invalid_auth' });
       let result: Record<string, unknown>;
       try {
         result = this.dispatch(method, call.args);
@@ -561,6 +822,155 @@ export class FakeSlack {
     return undefined;
   }
 
+  // ------------------------------------------------------------ Socket Mode internals
+
+  /** apps.connections.open: a one-time WebSocket URL on this server. */
+  private openSocketUrl(): Record<string, unknown> {
+    const id = ++this.socketSeq;
+    const ticket = randomUUID();
+    const url = `${this.baseUrl.replace(/^http/, 'ws')}/socket-mode/${id}?ticket=${ticket}&app_id=${SLACK_APP_ID}`;
+    this.tickets.set(id, { ticket, url });
+    return { url };
+  }
+
+  private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => undefined);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const m = SOCKET_PATH.exec(url.pathname);
+    if (!m) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const id = Number(m[1]);
+    const issued = this.tickets.get(id);
+    if (!issued || url.searchParams.get('ticket') !== issued.ticket) {
+      // Unknown, or already used: a URL from apps.connections.open opens one connection.
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.tickets.delete(id);
+    wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(id, issued.url, ws));
+  }
+
+  private onSocket(id: number, url: string, ws: WebSocket): void {
+    const info: SocketConnection = { id, url, openedAt: Date.now(), pingsReceived: 0, pongsReceived: 0, strayFrames: [], envelopes: [] };
+    let markClosed!: (c: SocketConnection) => void;
+    const closed = new Promise<SocketConnection>((r) => (markClosed = r));
+    const state: SocketState = { info, ws, closed, markClosed };
+    this.socketConnections.push(info);
+    this.sockets.set(id, state);
+    ws.on('error', () => undefined);
+    ws.on('ping', () => void info.pingsReceived++);
+    ws.on('pong', () => void info.pongsReceived++);
+    ws.on('message', (data, isBinary) => this.onSocketFrame(state, data, isBinary));
+    ws.on('close', (code, reason) => {
+      const server = state.closingByServer;
+      if (server) this.socketClosed(state, server.code, server.reason, 'server');
+      else this.socketClosed(state, code, reason.toString(), 'client');
+    });
+    if (this.socketPingIntervalMs) {
+      state.pinger = setInterval(() => {
+        if (ws.readyState === ws.OPEN) ws.ping(Buffer.from(`ping ${Date.now()}`));
+      }, this.socketPingIntervalMs);
+    }
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.size,
+        debug_info: { host: `applink-fake-${id}`, build_number: 1, approximate_connection_time: 18_060 },
+        connection_info: { app_id: SLACK_APP_ID },
+      }),
+    );
+    info.helloAt = Date.now();
+    this.socketWaiters = this.socketWaiters.filter((w) => {
+      const ready = this.readySocket(w.afterId);
+      if (!ready) return true;
+      clearTimeout(w.timer);
+      w.resolve(ready);
+      return false;
+    });
+  }
+
+  private onSocketFrame(state: SocketState, data: RawData, isBinary: boolean): void {
+    const raw = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = isBinary ? undefined : JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    if (!isRecord(parsed) || typeof parsed.envelope_id !== 'string') {
+      state.info.strayFrames.push(raw);
+      return;
+    }
+    const ack: SocketAck = {
+      envelope_id: parsed.envelope_id,
+      ...(isRecord(parsed.payload) && { payload: parsed.payload }),
+      connection: state.info.id,
+      at: Date.now(),
+      raw,
+    };
+    this.socketAcks.push(ack);
+    const waiting = (this.pendingAcks.get(ack.envelope_id) ?? []).filter((p) => p.connection === state.info.id);
+    if (waiting.length === 0) {
+      state.info.strayFrames.push(raw);
+      return;
+    }
+    for (const p of waiting) {
+      this.dropPending(ack.envelope_id, p);
+      clearTimeout(p.timer);
+      p.resolve(ack);
+    }
+  }
+
+  private socketClosed(state: SocketState, code: number, reason: string, by: 'client' | 'server'): void {
+    const info = state.info;
+    if (info.closedAt !== undefined) return;
+    info.closedAt = Date.now();
+    info.closeCode = code;
+    info.closeReason = reason;
+    info.closedBy = by;
+    clearInterval(state.pinger);
+    this.sockets.delete(info.id);
+    for (const [id, list] of [...this.pendingAcks]) {
+      for (const p of list.filter((x) => x.connection === info.id)) {
+        this.dropPending(id, p);
+        clearTimeout(p.timer);
+        p.reject(new Error(`FakeSlack: Socket Mode connection ${info.id} closed (${code}) before envelope ${id} was acked`));
+      }
+    }
+    state.markClosed(info);
+  }
+
+  private dropPending(id: string, p: PendingAck): void {
+    const rest = (this.pendingAcks.get(id) ?? []).filter((x) => x !== p);
+    if (rest.length > 0) this.pendingAcks.set(id, rest);
+    else this.pendingAcks.delete(id);
+  }
+
+  private openSocket(): SocketState | undefined {
+    let newest: SocketState | undefined;
+    for (const s of this.sockets.values()) if (s.ws.readyState === s.ws.OPEN && (!newest || s.info.id > newest.info.id)) newest = s;
+    return newest;
+  }
+
+  private readySocket(afterId: number): SocketConnection | undefined {
+    const s = this.openSocket();
+    return s && s.info.id > afterId && s.info.helloAt !== undefined ? s.info : undefined;
+  }
+
+  private untilClosed(state: SocketState, timeoutMs: number): Promise<SocketConnection> {
+    return quiet(
+      new Promise<SocketConnection>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`FakeSlack: Socket Mode connection ${state.info.id} still open after ${timeoutMs} ms`)), timeoutMs);
+        void state.closed.then((c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      }),
+    );
+  }
+
   // ------------------------------------------------------------ methods
 
   private dispatch(method: string, a: SlackArgs): Record<string, unknown> {
@@ -575,6 +985,8 @@ export class FakeSlack {
           bot_id: SLACK_BOT_ID,
           is_enterprise_install: false,
         };
+      case 'apps.connections.open':
+        return this.openSocketUrl();
       case 'chat.postMessage':
         return this.postMessage(a);
       case 'chat.update':
@@ -1177,7 +1589,7 @@ export class SlackSender {
     return this.send(body, 'application/x-www-form-urlencoded', payload, opts);
   }
 
-  private async send(body: string, contentType: string, sent: Record<string, unknown>, opts: SlackSendOptions): Promise<SlackSendResult> {
+  protected async send(body: string, contentType: string, sent: Record<string, unknown>, opts: SlackSendOptions): Promise<SlackSendResult> {
     const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
     const secret = opts.badSignature ? `${this.signingSecret}-wrong` : this.signingSecret;
     const headers: Record<string, string> = {
@@ -1208,6 +1620,70 @@ export class SlackSender {
   private responseUrl(): string {
     const r = this.responseUrlOpt;
     return typeof r === 'function' ? r() : (r ?? NOWHERE_RESPONSE_URL);
+  }
+}
+
+// ---------------------------------------------------------------- Slack → app over Socket Mode
+
+export interface SlackSocketSendResult extends SlackSendResult {
+  /** The client's ack frame; `body` is its payload (`{}` for a bare `ack()`). */
+  ack: SocketAck;
+  /** The envelope type it was sent as. */
+  envelopeType: SocketEnvelopeType;
+}
+
+export interface SlackSocketSenderOptions extends SlackSenderOptions {
+  /** How long each send waits for the ack (default 5000 ms). */
+  ackTimeoutMs?: number;
+}
+
+/**
+ * `SlackSender`'s payloads (event_callback, block_actions, view_submission, slash command fields), delivered
+ * as Socket Mode envelopes over `fake`'s WebSocket instead of signed HTTP POSTs; each send resolves once the
+ * client acked, with `status` 200 and `body` = the ack's payload. `retryNum` / `retryReason` become the
+ * envelope's `retry_attempt` / `retry_reason`; signature options do not apply.
+ */
+export class SlackSocketSender extends SlackSender {
+  private readonly ackTimeoutMs: number | undefined;
+
+  constructor(
+    readonly fake: FakeSlack,
+    options: SlackSocketSenderOptions = {},
+  ) {
+    super('socket-mode', '', options);
+    this.ackTimeoutMs = options.ackTimeoutMs;
+  }
+
+  override event(event: object, opts: EventOptions = {}): Promise<SlackSocketSendResult> {
+    return super.event(event, opts) as Promise<SlackSocketSendResult>;
+  }
+
+  override blockAction(o: BlockActionOptions): Promise<SlackSocketSendResult> {
+    return super.blockAction(o) as Promise<SlackSocketSendResult>;
+  }
+
+  override viewSubmission(o: ViewSubmissionOptions): Promise<SlackSocketSendResult> {
+    return super.viewSubmission(o) as Promise<SlackSocketSendResult>;
+  }
+
+  override command(o: CommandOptions): Promise<SlackSocketSendResult> {
+    return super.command(o) as Promise<SlackSocketSendResult>;
+  }
+
+  /** Not available over Socket Mode: use `fake.socketSend()` (any envelope) or `fake.socketSendRaw()` (any frame). */
+  override raw(): Promise<SlackSocketSendResult> {
+    return quiet(Promise.reject(new Error('SlackSocketSender.raw: use fake.socketSend() or fake.socketSendRaw() in Socket Mode')));
+  }
+
+  protected override async send(_body: string, _contentType: string, sent: Record<string, unknown>, opts: SlackSendOptions): Promise<SlackSocketSendResult> {
+    const envelopeType: SocketEnvelopeType = typeof sent.command === 'string' ? 'slash_commands' : sent.type === 'event_callback' ? 'events_api' : 'interactive';
+    const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const retryNum = headers['x-slack-retry-num'];
+    const ack = await this.fake.socketSend(envelopeType, sent, {
+      ...(retryNum !== undefined && { retryAttempt: Number(retryNum), retryReason: headers['x-slack-retry-reason'] ?? '' }),
+      ...(this.ackTimeoutMs !== undefined && { timeoutMs: this.ackTimeoutMs }),
+    });
+    return { status: 200, body: ack.payload ?? {}, headers: new Headers(), sent, ack, envelopeType };
   }
 }
 
