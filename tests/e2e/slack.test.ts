@@ -295,6 +295,12 @@ describe('Slack staff workspace', () => {
     expect(await eventCount(number, 'ticket.escalated') + (await eventCount(number, 'escalation.retriggered'))).toBe(1);
   });
 
+  it('answers Slack\'s url_verification challenge (saving the Request URL in the app settings)', async () => {
+    const res = await send.raw(JSON.stringify({ token: 'x', challenge: 'ch4ll3nge-value', type: 'url_verification' }), { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ challenge: 'ch4ll3nge-value' });
+  });
+
   it('rejects a request with a wrong signature with 401 and does nothing', async () => {
     const res = await send.event({ type: 'app_home_opened', user: USERS.dave, tab: 'home' }, { eventId: 'Ev0BADSIG', badSignature: true });
     expect(res.status).toBe(401);
