@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AftercareConfig } from '../../src/core/types.js';
+import { FakeSlack, SlackSender, type SlackCall } from '../fakes/fake-slack.js';
+import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
+import { fastClocksConfig } from '../helpers/config.js';
+
+/** A ladder that climbs after 1 s without acknowledgement, so a level-up happens within the test. */
+const SECRET = 'ladder-signing-secret';
+const ESCALATION_CHANNEL = 'C0LADDER';
+const USERS: Record<string, string> = { erin: 'U0ERIN', carol: 'U0CAROL', judy: 'U0JUDY', dave: 'U0DAVE' };
+
+function ladderConfig(): AftercareConfig {
+  const c = fastClocksConfig({ first_response: 3600, contact_customer: 3600, diagnosis_plan: 3600, resolution: 3600, critical_start: 3600, result_notice: 3600, verification_callback: 3600 }, 1);
+  return {
+    ...c,
+    departments: c.departments.map((d) => ({ ...d, staff: d.staff.map((s) => ({ ...s, ...(USERS[s.id] && { slack: USERS[s.id] }) })) })),
+    escalation: { ...c.escalation, channels: { ...c.escalation.channels, slack: ESCALATION_CHANNEL } },
+  };
+}
+
+let slack: FakeSlack;
+let app: TestApp;
+let send: SlackSender;
+
+beforeAll(async () => {
+  slack = await new FakeSlack().start();
+  app = await startTestApp({
+    config: ladderConfig(),
+    env: { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, SLACK_DEFAULT_CHANNEL: 'C0ALL', AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s' },
+  });
+  send = new SlackSender(`${app.url}/slack/events`, SECRET);
+});
+afterAll(async () => {
+  await app?.stop();
+  await slack?.stop();
+});
+
+const blocksOf = (c: SlackCall) => JSON.stringify(c.args.blocks ?? '');
+
+describe('Slack escalation ladder', () => {
+  it('the escalation post is edited when the ladder climbs a level and again when acknowledged; each level DMs its supervisors', async () => {
+    const res = await app.api('/api/tickets', { method: 'POST', json: ticketBody({ severity: 'critical', description: 'The printer is broken and the production line is down' }) });
+    const { number } = (await res.json()) as { number: string };
+    const post = await slack.waitForCall('chat.postMessage', (c) => c.args.channel === ESCALATION_CHANNEL && blocksOf(c).includes(number), 10_000);
+    const ts = String((post.response as { ts: string }).ts);
+    expect(blocksOf(post)).toContain('level 1');
+    // Level 1: the technical supervisor.
+    await slack.waitForCall('conversations.open', (c) => c.args.users === USERS.erin, 10_000);
+
+    // Nobody acknowledges within 1 s: level 2 (the customer-service supervisors), the same post edited.
+    await slack.waitForCall('chat.update', (c) => c.args.ts === ts && blocksOf(c).includes('level 2'), 15_000);
+    await slack.waitForCall('conversations.open', (c) => c.args.users === USERS.carol, 10_000);
+    const posts = slack.calls('chat.postMessage').filter((c) => c.args.channel === ESCALATION_CHANNEL && blocksOf(c).includes(number));
+    expect(posts).toHaveLength(1);
+
+    // Carol acknowledges from the post: it loses its button and names her.
+    const latest = slack.message(ESCALATION_CHANNEL, ts)!.latest;
+    const ack = (latest.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'ac:acknowledge')!;
+    const since = slack.mark();
+    await send.blockAction({ userId: USERS.carol!, actionId: ack.action_id, value: ack.value, channel: ESCALATION_CHANNEL, messageTs: ts, triggerId: SlackSender.triggerId() });
+    const done = await slack.waitForCall('chat.update', (c) => c.args.ts === ts && blocksOf(c).includes('Acknowledged by Carol Li'), 10_000, since);
+    expect(blocksOf(done)).not.toContain('ac:acknowledge');
+    const rows = await app.database.sql<{ status: string; level: number; acknowledged_by: string }[]>`
+      select e.status, e.level, e.acknowledged_by from escalations e join tickets t on t.id = e.ticket_id where t.number = ${number}`;
+    expect(rows).toEqual([{ status: 'acknowledged', level: 2, acknowledged_by: 'carol' }]);
+    // Erin's DM from level 1 is edited too, in her language (zh-CN), without the button.
+    const erinDm = slack.dmChannel(USERS.erin!);
+    const dm = await slack.waitForCall('chat.update', (c) => c.args.channel === erinDm && blocksOf(c).includes('Carol Li 已确认接手'), 10_000, since);
+    expect(blocksOf(dm)).not.toContain('ac:acknowledge');
+    // In the department channel there is one top-level message (the card); the rest is its thread.
+    const inChannel = slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0ALL');
+    expect(inChannel.filter((c) => !c.args.thread_ts)).toHaveLength(1);
+    expect(inChannel.some((c) => blocksOf(c).includes('Carol Li acknowledged the escalation'))).toBe(true);
+  });
+});
