@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { createDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
-import { createSlackAdapter, type RawRoutes, type SlackAdapter } from '../adapters/slack/index.js';
+import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
 import { createTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.js';
 import { WebhookGateway } from '../adapters/webhook/webhook-gateway.js';
 import type { ChatGateway } from './app/chat-gateway.js';
@@ -22,7 +22,7 @@ import { PgChatMessageStore } from './db/chat-message-store.js';
 import { PgCustomerStore, PgInboundDedup } from './db/customer-store.js';
 import { PgDialogStore } from './db/dialog-store.js';
 import { PgTicketStore } from './db/ticket-store.js';
-import { buildHttpServer } from './http/server.js';
+import { buildHttpServer, type RawRoutes } from './http/server.js';
 import { startJobs, type Jobs } from './jobs/runtime.js';
 
 export interface RunningApp {

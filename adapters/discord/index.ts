@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { ChatMessageStore, InboundDedup } from '../../src/app/ports.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
-import type { RawRoutes } from '../slack/index.js';
+import type { RawRoutes } from '../../src/http/server.js';
 import { DiscordSurface } from './discord-surface.js';
 import { createInteractionHandler, type InteractionResponse } from './interactions.js';
 

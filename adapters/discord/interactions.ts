@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { ComponentType, InteractionResponseType, InteractionType, MessageFlags, Routes, TextInputStyle, type REST } from 'discord.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { actOnTicket, authorize, COORDINATION_ROLES, revealContact, type TicketCommand, type TicketCommandType } from '../../src/app/act-on-ticket.js';
+import { actOnTicket, authorize, COORDINATION_ROLES, type TicketCommand, type TicketCommandType } from '../../src/app/act-on-ticket.js';
 import { createTicket } from '../../src/app/create-ticket.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { InboundDedup, TicketDetail } from '../../src/app/ports.js';
-import { byDeadline, departmentName, explainError, ticketCard, ticketLine, truncate, type ViewContext } from '../../src/app/staff-view.js';
+import { findCard, revealContactText, ticketByNumber, ticketList, TICKET_NUMBER } from '../../src/app/staff-queries.js';
+import { departmentName, explainError, parseWhen, truncate, type ViewContext } from '../../src/app/staff-view.js';
 import { AftercareError, ValidationError } from '../../src/core/errors.js';
 import { CATEGORIES, SEVERITIES, type StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
-import { parseWhen } from '../slack/modals.js';
 import { cardMessage, clip, customId, NO_MENTIONS } from './render.js';
 
 /**
@@ -63,7 +63,6 @@ export interface InteractionOptions {
   logger: Logger;
 }
 
-const NUMBER = /^AC-\d{6,}$/;
 const EPHEMERAL = MessageFlags.Ephemeral;
 
 function modalValues(i: RawInteraction): Record<string, string> {
@@ -124,9 +123,7 @@ export function createInteractionHandler(o: InteractionOptions) {
     }
   }
 
-  async function load(number: string): Promise<TicketDetail | undefined> {
-    return NUMBER.test(number) ? deps.store.get(number) : undefined;
-  }
+  const load = (number: string) => ticketByNumber(deps, number);
 
   const act = (s: StaffMember, detail: TicketDetail, command: TicketCommand) => actOnTicket(deps, { id: detail.ticket.id }, { actorId: s.id, source: 'discord' }, command);
 
@@ -196,11 +193,7 @@ export function createInteractionHandler(o: InteractionOptions) {
       }
       case 'reveal': {
         await respond({ type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: EPHEMERAL } });
-        return after(i, s, number, async () => {
-          const c = await revealContact(deps, { id: detail.ticket.id }, { actorId: s.id, source: 'discord' });
-          const none = t('desk.card.none');
-          return t('desk.reply.contact', { number: c.number, name: c.name, company: c.company ? ` (${c.company})` : '', phone: c.phone ?? none, email: c.email ?? none });
-        }, true);
+        return after(i, s, number, () => revealContactText(deps, s, detail.ticket.id, 'discord'), true);
       }
       case 'viewFull':
         return respond(ephemeral('', { content: undefined, embeds: [{ title: clip(`${number} — ${m('fullTitle')}`, 256), description: clip(detail.ticket.description, 4000) }] }));
@@ -414,21 +407,16 @@ export function createInteractionHandler(o: InteractionOptions) {
       switch (name) {
         case 'find': {
           const number = (option('number') ?? '').trim().toUpperCase();
-          if (!NUMBER.test(number)) return t('desk.command.findUsage').replace('/aftercare find', '/aftercare find number:');
-          const detail = await load(number);
-          if (!detail) return t('desk.reply.notFound', { number });
-          authorize(deps, detail, s.id, 'reveal');
-          const dept = detail.departments.some((d) => d.departmentId === s.departmentId) ? s.departmentId : detail.ticket.primaryDepartmentId;
-          await editOriginal(i, { content: '', ...cardMessage(ticketCard(detail, dept, view(s))) });
+          if (!TICKET_NUMBER.test(number)) return t('desk.command.findUsage').replace('/aftercare find', '/aftercare find number:');
+          const card = await findCard(deps, s, number);
+          if (!card) return t('desk.reply.notFound', { number });
+          await editOriginal(i, { content: '', ...cardMessage(card) });
           return null;
         }
         case 'mine':
         case 'queue': {
-          const mine = name === 'mine';
-          const states = await deps.store.list({ ...(mine ? { ownerId: s.id } : { departmentId: s.departmentId }), open: true, limit: 100 });
-          const lines = byDeadline(states).slice(0, 20).map((x) => ticketLine(x, view(s)));
-          const title = mine ? t('desk.command.mine') : t('desk.command.queue', { department: departmentName(directory, s.departmentId, language) });
-          return [title, ...(lines.length ? lines : [t('desk.command.empty')])].join('\n');
+          const list = await ticketList(deps, s, name, 20);
+          return [list.title, ...(list.lines.length ? list.lines : [t('desk.command.empty')])].join('\n');
         }
         default:
           return t('desk.command.help');

@@ -1,15 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { actOnTicket, authorize, revealContact, type TicketCommandType } from '../../src/app/act-on-ticket.js';
+import { actOnTicket, authorize, type TicketCommandType } from '../../src/app/act-on-ticket.js';
 import { createTicket } from '../../src/app/create-ticket.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
-import type { ChatMessageStore, InboundDedup, TicketDetail } from '../../src/app/ports.js';
+import type { ChatMessageStore, InboundDedup } from '../../src/app/ports.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
-import { byDeadline, departmentName, explainError, ticketCard, ticketLine, type ViewContext } from '../../src/app/staff-view.js';
+import type { RawRoutes } from '../../src/http/server.js';
+import { findCard, revealContactText, ticketByNumber, ticketList, TICKET_NUMBER } from '../../src/app/staff-queries.js';
+import { departmentName, explainError, type ViewContext } from '../../src/app/staff-view.js';
 import { AftercareError } from '../../src/core/errors.js';
 import type { StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
@@ -33,8 +34,6 @@ export interface SlackOptions {
   logger: Logger;
 }
 
-/** Raw Node request handlers by path, served on the app's port before fastify sees the request. */
-export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
 
 export interface SlackAdapter {
   app: App;
@@ -99,7 +98,6 @@ const slashCommand = z.looseObject({
   trigger_id: z.string().optional(),
 });
 
-const NUMBER = /^AC-\d{6,}$/i;
 const MODAL_ACTIONS: Partial<Record<string, { kind: ModalKind; check: TicketCommandType }>> = {
   reply: { kind: 'reply', check: 'reply' },
   progress: { kind: 'progress', check: 'progress' },
@@ -188,9 +186,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     return o.dedup.claim(SLACK, `${kind}:${id}`);
   }
 
-  async function loadTicket(number: string): Promise<TicketDetail | undefined> {
-    return NUMBER.test(number) ? deps.store.get(number.toUpperCase()) : undefined;
-  }
+  const loadTicket = (number: string) => ticketByNumber(deps, number);
 
   // ----------------------------------------------------------------- buttons
 
@@ -231,12 +227,9 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
           if (!sub) return;
           await actOnTicket(deps, ref, ctx, { type: 'task', taskId: sub, op: what === 'taskClaim' ? 'claim' : 'done' });
           return;
-        case 'reveal': {
-          const c = await revealContact(deps, ref, ctx);
-          const none = t('desk.card.none');
-          await tell(userId, channel, t('desk.reply.contact', { number: c.number, name: c.name, company: c.company ? ` (${c.company})` : '', phone: c.phone ?? none, email: c.email ?? none }));
+        case 'reveal':
+          await tell(userId, channel, await revealContactText(deps, staff, detail.ticket.id, 'slack'));
           return;
-        }
         case 'viewFull':
           authorize(deps, detail, staff.id, 'reveal');
           if (p.trigger_id) await client.views.open({ trigger_id: p.trigger_id, view: fullTextModal(detail.ticket.number, detail.ticket.description, languageOf(staff)) });
@@ -307,11 +300,6 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
 
   // ----------------------------------------------------------------- /aftercare
 
-  async function ticketLines(s: StaffMember, filter: { ownerId?: string; departmentId?: string }): Promise<string[]> {
-    const states = await deps.store.list({ ...filter, open: true, limit: 100 });
-    return byDeadline(states).slice(0, 30).map((x) => ticketLine(x, view(s)));
-  }
-
   app.command('/aftercare', async ({ ack, body }) => {
     await ack();
     const parsed = slashCommand.safeParse(body);
@@ -332,20 +320,15 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
           return;
         case 'find': {
           const number = (rest[0] ?? '').toUpperCase();
-          if (!NUMBER.test(number)) return await tell(c.user_id, c.channel_id, t('desk.command.findUsage'));
-          const detail = await loadTicket(number);
-          if (!detail) return await tell(c.user_id, c.channel_id, t('desk.reply.notFound', { number }));
-          authorize(deps, detail, staff.id, 'reveal');
-          const dept = detail.departments.some((d) => d.departmentId === staff.departmentId) ? staff.departmentId : detail.ticket.primaryDepartmentId;
-          const card = ticketCard(detail, dept, view(staff));
+          if (!TICKET_NUMBER.test(number)) return await tell(c.user_id, c.channel_id, t('desk.command.findUsage'));
+          const card = await findCard(deps, staff, number);
+          if (!card) return await tell(c.user_id, c.channel_id, t('desk.reply.notFound', { number }));
           return await tell(c.user_id, c.channel_id, card.fallback, cardBlocks(card));
         }
         case 'mine':
         case 'queue': {
-          const mine = sub.toLowerCase() === 'mine';
-          const lines = await ticketLines(staff, mine ? { ownerId: staff.id } : { departmentId: staff.departmentId });
-          const title = mine ? t('desk.command.mine') : t('desk.command.queue', { department: departmentName(directory, staff.departmentId, language) });
-          const text = [title, ...(lines.length ? lines : [t('desk.command.empty')])].join('\n');
+          const list = await ticketList(deps, staff, sub.toLowerCase() === 'mine' ? 'mine' : 'queue');
+          const text = [list.title, ...(list.lines.length ? list.lines : [t('desk.command.empty')])].join('\n');
           return await tell(c.user_id, c.channel_id, text, [{ type: 'section', text: plain(text) }]);
         }
         case 'help':
@@ -370,12 +353,12 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     if (!staff) {
       blocks.push({ type: 'section', text: plain(t('desk.reply.unknownStaff')) });
     } else {
-      const mine = await ticketLines(staff, { ownerId: staff.id });
-      const queue = await ticketLines(staff, { departmentId: staff.departmentId });
+      const mine = await ticketList(deps, staff, 'mine');
+      const queue = await ticketList(deps, staff, 'queue');
       blocks.push(
-        { type: 'section', text: plain(`${t('desk.home.mine')}\n${(mine.length ? mine : [t('desk.home.empty')]).join('\n')}`) },
+        { type: 'section', text: plain(`${t('desk.home.mine')}\n${(mine.lines.length ? mine.lines : [t('desk.home.empty')]).join('\n')}`) },
         { type: 'divider' },
-        { type: 'section', text: plain(`${t('desk.home.queue', { department: departmentName(directory, staff.departmentId, language) })}\n${(queue.length ? queue : [t('desk.home.empty')]).join('\n')}`) },
+        { type: 'section', text: plain(`${t('desk.home.queue', { department: departmentName(directory, staff.departmentId, language) })}\n${(queue.lines.length ? queue.lines : [t('desk.home.empty')]).join('\n')}`) },
       );
     }
     await client.views.publish({ user_id: event.user, view: { type: 'home', blocks } });

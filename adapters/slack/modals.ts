@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { COORDINATION_ROLES, type TicketCommand } from '../../src/app/act-on-ticket.js';
 import type { CreateTicketInput } from '../../src/app/create-ticket.js';
 import type { TicketState } from '../../src/app/ports.js';
-import { departmentName } from '../../src/app/staff-view.js';
+import { departmentName, parseWhen } from '../../src/app/staff-view.js';
 import type { Directory } from '../../src/core/directory.js';
 import { CATEGORIES, SEVERITIES } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
@@ -206,19 +206,6 @@ export type Submission =
   | { ok: true; command: TicketCommand }
   | { ok: true; create: Omit<CreateTicketInput, 'source' | 'actor'> }
   | { ok: false; errors: Record<string, string> };
-
-/** "2027-03-01 14:00", "2027-03-01T14:00:00Z" or an ISO string from a date-time picker → a Date (UTC). */
-export function parseWhen(s: string): Date | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i.exec(s.trim());
-  if (!m) return undefined;
-  const zone = !m[4] || /^(z|utc)$/i.test(m[4]) ? 'Z' : m[4];
-  const d = new Date(`${m[1]}T${m[2]}${m[3] ?? ':00'}${zone}`);
-  if (Number.isNaN(d.getTime())) return undefined;
-  // Reject dates the parser would roll over (2027-02-30 → 2027-03-02).
-  const [y, mo, day] = m[1]!.split('-').map(Number) as [number, number, number];
-  const probe = new Date(Date.UTC(y, mo - 1, day));
-  return probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === day ? d : undefined;
-}
 
 /** Turns a modal's values into a ticket command, or per-block errors for Slack to show. */
 export function parseSubmission(kind: ModalKind, values: ViewStateValues, ctx: ModalContext): Submission {

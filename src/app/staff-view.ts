@@ -89,6 +89,19 @@ export function formatTime(at: Date | string): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** "2027-03-01 14:00", "2027-03-01T14:00:00Z" or an ISO string from a date-time picker → a Date (UTC). */
+export function parseWhen(s: string): Date | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i.exec(s.trim());
+  if (!m) return undefined;
+  const zone = !m[4] || /^(z|utc)$/i.test(m[4]) ? 'Z' : m[4];
+  const d = new Date(`${m[1]}T${m[2]}${m[3] ?? ':00'}${zone}`);
+  if (Number.isNaN(d.getTime())) return undefined;
+  // Reject dates the parser would roll over (2027-02-30 → 2027-03-02).
+  const [y, mo, day] = m[1]!.split('-').map(Number) as [number, number, number];
+  const probe = new Date(Date.UTC(y, mo - 1, day));
+  return probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === day ? d : undefined;
+}
+
 /** The running clock due first, if any. */
 export function nextDeadline(state: Pick<TicketState, 'clocks'>): { kind: ClockKind; at: Date } | undefined {
   let best: { kind: ClockKind; at: Date } | undefined;

@@ -31,8 +31,11 @@ export interface HttpOptions {
    * that verify a signature over the raw body, e.g. Slack's /slack/events). Read per request,
    * so handlers may be added after the server is built.
    */
-  rawRoutes?: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  rawRoutes?: RawRoutes;
 }
+
+/** Plain Node request handlers by path, answered before fastify parses the request. */
+export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
 
 export const BODY_LIMIT = 64 * 1024;
 
