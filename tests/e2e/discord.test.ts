@@ -4,7 +4,7 @@ import type { AftercareConfig } from '../../src/core/types.js';
 import { FakeDiscord, type RecordedRequest } from '../fakes/fake-discord.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
-import { fastClocksConfig } from '../helpers/config.js';
+import { longClocks, withChatIds } from '../helpers/config.js';
 import { waitFor } from '../helpers/wait.js';
 
 const APP_ID = '900000000000000001';
@@ -30,16 +30,7 @@ const USERS: Record<string, string> = {
 };
 
 function discordConfig(): AftercareConfig {
-  const c = fastClocksConfig({ first_response: 3600, contact_customer: 3600, diagnosis_plan: 3600, resolution: 3600, critical_start: 3600, result_notice: 3600, verification_callback: 3600 }, 60);
-  return {
-    ...c,
-    departments: c.departments.map((d) => ({
-      ...d,
-      channels: { ...d.channels, ...(CH[d.id] && { discord: CH[d.id] }) },
-      staff: d.staff.map((s) => ({ ...s, ...(USERS[s.id] && { discord: USERS[s.id] }) })),
-    })),
-    escalation: { ...c.escalation, channels: { ...c.escalation.channels, discord: ESCALATIONS } },
-  };
+  return withChatIds(longClocks(60), 'discord', { channels: CH, users: USERS, escalation: ESCALATIONS });
 }
 
 let discord: FakeDiscord;

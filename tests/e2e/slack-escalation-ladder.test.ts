@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AftercareConfig } from '../../src/core/types.js';
 import { FakeSlack, SlackSender, type SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
-import { fastClocksConfig } from '../helpers/config.js';
+import { longClocks, withChatIds } from '../helpers/config.js';
 
 /** A ladder that climbs after 1 s without acknowledgement, so a level-up happens within the test. */
 const SECRET = 'ladder-signing-secret';
@@ -10,12 +10,7 @@ const ESCALATION_CHANNEL = 'C0LADDER';
 const USERS: Record<string, string> = { erin: 'U0ERIN', carol: 'U0CAROL', judy: 'U0JUDY', dave: 'U0DAVE' };
 
 function ladderConfig(): AftercareConfig {
-  const c = fastClocksConfig({ first_response: 3600, contact_customer: 3600, diagnosis_plan: 3600, resolution: 3600, critical_start: 3600, result_notice: 3600, verification_callback: 3600 }, 1);
-  return {
-    ...c,
-    departments: c.departments.map((d) => ({ ...d, staff: d.staff.map((s) => ({ ...s, ...(USERS[s.id] && { slack: USERS[s.id] }) })) })),
-    escalation: { ...c.escalation, channels: { ...c.escalation.channels, slack: ESCALATION_CHANNEL } },
-  };
+  return withChatIds(longClocks(1), 'slack', { channels: {}, users: USERS, escalation: ESCALATION_CHANNEL });
 }
 
 let slack: FakeSlack;
@@ -67,9 +62,10 @@ describe('Slack escalation ladder', () => {
     const erinDm = slack.dmChannel(USERS.erin!);
     const dm = await slack.waitForCall('chat.update', (c) => c.args.channel === erinDm && blocksOf(c).includes('Carol Li 已确认接手'), 10_000, since);
     expect(blocksOf(dm)).not.toContain('ac:acknowledge');
-    // In the department channel there is one top-level message (the card); the rest is its thread.
+    // The acknowledgement reaches the card's thread; the card stays the only top-level message in the channel.
+    const entry = await slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0ALL' && blocksOf(c).includes('Carol Li acknowledged the escalation'), 10_000, since);
+    expect(entry.args.thread_ts).toBeDefined();
     const inChannel = slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0ALL');
     expect(inChannel.filter((c) => !c.args.thread_ts)).toHaveLength(1);
-    expect(inChannel.some((c) => blocksOf(c).includes('Carol Li acknowledged the escalation'))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import type { AftercareConfig } from '../../src/core/types.js';
 import { FakeSlack, SlackSender, SlackSocketSender, type SlackCall, type SocketConnection } from '../fakes/fake-slack.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
-import { fastClocksConfig } from '../helpers/config.js';
+import { longClocks, withChatIds } from '../helpers/config.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -36,16 +36,7 @@ const USERS: Record<string, string> = {
 
 /** The example organisation with Slack channels and user ids; long SLA budgets, 60 s escalation steps. */
 function slackConfig(): AftercareConfig {
-  const c = fastClocksConfig({ first_response: 3600, contact_customer: 3600, diagnosis_plan: 3600, resolution: 3600, critical_start: 3600, result_notice: 3600, verification_callback: 3600 }, 60);
-  return {
-    ...c,
-    departments: c.departments.map((d) => ({
-      ...d,
-      channels: { ...d.channels, ...(CHANNELS[d.id] && { slack: CHANNELS[d.id] }) },
-      staff: d.staff.map((s) => ({ ...s, ...(USERS[s.id] && { slack: USERS[s.id] }) })),
-    })),
-    escalation: { ...c.escalation, channels: { ...c.escalation.channels, slack: ESCALATION_CHANNEL } },
-  };
+  return withChatIds(longClocks(60), 'slack', { channels: CHANNELS, users: USERS, escalation: ESCALATION_CHANNEL });
 }
 
 let slack: FakeSlack;

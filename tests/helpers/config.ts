@@ -31,6 +31,38 @@ export function fastClocksConfig(seconds: Partial<Record<ClockKind, number>> = {
   return { ...c, sla: { ...c.sla, reminderAt: 0.5, clocks }, escalation: { ...c.escalation, defaultAckTimeoutMs: ackSeconds * 1000, chains } };
 }
 
+/**
+ * `fastClocksConfig` with every SLA budget an hour long (no SLA timer fires during a test) and
+ * escalation steps of `ackSeconds`.
+ */
+export function longClocks(ackSeconds: number): AftercareConfig {
+  return fastClocksConfig(
+    { first_response: 3600, contact_customer: 3600, diagnosis_plan: 3600, resolution: 3600, critical_start: 3600, result_notice: 3600, verification_callback: 3600 },
+    ackSeconds,
+  );
+}
+
+/**
+ * `config` with the chat ids of `platform`: `channels` by department id, `users` by staff id,
+ * `escalation` the escalation channel. Departments and staff not named keep what they had.
+ */
+export function withChatIds(
+  config: AftercareConfig,
+  platform: 'slack' | 'discord',
+  ids: { channels: Record<string, string>; users: Record<string, string>; escalation?: string },
+): AftercareConfig {
+  return {
+    ...config,
+    departments: config.departments.map((d) => ({
+      ...d,
+      channels: { ...d.channels, ...(ids.channels[d.id] && { [platform]: ids.channels[d.id] }) },
+      staff: d.staff.map((s) => ({ ...s, ...(ids.users[s.id] && { [platform]: ids.users[s.id] }) })),
+    })),
+    escalation:
+      ids.escalation === undefined ? config.escalation : { ...config.escalation, channels: { ...config.escalation.channels, [platform]: ids.escalation } },
+  };
+}
+
 /** Clock context on the example config: by default a normal, standard-tier ticket of a department on `office`. */
 export function exampleClockContext(over: Partial<ClockContext> = {}): ClockContext {
   const config = exampleConfig();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CoordinationTask, CustomerRecord, Escalation, StoredEvent, TicketRecord, TicketState } from '../../../src/app/ports.js';
+import type { StoredEvent } from '../../../src/app/ports.js';
 import {
   byDeadline,
   coordinationSheet,
@@ -15,129 +15,13 @@ import {
   timelineEntries,
   truncate,
   type CardButton,
-  type ViewContext,
 } from '../../../src/app/staff-view.js';
-import { Directory } from '../../../src/core/directory.js';
 import { AftercareError, ConflictError, ErrorCode, IllegalTransitionError, NotFoundError, ValidationError } from '../../../src/core/errors.js';
 import { assertCan, type Capability, type TicketAccess } from '../../../src/core/permissions.js';
-import type { SlaClock } from '../../../src/core/sla/clocks.js';
 import type { StaffMember } from '../../../src/core/types.js';
-import { exampleConfig } from '../../helpers/config.js';
+import { at, clock, ctx, directory, escalation, eventMaker, NOW, paused, running, state, task } from '../../helpers/ticket-fixtures.js';
 
-const directory = new Directory(exampleConfig());
-const NOW = new Date('2027-03-01T10:00:00Z');
 const MIN = 60_000;
-const at = (iso: string) => new Date(iso);
-const ctx = (language = 'en', now = NOW): ViewContext => ({ directory, now, language });
-
-function clock(over: Partial<SlaClock> & Pick<SlaClock, 'kind'>): SlaClock {
-  return {
-    status: 'running',
-    budgetMs: 7_200_000,
-    consumedMs: 0,
-    startedAt: at('2027-03-01T08:00:00Z'),
-    segmentStartedAt: at('2027-03-01T08:00:00Z'),
-    deadline: at('2027-03-01T12:00:00Z'),
-    remindAt: null,
-    calendarId: null,
-    stoppedAt: null,
-    remindedAt: null,
-    breachedAt: null,
-    version: 1,
-    ...over,
-  };
-}
-
-const running = (kind: SlaClock['kind'], deadline: Date) => clock({ kind, deadline });
-const paused = (kind: SlaClock['kind']) => clock({ kind, status: 'paused', segmentStartedAt: null, deadline: null });
-
-function ticket(over: Partial<TicketRecord> = {}): TicketRecord {
-  return {
-    id: '11111111-1111-1111-1111-111111111111',
-    number: 'AC-000123',
-    status: 'new',
-    category: 'fault',
-    severity: 'urgent',
-    tier: 'standard',
-    customerId: 'c1',
-    ownerId: null,
-    primaryDepartmentId: 'technical',
-    product: 'X200 printer',
-    orderNumber: 'SO-778',
-    description: 'The printer jams on every page.',
-    expectedBy: null,
-    source: 'telegram',
-    complex: false,
-    flagged: false,
-    resolution: null,
-    version: 1,
-    createdAt: at('2027-03-01T08:00:00Z'),
-    updatedAt: at('2027-03-01T08:00:00Z'),
-    resolvedAt: null,
-    closedAt: null,
-    ...over,
-  };
-}
-
-function customer(over: Partial<CustomerRecord> = {}): CustomerRecord {
-  return {
-    id: 'c1',
-    name: 'Li Lei',
-    company: 'Acme Ltd',
-    phone: '13812345678',
-    email: 'lilei@example.com',
-    language: 'zh-CN',
-    tier: 'standard',
-    ...over,
-  };
-}
-
-function task(over: Partial<CoordinationTask> & Pick<CoordinationTask, 'id' | 'departmentId'>): CoordinationTask {
-  return {
-    ticketId: '11111111-1111-1111-1111-111111111111',
-    role: 'diagnose_fix',
-    note: '',
-    status: 'open',
-    ownerId: null,
-    outcome: null,
-    createdBy: 'alice',
-    createdAt: at('2027-03-01T09:00:00Z'),
-    updatedAt: at('2027-03-01T09:00:00Z'),
-    ...over,
-  };
-}
-
-function escalation(over: Partial<Escalation> = {}): Escalation {
-  return {
-    id: 'e1',
-    ticketId: '11111111-1111-1111-1111-111111111111',
-    departmentId: 'technical',
-    trigger: 'sla_breach',
-    reason: '',
-    level: 2,
-    status: 'open',
-    notified: ['erin'],
-    nextStepAt: at('2027-03-01T10:15:00Z'),
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    createdAt: at('2027-03-01T09:30:00Z'),
-    updatedAt: at('2027-03-01T09:30:00Z'),
-    ...over,
-  };
-}
-
-function state(
-  over: { ticket?: Partial<TicketRecord>; customer?: Partial<CustomerRecord>; clocks?: SlaClock[]; tasks?: CoordinationTask[]; escalations?: Escalation[] } = {},
-): TicketState {
-  return {
-    ticket: ticket(over.ticket),
-    customer: customer(over.customer),
-    departments: [{ departmentId: 'technical', role: 'responsible' }],
-    clocks: Object.fromEntries((over.clocks ?? [running('first_response', at('2027-03-01T11:30:00Z'))]).map((c) => [c.kind, c])),
-    tasks: over.tasks ?? [],
-    escalations: over.escalations ?? [],
-  };
-}
 
 function staff(id: string): StaffMember {
   const s = directory.staff(id);
@@ -330,19 +214,8 @@ describe('ticketCard', () => {
 });
 
 describe('timelineEntries', () => {
-  const system = { kind: 'system' } as const;
   const dave = { kind: 'staff', staffId: 'dave' } as const;
-  let n = 0;
-  const ev = (seq: number, type: string, data: Record<string, unknown>, actor: StoredEvent['actor'] = system): StoredEvent => ({
-    seq,
-    type,
-    actor,
-    source: 'slack',
-    data,
-    createdAt: `2027-03-01T09:${String(seq).padStart(2, '0')}:00Z`,
-    prevHash: `h${n}`,
-    hash: `h${++n}`,
-  });
+  const ev = eventMaker('slack');
   const events: StoredEvent[] = [
     ev(1, 'ticket.created', { category: 'fault' }),
     ev(2, 'ticket.claimed', { owner: 'dave', department: 'technical' }, dave),

@@ -18,7 +18,7 @@ import {
   timelineMessages,
   type DiscordMessage,
 } from '../../../../adapters/discord/render.js';
-import type { CoordinationTask, CustomerRecord, Escalation, StoredEvent, TicketRecord, TicketState } from '../../../../src/app/ports.js';
+import type { StoredEvent } from '../../../../src/app/ports.js';
 import {
   coordinationSheet,
   escalationPost,
@@ -27,125 +27,14 @@ import {
   timelineEntries,
   type CardActionId,
   type CardButton,
-  type ViewContext,
 } from '../../../../src/app/staff-view.js';
-import { Directory } from '../../../../src/core/directory.js';
-import type { SlaClock } from '../../../../src/core/sla/clocks.js';
-import { exampleConfig } from '../../../helpers/config.js';
+import { at, ctx, directory, escalation, eventMaker, state as baseState, task, type StateOverrides } from '../../../helpers/ticket-fixtures.js';
 
-// ------------------------------------------------------------------ fixtures (as in tests/unit/app/staff-view.test.ts)
+// ------------------------------------------------------------------ fixtures (tests/helpers/ticket-fixtures.ts)
 
-const directory = new Directory(exampleConfig());
-const NOW = new Date('2027-03-01T10:00:00Z');
-const at = (iso: string) => new Date(iso);
-const ctx = (language = 'en'): ViewContext => ({ directory, now: NOW, language });
-
-function clock(over: Partial<SlaClock> & Pick<SlaClock, 'kind'>): SlaClock {
-  return {
-    status: 'running',
-    budgetMs: 7_200_000,
-    consumedMs: 0,
-    startedAt: at('2027-03-01T08:00:00Z'),
-    segmentStartedAt: at('2027-03-01T08:00:00Z'),
-    deadline: at('2027-03-01T12:00:00Z'),
-    remindAt: null,
-    calendarId: null,
-    stoppedAt: null,
-    remindedAt: null,
-    breachedAt: null,
-    version: 1,
-    ...over,
-  };
-}
-
-function ticket(over: Partial<TicketRecord> = {}): TicketRecord {
-  return {
-    id: '11111111-1111-1111-1111-111111111111',
-    number: 'AC-000123',
-    status: 'new',
-    category: 'fault',
-    severity: 'urgent',
-    tier: 'standard',
-    customerId: 'c1',
-    ownerId: null,
-    primaryDepartmentId: 'technical',
-    product: 'X200 printer',
-    orderNumber: 'SO-2026-0001',
-    description: 'The printer jams on every page.',
-    expectedBy: null,
-    source: 'telegram',
-    complex: false,
-    flagged: false,
-    resolution: null,
-    version: 1,
-    createdAt: at('2027-03-01T08:00:00Z'),
-    updatedAt: at('2027-03-01T08:00:00Z'),
-    resolvedAt: null,
-    closedAt: null,
-    ...over,
-  };
-}
-
-function customer(over: Partial<CustomerRecord> = {}): CustomerRecord {
-  return { id: 'c1', name: 'Li Lei', company: 'Acme Ltd', phone: '13812345678', email: 'lilei@example.com', language: 'zh-CN', tier: 'standard', ...over };
-}
-
-function task(over: Partial<CoordinationTask> & Pick<CoordinationTask, 'id' | 'departmentId'>): CoordinationTask {
-  return {
-    ticketId: '11111111-1111-1111-1111-111111111111',
-    role: 'diagnose_fix',
-    note: '',
-    status: 'open',
-    ownerId: null,
-    outcome: null,
-    createdBy: 'alice',
-    createdAt: at('2027-03-01T09:00:00Z'),
-    updatedAt: at('2027-03-01T09:00:00Z'),
-    ...over,
-  };
-}
-
-function escalation(over: Partial<Escalation> = {}): Escalation {
-  return {
-    id: 'e1',
-    ticketId: '11111111-1111-1111-1111-111111111111',
-    departmentId: 'technical',
-    trigger: 'sla_breach',
-    reason: '',
-    level: 2,
-    status: 'open',
-    notified: ['erin'],
-    nextStepAt: at('2027-03-01T10:15:00Z'),
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    createdAt: at('2027-03-01T09:30:00Z'),
-    updatedAt: at('2027-03-01T09:30:00Z'),
-    ...over,
-  };
-}
-
-function state(over: { ticket?: Partial<TicketRecord>; customer?: Partial<CustomerRecord>; tasks?: CoordinationTask[]; escalations?: Escalation[] } = {}): TicketState {
-  return {
-    ticket: ticket(over.ticket),
-    customer: customer(over.customer),
-    departments: [{ departmentId: 'technical', role: 'responsible' }],
-    clocks: { first_response: clock({ kind: 'first_response', deadline: at('2027-03-01T11:30:00Z') }) },
-    tasks: over.tasks ?? [],
-    escalations: over.escalations ?? [],
-  };
-}
-
-let n = 0;
-const ev = (seq: number, type: string, data: Record<string, unknown>, actor: StoredEvent['actor'] = { kind: 'system' }): StoredEvent => ({
-  seq,
-  type,
-  actor,
-  source: 'discord',
-  data,
-  createdAt: `2027-03-01T09:${String(seq % 60).padStart(2, '0')}:00Z`,
-  prevHash: `h${n}`,
-  hash: `h${++n}`,
-});
+/** The shared ticket state, with this file's order number. */
+const state = (over: StateOverrides = {}) => baseState({ ...over, ticket: { orderNumber: 'SO-2026-0001', ...over.ticket } });
+const ev = eventMaker('discord');
 const DAVE = { kind: 'staff', staffId: 'dave' } as const;
 const CUSTOMER = { kind: 'customer', customerId: 'c1' } as const;
 

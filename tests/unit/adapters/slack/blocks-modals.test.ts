@@ -1,15 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cardBlocks, escapeSlack, plain, timelineBlocks, type Block } from '../../../../adapters/slack/blocks.js';
-import { buildModal, field, parseSubmission, parseWhen, viewStateValues, type ModalKind, type ModalMeta, type ViewStateValues } from '../../../../adapters/slack/modals.js';
+import { buildModal, field, parseSubmission, viewStateValues, type ModalKind, type ModalMeta, type ViewStateValues } from '../../../../adapters/slack/modals.js';
 import { COORDINATION_ROLES } from '../../../../src/app/act-on-ticket.js';
 import type { TicketState } from '../../../../src/app/ports.js';
-import { ticketCard, type TicketCard, type TimelineEntry } from '../../../../src/app/staff-view.js';
-import { Directory } from '../../../../src/core/directory.js';
-import { exampleConfig } from '../../../helpers/config.js';
+import { parseWhen, ticketCard, type TicketCard, type TimelineEntry } from '../../../../src/app/staff-view.js';
+import { state as baseState, directory, NOW, task } from '../../../helpers/ticket-fixtures.js';
 
-const directory = new Directory(exampleConfig());
-const NOW = new Date('2027-03-01T10:00:00Z');
 const KINDS: ModalKind[] = ['reply', 'progress', 'involve', 'resolve', 'reassign', 'delay', 'reclassify', 'new'];
 
 type TextObject = { type: string; text: string };
@@ -36,51 +33,12 @@ function ofType(value: unknown, type: string): Record<string, unknown>[] {
 }
 
 function state(over: { description?: string; ownerId?: string | null; customerName?: string } = {}): TicketState {
-  return {
-    ticket: {
-      id: '11111111-1111-1111-1111-111111111111',
-      number: 'AC-000123',
-      status: 'new',
-      category: 'fault',
-      severity: 'urgent',
-      tier: 'standard',
-      customerId: 'c1',
-      ownerId: over.ownerId ?? null,
-      primaryDepartmentId: 'technical',
-      product: 'X200 printer',
-      orderNumber: 'SO-778',
-      description: over.description ?? 'The printer jams.',
-      expectedBy: null,
-      source: 'telegram',
-      complex: false,
-      flagged: false,
-      resolution: null,
-      version: 1,
-      createdAt: NOW,
-      updatedAt: NOW,
-      resolvedAt: null,
-      closedAt: null,
-    },
-    customer: { id: 'c1', name: over.customerName ?? 'Li Lei', company: null, phone: '13812345678', email: null, language: 'en', tier: 'standard' },
-    departments: [{ departmentId: 'technical', role: 'responsible' }],
-    clocks: {},
-    tasks: [
-      {
-        id: 't1',
-        ticketId: '11111111-1111-1111-1111-111111111111',
-        departmentId: 'logistics',
-        role: 'other',
-        note: '',
-        status: 'open',
-        ownerId: null,
-        outcome: null,
-        createdBy: 'dave',
-        createdAt: NOW,
-        updatedAt: NOW,
-      },
-    ],
-    escalations: [],
-  };
+  return baseState({
+    ticket: { ownerId: over.ownerId ?? null, description: over.description ?? 'The printer jams.', createdAt: NOW, updatedAt: NOW },
+    customer: { name: over.customerName ?? 'Li Lei', company: null, email: null, language: 'en' },
+    clocks: [],
+    tasks: [task({ id: 't1', departmentId: 'logistics', role: 'other', createdBy: 'dave', createdAt: NOW, updatedAt: NOW })],
+  });
 }
 
 describe('escapeSlack', () => {
