@@ -75,6 +75,18 @@ interface Target {
   staffId?: string | undefined;
 }
 
+/** How many of `entries` the first message rendered from them holds (at least one). */
+export function coveredByFirstMessage(entries: TimelineEntry[], render: (entries: TimelineEntry[]) => Rendered[]): number {
+  let lo = 1;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (render(entries.slice(0, mid)).length <= 1) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /**
  * Delivers the staff side of the outbox to a staff platform (SPEC §5–7): ticket cards in
  * department channels (posted once, then edited in place, with the ticket's timeline and
@@ -207,10 +219,23 @@ export class StaffGateway implements ChatGateway {
     const entries = timelineEntries(detail.events, record.timelineSeq, ctx);
     const last = detail.events.at(-1)?.seq ?? 0;
     if (entries.length || detail.tasks.length) {
-      const thread = await this.threadOf(record, detail.ticket.id, `${detail.ticket.number} ${detail.ticket.product}`);
-      for (const message of s.render.timeline(entries)) {
-        const sent = await s.post(thread, message);
+      let thread: Place;
+      try {
+        thread = await this.threadOf(record, detail.ticket.id, `${detail.ticket.number} ${detail.ticket.product}`);
+      } catch (err) {
+        // A channel where threads cannot be started (permissions): the card itself still counts.
+        if (s.classify(err).status !== 'failed') throw err;
+        this.o.deps.log?.warn({ ticket: detail.ticket.number, err: err instanceof Error ? err.message : String(err) }, `${this.platform}: no thread for the card`);
+        return ids;
+      }
+      // One message at a time, remembering how far the thread got, so a retry never repeats an entry.
+      let pending = entries;
+      while (pending.length) {
+        const take = coveredByFirstMessage(pending, (e) => s.render.timeline(e));
+        const sent = await s.post(thread, s.render.timeline(pending.slice(0, take))[0]);
         ids.push(`${sent.channel}/${sent.id}`);
+        await this.o.messages.setTimelineSeq(this.platform, key, pending[take - 1]!.seq);
+        pending = pending.slice(take);
       }
       if (detail.tasks.length) {
         const sheet = await this.upsert(`sheet:${detail.ticket.id}:${departmentId}`, detail.ticket.id, thread, s.render.sheet(coordinationSheet(detail, ctx)));

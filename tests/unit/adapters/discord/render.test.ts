@@ -387,9 +387,8 @@ describe('taskMessage, escalationMessage, sheetMessage, noticeMessage', () => {
     expect(long.components).toEqual([]);
   });
 
-  // BUG (adapters/discord/render.ts noticeMessage): the quote is clipped to 1500 characters *before*
-  // "> " is put in front of each of its lines, so a quote of many short lines (a pasted log, blank
-  // lines) makes content of up to ~3400 characters; Discord answers 400 (50035) and the notice is lost.
+  // The "> " in front of every quoted line counts against the limit: a pasted log or many blank
+  // lines must not push a message over 2000 characters (Discord would answer 400 and drop it).
   it('a quote of many short lines still fits in 2000 characters', () => {
     const m = noticeMessage('New message on AC-000123', Array.from({ length: 1000 }, () => 'ok').join('\n'), []);
     expect(m.content!.length).toBeLessThanOrEqual(2000);
@@ -446,9 +445,7 @@ describe('timelineMessages', () => {
     for (const m of msgs) expectWithinLimits(m);
   });
 
-  // BUG (adapters/discord/render.ts timelineMessages): like noticeMessage, the quote is clipped to
-  // 1500 characters before each line gets its "> " prefix, so one entry quoting many short lines is
-  // a single part well over 2000 characters, pushed as a message of its own.
+  // Likewise for one timeline entry quoting many short lines.
   it('an entry quoting many short lines still fits in 2000 characters', () => {
     const text = Array.from({ length: 1000 }, () => 'ok').join('\n');
     const msgs = timelineMessages(timelineEntries([ev(1, 'customer.message', { text }, CUSTOMER)], 0, ctx()));
