@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerAct } from '../../src/app/customer-actions.js';
 import type { AftercareConfig } from '../../src/core/types.js';
 import { FakeDiscord, type RecordedRequest } from '../fakes/fake-discord.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
@@ -230,6 +231,24 @@ describe('Discord staff workspace', () => {
     const description = String(post.body.embeds[0].description);
     expect(description).not.toMatch(/@everyone|@here|<@9/);
     expect(description).toContain('\\*\\*bold\\*\\*');
+  });
+
+  it('a customer message with @everyone reaches the owner and the thread without pinging anyone', async () => {
+    const { id, number } = await openTicket();
+    const cardId = (await cardIn(CH.technical!, number)).response.id as string;
+    click(USERS.dave!, CH.technical!, cardId, 'claim');
+    await waitFor(async () => (await ownerOf(number)) === 'dave', 10_000);
+    const rows = await app.database.sql<{ customer_id: string }[]>`select customer_id from tickets where id = ${id}`;
+    const since = discord.mark();
+    await customerAct(app.deps, { id }, rows[0]!.customer_id, 'api', { type: 'message', text: '@everyone @here <@&940000000000000001> is anyone there??' });
+    // The owner's DM and the card's thread both carry the text, defused, with no mentions allowed.
+    const carrying = () => discord.requests.slice(since).filter((r) => r.method === 'POST' && String(r.body?.content ?? '').includes('anyone there'));
+    const posts = await discord.waitUntil(() => (carrying().length >= 2 ? carrying() : undefined), 10_000, 'the DM and the thread entry');
+    expect(new Set(posts.map((r) => r.path)).size).toBe(2);
+    for (const r of posts) {
+      expect(r.body.allowed_mentions).toEqual({ parse: [] });
+      expect(String(r.body.content)).not.toMatch(/@everyone|@here|<@&\d/);
+    }
   });
 
   it('waits out a 429 with retry_after and then delivers the card once', async () => {
