@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray } from 'drizzle-orm';
+import { and, desc, eq, lt, notInArray } from 'drizzle-orm';
 import type { CustomerStore, InboundDedup, TelegramCustomer, TicketState } from '../app/ports.js';
 import type { Db } from './client.js';
 import { customers, inboundDedup, tickets } from './schema.js';
@@ -61,6 +61,15 @@ export class PgInboundDedup implements InboundDedup {
 
   async release(platform: string, eventId: string): Promise<void> {
     await this.db.delete(inboundDedup).where(and(eq(inboundDedup.platform, platform), eq(inboundDedup.eventId, eventId)));
+  }
+
+  /**
+   * Forgets ids seen before `before`: platforms stop redelivering long before (Slack retries
+   * for about an hour, Telegram keeps updates a day), and the table would grow forever.
+   */
+  async prune(before: Date): Promise<number> {
+    const rows = await this.db.delete(inboundDedup).where(lt(inboundDedup.receivedAt, before)).returning({ id: inboundDedup.eventId });
+    return rows.length;
   }
 }
 

@@ -240,7 +240,7 @@ export const inboundDedup = pgTable(
     eventId: text('event_id').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+  (t) => [primaryKey({ columns: [t.platform, t.eventId] }), index('inbound_dedup_received_idx').on(t.receivedAt)],
 );
 
 export const idempotencyKeys = pgTable('idempotency_keys', {

@@ -8,8 +8,12 @@ import { startOutboxWorker } from './outbox-worker.js';
 import { makeQueues } from './queues.js';
 import { RateLimiter } from './rate-limiter.js';
 import { reconcile, sweepOutbox, type ReconcileReport } from './reconcile.js';
+import { PgInboundDedup } from '../db/customer-store.js';
 import { BullOutboxKicker, BullTimerScheduler } from './scheduler.js';
 import { startTimerWorker } from './timer-worker.js';
+
+/** How long handled platform event ids are remembered (platforms stop redelivering well before). */
+export const INBOUND_DEDUP_KEEP_MS = 7 * 24 * 3600_000;
 
 export interface JobsOptions {
   redisUrl: string;
@@ -86,6 +90,10 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
     };
     timers.push(setInterval(guard('outbox sweep', () => sweepOutbox(outbox, queues.outbox)), o.sweepEveryMs));
     timers.push(setInterval(guard('reconcile', runReconcile), o.reconcileEveryMs));
+    const dedup = new PgInboundDedup(o.db);
+    const prune = () => dedup.prune(new Date(Date.now() - INBOUND_DEDUP_KEEP_MS));
+    guard('inbound dedup pruning', prune)();
+    timers.push(setInterval(guard('inbound dedup pruning', prune), o.reconcileEveryMs));
   }
 
   return {

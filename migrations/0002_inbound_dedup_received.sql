@@ -1,0 +1,1 @@
+CREATE INDEX "inbound_dedup_received_idx" ON "inbound_dedup" USING btree ("received_at");
