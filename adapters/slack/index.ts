@@ -156,13 +156,15 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   const view = (s: StaffMember | undefined): ViewContext => ({ directory, now: deps.now(), language: languageOf(s) });
 
   /** An ephemeral answer in the channel, or a DM when there is no channel. */
+  /** `text` may hold what a customer wrote (a name, a contact): it is shown as plain text unless `blocks` say otherwise. */
   async function tell(userId: string, channel: string | undefined, text: string, blocks?: Block[]): Promise<void> {
+    const body = { text: escapeSlack(text), blocks: blocks ?? [{ type: 'section', text: plain(text) }] };
     try {
       if (channel) {
-        await client.chat.postEphemeral({ channel, user: userId, text: escapeSlack(text), ...(blocks && { blocks }) });
+        await client.chat.postEphemeral({ channel, user: userId, ...body });
       } else {
         const dm = await client.conversations.open({ users: userId });
-        await client.chat.postMessage({ channel: dm.channel?.id ?? userId, text: escapeSlack(text), ...(blocks && { blocks }) });
+        await client.chat.postMessage({ channel: dm.channel?.id ?? userId, ...body });
       }
     } catch (err) {
       o.logger.warn({ err: err instanceof Error ? err.message : String(err), userId }, 'slack: could not answer the user');
