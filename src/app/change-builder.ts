@@ -102,9 +102,12 @@ export class ChangeBuilder {
     else this.toDepartment(this.current.primaryDepartmentId, kind, payload);
   }
 
-  /** Re-renders the ticket card in each department channel. */
+  /**
+   * Re-renders the ticket card in the channel of each department the ticket is routed to.
+   * Departments only involved through a coordination task follow it on their task card.
+   */
   cardUpdate(): void {
-    const depts = [...this.state.departments.map((d) => d.departmentId), ...this.addDepartments.map((d) => d.departmentId)];
+    const depts = [...this.state.departments, ...this.addDepartments].filter((d) => d.role !== 'involved').map((d) => d.departmentId);
     for (const d of new Set(depts)) this.toDepartment(d, 'ticket.card_update', {});
   }
 

@@ -217,6 +217,10 @@ describe('Slack staff workspace', () => {
     await slack.waitForCall('chat.update', (c) => c.args.ts === tsOf(sheet) && JSON.stringify(c.args.blocks).includes('Heidi Sun'), 10_000, since);
     await click(USERS.heidi!, 'C0LOG', taskTs, 'ac:taskDone');
     await slack.waitForCall('chat.update', (c) => c.args.ts === tsOf(sheet) && JSON.stringify(c.args.blocks).includes('done'), 10_000, since);
+    // Logistics follows the ticket on its task card: it gets no ticket card of its own (rows of a
+    // channel are delivered in order, and the task's later edits have arrived).
+    await slack.waitForCall('chat.update', (c) => c.args.ts === taskTs && !JSON.stringify(c.args.blocks).includes('ac:taskDone'), 10_000, since);
+    expect(slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0LOG' && JSON.stringify(c.args.blocks ?? '').includes(number) && JSON.stringify(c.args.blocks).includes('ac:reply'))).toHaveLength(0);
   });
 
   it('resolve with diagnosis fields → result notice and survey to the customer, card shows Resolved', async () => {
