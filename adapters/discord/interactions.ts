@@ -398,6 +398,11 @@ export function createInteractionHandler(o: InteractionOptions) {
         ]),
       );
     }
+    if (name !== 'find' && name !== 'mine' && name !== 'queue') {
+      // Our own text: Slack-style *bold* becomes Discord's **bold**; nothing in it comes from a person.
+      const help = t('desk.command.help').replace(/\*([^*\n]+)\*/g, '**$1**');
+      return respond({ type: InteractionResponseType.ChannelMessageWithSource, data: { content: help, flags: EPHEMERAL, allowed_mentions: NO_MENTIONS } });
+    }
     await respond({ type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: EPHEMERAL } });
     const option = (key: string) => {
       const v = sub?.options?.find((x) => x.name === key)?.value;
@@ -419,7 +424,7 @@ export function createInteractionHandler(o: InteractionOptions) {
           return [list.title, ...(list.lines.length ? list.lines : [t('desk.command.empty')])].join('\n');
         }
         default:
-          return t('desk.command.help');
+          return null;
       }
     }, true);
   }

@@ -299,6 +299,10 @@ describe('Discord staff workspace', () => {
     expect((await callback(cmd.id)).type).toBe(5);
     const edit = await discord.waitForRequest((r) => r.interactionId === cmd.id && r.method === 'PATCH', 10_000);
     expect(JSON.stringify(edit.body.embeds)).toContain(number);
+    const help = discord.runCommand({ guildId: GUILD, channelId: CH.technical!, userId: USERS.bob!, name: 'aftercare', subcommand: 'help' });
+    const helpAnswer = await callback(help.id);
+    expect(helpAnswer.type).toBe(4);
+    expect(String(helpAnswer.data!.content)).toContain('**/aftercare** 命令');
     const stranger = discord.addUser({ username: 'stranger' });
     const refused = discord.runCommand({ guildId: GUILD, channelId: CH.technical!, userId: stranger.id, name: 'aftercare', subcommand: 'queue' });
     const answer = await callback(refused.id);
