@@ -155,8 +155,10 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   const languageOf = (s: StaffMember | undefined) => s?.language ?? directory.config.defaultLanguage;
   const view = (s: StaffMember | undefined): ViewContext => ({ directory, now: deps.now(), language: languageOf(s) });
 
-  /** An ephemeral answer in the channel, or a DM when there is no channel. */
-  /** `text` may hold what a customer wrote (a name, a contact): it is shown as plain text unless `blocks` say otherwise. */
+  /**
+   * An ephemeral answer in the channel, or a DM when there is no channel. `text` may hold
+   * what a customer wrote (a name, a contact): it is shown as plain text unless `blocks` say otherwise.
+   */
   async function tell(userId: string, channel: string | undefined, text: string, blocks?: Block[]): Promise<void> {
     const body = { text: escapeSlack(text), blocks: blocks ?? [{ type: 'section', text: plain(text) }] };
     try {
