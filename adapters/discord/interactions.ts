@@ -106,8 +106,11 @@ export function createInteractionHandler(o: InteractionOptions) {
     return explainError(err, number, view(s), ref);
   }
 
-  /** Runs a use case after a deferred answer; failures reach the member as an ephemeral follow-up. */
-  /** `work` returns what to answer, undefined for "done", or null when it answered itself. */
+  /**
+   * Runs a use case after a deferred answer. `work` returns what to say, undefined for "done",
+   * or null when it answered itself; `edit` puts the answer in the deferred message, else
+   * only failures are told, as an ephemeral follow-up.
+   */
   async function after(i: RawInteraction, s: StaffMember, number: string, work: () => Promise<string | undefined | null>, edit: boolean): Promise<void> {
     try {
       const done = await work();
