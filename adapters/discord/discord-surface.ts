@@ -4,7 +4,6 @@ import type { PostedMessage } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
 import type { Place, Rendered, StaffSurface } from '../../src/app/staff-gateway.js';
 import type { CardButton, EscalationPost, TaskCard, TicketCard, TimelineEntry } from '../../src/app/staff-view.js';
-import type { Directory } from '../../src/core/directory.js';
 import { cardMessage, escalationMessage, noticeMessage, sheetMessage, taskMessage, timelineMessages, type DiscordMessage } from './render.js';
 
 /** Discord JSON error codes that will not go away by trying again. */
@@ -29,9 +28,6 @@ export function classifyDiscordError(err: unknown): DeliveryResult {
 
 export interface DiscordSurfaceOptions {
   rest: REST;
-  directory: Directory;
-  /** Channel for departments without a Discord channel, and for escalations when none is set. */
-  defaultChannel?: string | undefined;
 }
 
 /**
@@ -42,18 +38,6 @@ export class DiscordSurface implements StaffSurface {
   readonly platform = 'discord' as const;
 
   constructor(private readonly o: DiscordSurfaceOptions) {}
-
-  departmentChannel(departmentId: string): string | undefined {
-    return this.o.directory.department(departmentId)?.channels.discord ?? this.o.defaultChannel;
-  }
-
-  escalationChannel(): string | undefined {
-    return this.o.directory.config.escalation.channels.discord ?? this.o.defaultChannel;
-  }
-
-  userId(staffId: string): string | undefined {
-    return this.o.directory.staff(staffId)?.discord;
-  }
 
   lanes(key: string, channel: string): RateLane[] {
     return platformLanes.discord(key, channel);

@@ -92,8 +92,8 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
     retries: 1,
   }).setToken(o.token);
   const log = o.logger.child({ platform: 'discord' });
-  const surface = new DiscordSurface({ rest, directory: o.deps.directory, defaultChannel: o.defaultChannel });
-  const gateway = new StaffGateway({ surface, deps: o.deps, messages: o.messages, botKey: o.applicationId });
+  const surface = new DiscordSurface({ rest });
+  const gateway = new StaffGateway({ surface, deps: o.deps, messages: o.messages, botKey: o.applicationId, defaultChannel: o.defaultChannel });
   const handle = createInteractionHandler({ deps: o.deps, rest, applicationId: o.applicationId, dedup: o.dedup, logger: log });
   const key = o.publicKey ? ed25519PublicKey(o.publicKey) : undefined;
 

@@ -148,8 +148,8 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   });
   const { deps } = o;
   const directory = deps.directory;
-  const surface = new SlackSurface({ client, directory, defaultChannel: o.defaultChannel });
-  const gateway = new StaffGateway({ surface, deps, messages: o.messages, botKey: o.botToken });
+  const surface = new SlackSurface({ client });
+  const gateway = new StaffGateway({ surface, deps, messages: o.messages, botKey: o.botToken, defaultChannel: o.defaultChannel });
 
   const staffOf = (userId: string): StaffMember | undefined => directory.staffByPlatform('slack', userId);
   const languageOf = (s: StaffMember | undefined) => s?.language ?? directory.config.defaultLanguage;

@@ -4,7 +4,6 @@ import type { PostedMessage } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
 import type { Place, Rendered, StaffSurface } from '../../src/app/staff-gateway.js';
 import type { CardButton, EscalationPost, TaskCard, TicketCard, TimelineEntry } from '../../src/app/staff-view.js';
-import type { Directory } from '../../src/core/directory.js';
 import { cardBlocks, escalationBlocks, noticeBlocks, sheetBlocks, taskBlocks, timelineBlocks, type Block } from './blocks.js';
 
 export const SLACK = 'slack';
@@ -59,9 +58,6 @@ export function isMessageGone(err: unknown): boolean {
 
 export interface SlackSurfaceOptions {
   client: WebClient;
-  directory: Directory;
-  /** Channel for departments without a Slack channel, and for escalations when none is set. */
-  defaultChannel?: string | undefined;
 }
 
 /** The text Slack shows in notifications: the first line of what the blocks say, escaped. */
@@ -78,18 +74,6 @@ export class SlackSurface implements StaffSurface {
   readonly platform = 'slack' as const;
 
   constructor(private readonly o: SlackSurfaceOptions) {}
-
-  departmentChannel(departmentId: string): string | undefined {
-    return this.o.directory.department(departmentId)?.channels.slack ?? this.o.defaultChannel;
-  }
-
-  escalationChannel(): string | undefined {
-    return this.o.directory.config.escalation.channels.slack ?? this.o.defaultChannel;
-  }
-
-  userId(staffId: string): string | undefined {
-    return this.o.directory.staff(staffId)?.slack;
-  }
 
   lanes(key: string, channel: string): RateLane[] {
     return platformLanes.slack(key, channel);

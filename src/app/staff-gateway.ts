@@ -33,10 +33,6 @@ export interface Place {
  */
 export interface StaffSurface {
   readonly platform: 'slack' | 'discord';
-  /** Channel of a department / the escalation channel / a staff member's user id, from the config. */
-  departmentChannel(departmentId: string): string | undefined;
-  escalationChannel(): string | undefined;
-  userId(staffId: string): string | undefined;
   /** Rate lanes of a channel. */
   lanes(key: string, channel: string): RateLane[];
   /** The DM channel with a user. */
@@ -65,6 +61,8 @@ export interface StaffGatewayOptions {
   messages: ChatMessageStore;
   /** Identifies the bot in rate-lane keys (a token's hash, an application id). */
   botKey: string;
+  /** Channel for departments without one of their own on this platform, and for escalations when none is set. */
+  defaultChannel?: string | undefined;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
@@ -114,19 +112,20 @@ export class StaffGateway implements ChatGateway {
     return { directory: this.directory, now: this.o.deps.now(), language: language ?? this.directory.config.defaultLanguage };
   }
 
+  /** Where a destination is on this platform, from the config (channel and user ids per platform). */
   private target(destination: string): Target | undefined {
-    const s = this.o.surface;
+    const platform = this.platform;
     if (destination === 'escalation') {
-      const channel = s.escalationChannel();
+      const channel = this.directory.config.escalation.channels[platform] ?? this.o.defaultChannel;
       return channel ? { channel } : undefined;
     }
     if (destination.startsWith('department:')) {
-      const channel = s.departmentChannel(destination.slice('department:'.length));
+      const channel = this.directory.department(destination.slice('department:'.length))?.channels[platform] ?? this.o.defaultChannel;
       return channel ? { channel } : undefined;
     }
     if (destination.startsWith('staff:')) {
       const staff = this.directory.staff(destination.slice('staff:'.length));
-      const user = staff ? s.userId(staff.id) : undefined;
+      const user = staff?.[platform];
       return staff && user ? { channel: user, staffId: staff.id, language: staff.language } : undefined;
     }
     return undefined;

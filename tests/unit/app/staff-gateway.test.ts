@@ -36,15 +36,6 @@ class RecordingSurface implements StaffSurface {
   updates: { id: string; message: Rendered }[] = [];
   failPost: number[] = [];
   private seq = 0;
-  departmentChannel() {
-    return 'C1';
-  }
-  escalationChannel() {
-    return 'C9';
-  }
-  userId() {
-    return undefined;
-  }
   lanes() {
     return [];
   }
@@ -94,7 +85,7 @@ function detail(events: ReturnType<typeof ev>[]): TicketDetail {
 function gateway(surface: RecordingSurface, messages: MemoryMessages, current: () => TicketDetail): StaffGateway {
   const store = { get: () => Promise.resolve(current()) } as unknown as TicketStore;
   const deps: UseCaseDeps = { store, directory, now: () => NOW, newId: () => 'x' };
-  return new StaffGateway({ surface, deps, messages, botKey: 'bot' });
+  return new StaffGateway({ surface, deps, messages, botKey: 'bot', defaultChannel: 'C1' });
 }
 
 const update = (id: number): OutboundMessage => ({ id, ticketId: 't', destination: 'department:technical', kind: 'ticket.card_update', payload: { number: 'AC-000001' }, attempt: 1 });

@@ -28,7 +28,7 @@ import {
   type CardActionId,
   type CardButton,
 } from '../../../../src/app/staff-view.js';
-import { at, ctx, directory, escalation, eventMaker, state as baseState, task, type StateOverrides } from '../../../helpers/ticket-fixtures.js';
+import { at, ctx, escalation, eventMaker, state as baseState, task, type StateOverrides } from '../../../helpers/ticket-fixtures.js';
 
 // ------------------------------------------------------------------ fixtures (tests/helpers/ticket-fixtures.ts)
 
@@ -560,7 +560,7 @@ describe('classifyDiscordError', () => {
   });
 
   it('the surface: isGone only for Unknown Message, classify delegates', () => {
-    const surface = new DiscordSurface({ rest: new REST(), directory });
+    const surface = new DiscordSurface({ rest: new REST() });
     expect(surface.isGone(apiError(404, 10008, 'Unknown Message'))).toBe(true);
     expect(surface.isGone(apiError(404, 10003, 'Unknown Channel'))).toBe(false);
     expect(surface.isGone(new Error('x'))).toBe(false);
