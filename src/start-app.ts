@@ -99,6 +99,9 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       newId: randomUUID,
       log: logger,
     };
+    // Shared by the chat adapters: handled platform event ids, and the staff messages to edit later.
+    const dedup = new PgInboundDedup(database.db);
+    const messages = new PgChatMessageStore(database.db);
     if (env.TELEGRAM_BOT_TOKEN) {
       telegram = createTelegramAdapter({
         token: env.TELEGRAM_BOT_TOKEN,
@@ -108,7 +111,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         deps,
         customers: new PgCustomerStore(database.db, store),
         dialogs: new PgDialogStore(database.db),
-        dedup: new PgInboundDedup(database.db),
+        dedup,
         poll: role !== 'worker',
       });
     }
@@ -120,8 +123,8 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         apiUrl: env.SLACK_API_URL,
         defaultChannel: env.SLACK_DEFAULT_CHANNEL,
         deps,
-        messages: new PgChatMessageStore(database.db),
-        dedup: new PgInboundDedup(database.db),
+        messages,
+        dedup,
         logger,
       });
       slack.registerRoutes(rawRoutes);
@@ -134,8 +137,8 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         apiUrl: env.DISCORD_API_URL,
         defaultChannel: env.DISCORD_DEFAULT_CHANNEL,
         deps,
-        messages: new PgChatMessageStore(database.db),
-        dedup: new PgInboundDedup(database.db),
+        messages,
+        dedup,
         logger,
         connect: role !== 'worker',
       });
