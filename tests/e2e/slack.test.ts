@@ -1,38 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationTimerId } from '../../src/app/timers.js';
-import type { AftercareConfig } from '../../src/core/types.js';
 import { FakeSlack, SlackSender, type SlackCall } from '../fakes/fake-slack.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
-import { longClocks, withChatIds } from '../helpers/config.js';
+import { DEFAULT_CHANNEL, ESCALATION_CHANNEL, slackConfig, USERS } from '../helpers/slack-org.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'slack-signing-secret-for-tests';
-const CHANNELS: Record<string, string> = {
-  'customer-service': 'C0CS',
-  'cs-supervisor': 'C0SUP',
-  technical: 'C0TECH',
-  logistics: 'C0LOG',
-  // product has no channel: its cards go to SLACK_DEFAULT_CHANNEL.
-};
-const DEFAULT_CHANNEL = 'C0DEFAULT';
-const ESCALATION_CHANNEL = 'C0ESC';
-const USERS: Record<string, string> = {
-  alice: 'U0ALICE',
-  bob: 'U0BOB',
-  carol: 'U0CAROL',
-  judy: 'U0JUDY',
-  dave: 'U0DAVE',
-  erin: 'U0ERIN',
-  frank: 'U0FRANK',
-  heidi: 'U0HEIDI',
-  ivan: 'U0IVAN',
-};
-
-/** The example organisation with Slack channels and user ids; long SLA budgets, 60 s escalation steps. */
-function slackConfig(): AftercareConfig {
-  return withChatIds(longClocks(60), 'slack', { channels: CHANNELS, users: USERS, escalation: ESCALATION_CHANNEL });
-}
 
 let slack: FakeSlack;
 let hook: FakeWebhookPlatform;
