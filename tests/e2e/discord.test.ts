@@ -102,14 +102,14 @@ function click(user: string, channel: string, messageId: string, action: string)
 
 /** The initial response (callback) the bot sent for an interaction. */
 async function callback(interactionId: string): Promise<{ type: number; data?: Record<string, unknown> }> {
-  const r = await discord.waitForRequest((x) => x.interactionId === interactionId && x.path.endsWith('/callback'), 5000);
+  const r = await discord.waitForRequest((x) => x.interactionId === interactionId && x.path.endsWith('/callback'), 20_000);
   return r.body as { type: number; data?: Record<string, unknown> };
 }
 
 /** The message an interaction's reply created (ephemeral pickers). */
 async function replyMessage(channel: string, interactionId: string): Promise<Msg> {
   await callback(interactionId);
-  return discord.waitUntil(() => discord.channelMessages(channel).find((m) => m.interaction_metadata?.id === interactionId) as unknown as Msg | undefined, 5000, 'the reply message');
+  return discord.waitUntil(() => discord.channelMessages(channel).find((m) => m.interaction_metadata?.id === interactionId) as unknown as Msg | undefined, 20_000, 'the reply message');
 }
 
 async function eventCount(number: string, type: string): Promise<number> {

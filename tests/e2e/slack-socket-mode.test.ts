@@ -190,7 +190,7 @@ describe('Slack in Socket Mode', () => {
     const opens = slack.calls('apps.connections.open').length;
     stopped = true;
     await app.stop();
-    await waitFor(() => connection.closedAt !== undefined, 5_000, 'the socket to close');
+    await waitFor(() => connection.closedAt !== undefined, 20_000, 'the socket to close');
     expect(connection).toMatchObject({ closedBy: 'client', closeCode: 1000 });
     await new Promise((r) => setTimeout(r, 200));
     expect(slack.socket()).toBeUndefined();

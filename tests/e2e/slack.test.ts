@@ -85,7 +85,7 @@ async function click(user: string, channel: string, ts: string, actionId: string
 async function openModal(user: string, channel: string, ts: string, actionId: string): Promise<{ id: string; callback_id: string; private_metadata: string; blocks: unknown[] }> {
   const since = slack.mark();
   const { triggerId } = await click(user, channel, ts, actionId);
-  const call = await slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId, 5000, since);
+  const call = await slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId, 20_000, since);
   return (call.response as { view: { id: string; callback_id: string; private_metadata: string; blocks: unknown[] } }).view;
 }
 
@@ -231,7 +231,7 @@ describe('Slack staff workspace', () => {
       select id, status, next_step_at, acknowledged_by from escalations where ticket_id = ${id}`;
     expect(rows).toEqual([{ id: expect.any(String), status: 'acknowledged', next_step_at: null, acknowledged_by: 'erin' }]);
     // The ladder's next step (level 1 timing out) is gone from the queue.
-    await waitFor(async () => (await app.jobs.queues.timers.getJob(escalationTimerId(rows[0]!.id, 1, id))) === undefined, 5000);
+    await waitFor(async () => (await app.jobs.queues.timers.getJob(escalationTimerId(rows[0]!.id, 1, id))) === undefined, 20_000);
   });
 
   it('a retried Events API delivery (X-Slack-Retry-Num) is handled once', async () => {
@@ -239,12 +239,12 @@ describe('Slack staff workspace', () => {
     const event = { type: 'app_home_opened', user: USERS.dave, channel: 'D0DAVE', tab: 'home', event_ts: '1700000000.000100' };
     const first = await send.event(event, { eventId: 'Ev0RETRY1' });
     expect(first.status).toBe(200);
-    await slack.waitForCall('views.publish', (c) => c.args.user_id === USERS.dave, 5000, since);
+    await slack.waitForCall('views.publish', (c) => c.args.user_id === USERS.dave, 20_000, since);
     const retry = await send.event(event, { eventId: 'Ev0RETRY1', retryNum: 1, retryReason: 'http_timeout' });
     expect(retry.status).toBe(200);
     // A different event afterwards proves the app kept working, and lets us count.
     await send.event({ ...event, user: USERS.erin }, { eventId: 'Ev0RETRY2' });
-    await slack.waitForCall('views.publish', (c) => c.args.user_id === USERS.erin, 5000, since);
+    await slack.waitForCall('views.publish', (c) => c.args.user_id === USERS.erin, 20_000, since);
     expect(slack.calls('views.publish').filter((c) => c.args.user_id === USERS.dave)).toHaveLength(1);
   });
 
@@ -282,12 +282,12 @@ describe('Slack staff workspace', () => {
     const ts = tsOf(await cardIn('C0TECH', number));
     const since = slack.mark();
     await click(USERS.alice!, 'C0TECH', ts, 'ac:claim');
-    const eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.alice, 5000, since);
+    const eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.alice, 20_000, since);
     expect(String(eph.args.text)).toMatch(/another department/);
     expect((await ticket(number)).owner_id).toBeNull();
     // An unknown Slack user is refused too, and no modal opens.
     await click('U0STRANGER', 'C0TECH', ts, 'ac:reply');
-    const eph2 = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === 'U0STRANGER', 5000, since);
+    const eph2 = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === 'U0STRANGER', 20_000, since);
     expect(String(eph2.args.text)).toMatch(/not set up as Aftercare staff/);
     expect(slack.calls('views.open').filter((c) => c.at >= since && c.args.trigger_id && c.args.user === 'U0STRANGER')).toHaveLength(0);
   });
@@ -319,7 +319,7 @@ describe('Slack staff workspace', () => {
     const ts = tsOf(await cardIn('C0TECH', number));
     const since = slack.mark();
     await click(USERS.dave!, 'C0TECH', ts, 'ac:reveal');
-    const eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 5000, since);
+    const eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 20_000, since);
     expect(String(eph.args.text)).toContain('+86 138 0013 8000');
     expect(await eventCount(number, 'customer.contact_revealed')).toBe(1);
   });
@@ -362,23 +362,23 @@ describe('Slack staff workspace', () => {
     await cardIn('C0TECH', number);
     let since = slack.mark();
     await send.command({ userId: USERS.dave!, command: '/aftercare', text: `find ${number}`, channelId: 'C0TECH' });
-    let eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 5000, since);
+    let eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 20_000, since);
     expect(JSON.stringify(eph.args.blocks)).toContain(number);
 
     since = slack.mark();
     await send.command({ userId: USERS.dave!, command: '/aftercare', text: 'queue', channelId: 'C0TECH' });
-    eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 5000, since);
+    eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 20_000, since);
     expect(String(eph.args.text)).toContain(number);
 
     since = slack.mark();
     await send.command({ userId: USERS.dave!, command: '/aftercare', text: 'help', channelId: 'C0TECH' });
-    eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 5000, since);
+    eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.dave, 20_000, since);
     expect(String(eph.args.text)).toContain('find AC-000123');
 
     since = slack.mark();
     const triggerId = SlackSender.triggerId();
     await send.command({ userId: USERS.alice!, command: '/aftercare', text: 'new', channelId: 'C0CS', triggerId });
-    const open = await slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId, 5000, since);
+    const open = await slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId, 20_000, since);
     const view = (open.response as { view: { id: string; callback_id: string; private_metadata: string } }).view;
     await submit(USERS.alice!, view, {
       name: textValue('Walk-in Wang'),
@@ -397,7 +397,7 @@ describe('Slack staff workspace', () => {
     const ts = tsOf(await cardIn('C0TECH', number));
     const since = slack.mark();
     await click(USERS.bob!, 'C0TECH', ts, 'ac:claim');
-    const eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.bob, 5000, since);
+    const eph = await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === USERS.bob, 20_000, since);
     expect(String(eph.args.text)).toContain('其他部门');
   });
 });

@@ -852,40 +852,40 @@ export class FakeDiscord {
   }
 
   /** Resolves with the first request (index >= since) matching `pred`, already recorded or future. */
-  waitForRequest(pred: (r: RecordedRequest) => boolean, timeoutMs = 5_000, since = 0): Promise<RecordedRequest> {
+  waitForRequest(pred: (r: RecordedRequest) => boolean, timeoutMs = 20_000, since = 0): Promise<RecordedRequest> {
     return this.waitUntil(() => this.requests.slice(since).find(pred), timeoutMs, 'a matching request');
   }
 
   /** Resolves with the first gateway log entry matching `pred` (index >= since). */
-  waitForGateway(pred: (e: GatewayLogEntry) => boolean, timeoutMs = 5_000, since = 0): Promise<GatewayLogEntry> {
+  waitForGateway(pred: (e: GatewayLogEntry) => boolean, timeoutMs = 20_000, since = 0): Promise<GatewayLogEntry> {
     return this.waitUntil(() => this.gateway.slice(since).find(pred), timeoutMs, 'a matching gateway event');
   }
 
   /** Resolves with the first IDENTIFY payload received (or the next one, if `since` is a `gateway.length`). */
-  async waitForIdentify(timeoutMs = 5_000, since = 0): Promise<Record<string, any>> {
+  async waitForIdentify(timeoutMs = 20_000, since = 0): Promise<Record<string, any>> {
     const e = await this.waitForGateway((x) => x.kind === 'recv' && x.op === 2, timeoutMs, since);
     return (e as Extract<GatewayLogEntry, { kind: 'recv' }>).d;
   }
 
   /** Resolves once an identified (or resumed) session has an open connection. */
-  async waitForSession(timeoutMs = 5_000): Promise<void> {
+  async waitForSession(timeoutMs = 20_000): Promise<void> {
     await this.waitUntil(() => [...this.sessions.values()].some((s) => s.conn && !s.conn.closed) || undefined, timeoutMs, 'a gateway session');
   }
 
   /** Resolves with the first message posted by the bot in the channel whose content matches (string: substring). */
-  waitForMessage(channelId: string, match: ContentMatch = () => true, timeoutMs = 5_000): Promise<DiscordMessage> {
+  waitForMessage(channelId: string, match: ContentMatch = () => true, timeoutMs = 20_000): Promise<DiscordMessage> {
     const test = (m: DiscordMessage) =>
       typeof match === 'string' ? m.content.includes(match) : match instanceof RegExp ? new RegExp(match.source, match.flags.replace('g', '')).test(m.content) : match(m);
     return this.waitUntil(() => this.postedIn(channelId).find(test), timeoutMs, `a message in channel ${channelId}`);
   }
 
   /** Resolves with the interaction's initial response request (callback route). */
-  waitForInteractionResponse(interactionId: string, timeoutMs = 5_000): Promise<RecordedRequest> {
+  waitForInteractionResponse(interactionId: string, timeoutMs = 20_000): Promise<RecordedRequest> {
     return this.waitForRequest((r) => r.interactionId === interactionId && r.route.endsWith('/callback'), timeoutMs);
   }
 
   /** Resolves with the first truthy value of `check`, re-evaluated on every request, gateway event and state change. */
-  waitUntil<T>(check: () => T | undefined | null | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+  waitUntil<T>(check: () => T | undefined | null | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
     const now = check();
     if (now !== undefined && now !== null && now !== false) return Promise.resolve(now);
     return new Promise<T>((resolve, reject) => {

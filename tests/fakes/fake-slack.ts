@@ -537,7 +537,7 @@ export class FakeSlack {
   }
 
   /** Resolves with the first call (index >= since) matching `pred`, already recorded or future. Event-driven. */
-  waitFor(pred: (c: SlackCall) => boolean, timeoutMs = 5_000, since = 0, what = 'matching call'): Promise<SlackCall> {
+  waitFor(pred: (c: SlackCall) => boolean, timeoutMs = 20_000, since = 0, what = 'matching call'): Promise<SlackCall> {
     const hit = this.callLog.slice(since).find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise<SlackCall>((resolve, reject) => {
@@ -560,7 +560,7 @@ export class FakeSlack {
    * Resolves with the first call of `method` (index >= since) for which `predicate` holds, already recorded or
    * future. Failed calls count too (filter on `c.ok` to skip them).
    */
-  waitForCall(method: string, predicate: (c: SlackCall) => boolean = () => true, timeoutMs = 5_000, since = 0): Promise<SlackCall> {
+  waitForCall(method: string, predicate: (c: SlackCall) => boolean = () => true, timeoutMs = 20_000, since = 0): Promise<SlackCall> {
     return this.waitFor((c) => c.method === method && predicate(c), timeoutMs, since, `${method} call`);
   }
 
@@ -568,7 +568,7 @@ export class FakeSlack {
    * Resolves with the first message successfully posted (chat.postMessage) to `channel` (a user id means the DM)
    * whose text or blocks JSON matches: a string as a substring, a RegExp by `test`, a function by its result.
    */
-  async waitForMessage(channel: string, match: TextMatch, timeoutMs = 5_000, since = 0): Promise<SlackMessage> {
+  async waitForMessage(channel: string, match: TextMatch, timeoutMs = 20_000, since = 0): Promise<SlackMessage> {
     const key = this.channelKey(channel);
     const test = textMatcher(match);
     const call = await this.waitFor(
@@ -614,7 +614,7 @@ export class FakeSlack {
    * Resolves with the newest open Socket Mode connection with an id above `afterId` once `hello` was sent on
    * it (already, or in the future). `afterId` (a connection's id) waits for a reconnection.
    */
-  waitForSocket(timeoutMs = 5_000, afterId = 0): Promise<SocketConnection> {
+  waitForSocket(timeoutMs = 20_000, afterId = 0): Promise<SocketConnection> {
     const ready = this.readySocket(afterId);
     if (ready) return Promise.resolve(ready);
     return quiet(
@@ -655,7 +655,7 @@ export class FakeSlack {
       retry_attempt: opts.retryAttempt ?? 0,
       retry_reason: opts.retryReason ?? '',
     };
-    const timeoutMs = opts.timeoutMs ?? 5_000;
+    const timeoutMs = opts.timeoutMs ?? 20_000;
     return quiet(
       new Promise<SocketAck>((resolve, reject) => {
         const id = envelope.envelope_id;
@@ -691,7 +691,7 @@ export class FakeSlack {
     const state = opts.connection !== undefined ? this.sockets.get(opts.connection) : this.openSocket();
     if (!state) return quiet(Promise.reject(new Error('FakeSlack.socketDisconnect: no open Socket Mode connection')));
     state.ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: `applink-fake-${state.info.id}` } }));
-    return this.untilClosed(state, opts.timeoutMs ?? 5_000);
+    return this.untilClosed(state, opts.timeoutMs ?? 20_000);
   }
 
   /** Closes a connection from Slack's side (close frame `code`, default 1000; `terminate` drops the TCP socket). */
@@ -707,7 +707,7 @@ export class FakeSlack {
     } else {
       state.ws.close(code, reason);
     }
-    return this.untilClosed(state, opts.timeoutMs ?? 5_000);
+    return this.untilClosed(state, opts.timeoutMs ?? 20_000);
   }
 
   // ------------------------------------------------------------ HTTP

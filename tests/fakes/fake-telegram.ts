@@ -530,7 +530,7 @@ export class FakeTelegram {
   }
 
   /** Resolves with the first call (index >= since) matching `pred`, already recorded or future. Event-driven. */
-  waitFor(pred: (c: RecordedCall) => boolean, timeoutMs = 5_000, since = 0): Promise<RecordedCall> {
+  waitFor(pred: (c: RecordedCall) => boolean, timeoutMs = 20_000, since = 0): Promise<RecordedCall> {
     const hit = this.calls.slice(since).find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise<RecordedCall>((resolve, reject) => {
@@ -554,7 +554,7 @@ export class FakeTelegram {
    * matches as a substring, a RegExp by `test`, a function by its result. Both the raw text (as sent,
    * with HTML tags/escapes) and the rendered plain text are tried. `result` holds the Message.
    */
-  waitForMessage(chatId: number, match: TextMatch, timeoutMs = 5_000, since = 0): Promise<RecordedCall> {
+  waitForMessage(chatId: number, match: TextMatch, timeoutMs = 20_000, since = 0): Promise<RecordedCall> {
     const test = (s: string) => (typeof match === 'string' ? s.includes(match) : match instanceof RegExp ? new RegExp(match.source, match.flags.replace('g', '')).test(s) : match(s));
     return this.waitFor(
       (c) => {

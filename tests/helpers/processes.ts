@@ -58,7 +58,7 @@ function baseEnv(): Record<string, string> {
  * Starts `src/main.ts` in a process group of its own and resolves once it logged
  * "aftercare listening" (api, all) or "aftercare worker running" (worker).
  */
-export async function startAppProcess(role: Role, env: Record<string, string>, name: string = role, timeoutMs = 30_000): Promise<AppProcess> {
+export async function startAppProcess(role: Role, env: Record<string, string>, name: string = role, timeoutMs = 120_000): Promise<AppProcess> {
   const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
     env: { ...baseEnv(), REDIS_URL, PORT: '0', LOG_LEVEL: 'info', ...env, AFTERCARE_ROLE: role },
     stdio: ['ignore', 'pipe', 'pipe'],

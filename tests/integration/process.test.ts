@@ -30,7 +30,8 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   return { child, port, output };
 }
 
-describe('the aftercare process', () => {
+// Each test starts real processes: on a busy machine a start alone can take most of a minute.
+describe('the aftercare process', { timeout: 240_000 }, () => {
   it('two processes starting at once on a database that does not exist both come up, and exit 0 on SIGTERM', async () => {
     const url = newDatabaseUrl();
     dbs.push(url);
