@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import type { AftercareConfig } from '../core/types.js';
-import { buildConfig, type ConfigIssue } from './build-config.js';
+import { buildConfig } from './build-config.js';
+import { checkReferences, type ConfigIssue } from './check-references.js';
 import { checkedEnvSchema, type Env } from './env.js';
 import { fileSchema } from './file-schema.js';
 
@@ -56,13 +57,13 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
     const msg = err instanceof YAMLParseError ? err.message.split('\n')[0] : String(err);
     throw new ConfigError([`${label}: not valid YAML: ${msg}`]);
   }
+  // The schema and the cross-references are checked side by side, so one run reports every problem.
   const parsed = fileSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new ConfigError(formatZodIssues(parsed.error).map((i) => `${label}: ${i.path || '(root)'}: ${i.message}`));
+  const issues = [...(parsed.success ? [] : formatZodIssues(parsed.error)), ...checkReferences(raw)];
+  if (!parsed.success || issues.length > 0) {
+    throw new ConfigError(issues.map((i) => `${label}: ${i.path || '(root)'}: ${i.message}`));
   }
-  const built = buildConfig(parsed.data);
-  if (!built.config) throw new ConfigError(built.issues.map((i) => `${label}: ${i.path}: ${i.message}`));
-  return built.config;
+  return buildConfig(parsed.data);
 }
 
 /** Environment variables set to an empty string count as unset (a blank `PORT=` line means the default). */
