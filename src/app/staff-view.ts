@@ -417,7 +417,13 @@ export function escalationPost(state: TicketState, esc: Escalation, ctx: ViewCon
     ],
     status,
     open,
-    buttons: open ? [{ action: 'acknowledge', label: t('desk.action.acknowledge'), value: `${number}:${esc.id}`, style: 'danger' }] : [],
+    // Whoever the ladder pinged may acknowledge and may hand the ticket to someone else.
+    buttons: open
+      ? [
+          { action: 'acknowledge', label: t('desk.action.acknowledge'), value: `${number}:${esc.id}`, style: 'danger' },
+          { action: 'reassign', label: t('desk.action.reassign'), value: number },
+        ]
+      : [],
     fallback: title,
   };
 }

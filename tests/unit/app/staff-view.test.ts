@@ -330,7 +330,10 @@ describe('escalationPost', () => {
     expect(post.open).toBe(true);
     expect(post.title).toBe('Escalation: AC-000123 — level 2');
     expect(post.status).toBe('Acknowledge by 2027-03-01 10:15 UTC');
-    expect(post.buttons).toEqual([{ action: 'acknowledge', label: 'Acknowledge', value: 'AC-000123:e1', style: 'danger' }]);
+    expect(post.buttons).toEqual([
+      { action: 'acknowledge', label: 'Acknowledge', value: 'AC-000123:e1', style: 'danger' },
+      { action: 'reassign', label: 'Reassign', value: 'AC-000123' },
+    ]);
     expect(post.fields.slice(0, 2)).toEqual([
       { label: 'Trigger', value: 'SLA deadline missed' },
       { label: 'Reason', value: 'resolution deadline passed' },
