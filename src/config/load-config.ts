@@ -76,19 +76,31 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
   return parsed.data;
 }
 
+/** Where the configuration comes from: the file `AFTERCARE_CONFIG` names, or the shipped default. */
+export interface ConfigSource {
+  /** Absolute path of the file read. */
+  path: string;
+  /** Prefix of issue lines: the variable's value as given, or `built-in default`. */
+  label: string;
+  builtIn: boolean;
+}
+
 /**
- * Reads the whole configuration once: environment variables and the YAML file.
  * `AFTERCARE_CONFIG` left at its default and missing falls back to the shipped default;
  * an explicitly named file that is missing is an error.
  */
-export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): LoadedConfig {
-  const parsedEnv = parseEnv(env);
+export function configSource(env: Record<string, string | undefined>, parsedEnv: Env, cwd = process.cwd()): ConfigSource {
   const explicit = env.AFTERCARE_CONFIG !== undefined && env.AFTERCARE_CONFIG.trim() !== '';
   const path = resolve(cwd, parsedEnv.AFTERCARE_CONFIG);
-  if (existsSync(path)) {
-    return { env: parsedEnv, config: parseConfigText(readFileSync(path, 'utf8'), parsedEnv.AFTERCARE_CONFIG), source: path };
-  }
+  if (existsSync(path)) return { path, label: parsedEnv.AFTERCARE_CONFIG, builtIn: false };
   if (explicit) throw new ConfigError([`AFTERCARE_CONFIG: file not found: ${path}`]);
-  const builtIn = BUILT_IN_CONFIG_PATH();
-  return { env: parsedEnv, config: parseConfigText(readFileSync(builtIn, 'utf8'), 'built-in default'), source: 'built-in' };
+  return { path: BUILT_IN_CONFIG_PATH(), label: 'built-in default', builtIn: true };
+}
+
+/** Reads the whole configuration once: environment variables and the YAML file (see configSource). */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): LoadedConfig {
+  const parsedEnv = parseEnv(env);
+  const from = configSource(env, parsedEnv, cwd);
+  const config = parseConfigText(readFileSync(from.path, 'utf8'), from.label);
+  return { env: parsedEnv, config, source: from.builtIn ? 'built-in' : from.path };
 }
