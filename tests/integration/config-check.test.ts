@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT_IN_CONFIG_PATH, packageRoot } from '../../../src/config/load-config.js';
+import { BUILT_IN_CONFIG_PATH, packageRoot } from '../../src/config/load-config.js';
 
 const ROOT = packageRoot();
 const EXAMPLE = readFileSync(BUILT_IN_CONFIG_PATH(), 'utf8');
