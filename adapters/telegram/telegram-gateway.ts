@@ -2,7 +2,7 @@ import { TelegramApiError, type Api, type InlineKeyboardMarkup } from 'node-tele
 import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from '../../src/app/chat-gateway.js';
 import type { CustomerStore } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
-import { formatPromise, translator } from '../../src/i18n/index.js';
+import { formatSpan, translator } from '../../src/i18n/index.js';
 import type { CallbackSigner } from './callback-data.js';
 import { escapeHtml, splitHtml } from './html.js';
 
@@ -34,7 +34,7 @@ export function renderForCustomer(kind: string, p: Record<string, unknown>, lang
   const number = str(p.number);
   switch (kind) {
     case 'customer.acknowledgement':
-      return { html: t('intake.created', { number, promise: formatPromise(Number(p.promisedMs ?? 7_200_000), language) }) };
+      return { html: t('intake.created', { number, promise: formatSpan(Number(p.promisedMs ?? 7_200_000), language, 'long') }) };
     case 'customer.reply':
       return { html: t('staff.reply', { staff: escapeHtml(str(p.staffName)), number, text: escapeHtml(str(p.text)) }) };
     case 'customer.progress': {

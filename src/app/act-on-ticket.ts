@@ -98,8 +98,8 @@ export function authorize(deps: UseCaseDeps, state: TicketState, actorId: string
     departmentIds: state.departments.map((d) => d.departmentId),
     taskDepartmentIds: state.tasks.map((t) => t.departmentId),
   };
-  if (type === 'acknowledge' && staff && state.escalations.some((e) => e.status === 'open' && e.notified.includes(staff.id))) {
-    return staff; // whoever the ladder pinged may acknowledge it, whatever their department
+  if ((type === 'acknowledge' || type === 'reassign') && staff && state.escalations.some((e) => e.status === 'open' && e.notified.includes(staff.id))) {
+    return staff; // whoever the ladder pinged may acknowledge it or hand the ticket on, whatever their department or role
   }
   return assertCan(staff, type === 'reveal' ? 'view' : CAPABILITY[type], access);
 }

@@ -130,7 +130,7 @@ export class ChangeBuilder {
     const departmentId = this.current.primaryDepartmentId;
     const chain = this.deps.directory.escalationChain(departmentId);
     const first = chain[0];
-    const notify = first ? this.deps.directory.resolveLevel(first, departmentId) : [];
+    const notify = this.deps.directory.escalationRecipients(departmentId, 1, this.current.category);
     const esc: Escalation = {
       id: this.deps.newId(),
       ticketId: this.state.ticket.id,
@@ -167,7 +167,7 @@ export class ChangeBuilder {
       this.event('escalation.exhausted', { escalationId: esc.id, level: esc.level }, { kind: 'system' });
       return;
     }
-    const notify = this.deps.directory.resolveLevel(next, esc.departmentId);
+    const notify = this.deps.directory.escalationRecipients(esc.departmentId, esc.level + 1, this.current.category);
     const up: Escalation = {
       ...esc,
       level: esc.level + 1,

@@ -3,7 +3,7 @@ import type { Directory } from '../core/directory.js';
 import { AftercareError, ErrorCode } from '../core/errors.js';
 import { maskEmail, maskPhone } from '../core/mask.js';
 import type { ClockKind, Severity } from '../core/types.js';
-import { translator } from '../i18n/index.js';
+import { formatSpan, translator } from '../i18n/index.js';
 import type { CoordinationTask, Escalation, StoredEvent, TicketState } from './ports.js';
 
 /**
@@ -68,20 +68,6 @@ export interface ViewContext {
   language: string;
 }
 
-/** "1 h 20 min", "3 天 2 小时": a compact remaining/overdue time. */
-export function formatLeft(ms: number, language: string): string {
-  const zh = language === 'zh-CN';
-  const minutes = Math.max(1, Math.round(Math.abs(ms) / 60_000));
-  const d = Math.floor(minutes / 1440);
-  const h = Math.floor((minutes % 1440) / 60);
-  const m = minutes % 60;
-  const parts: string[] = [];
-  if (d) parts.push(zh ? `${d} 天` : `${d} d`);
-  if (h) parts.push(zh ? `${h} 小时` : `${h} h`);
-  if (m && !d) parts.push(zh ? `${m} 分钟` : `${m} min`);
-  return parts.join(' ');
-}
-
 /** "2027-03-01 14:00 UTC". */
 export function formatTime(at: Date | string): string {
   const d = typeof at === 'string' ? new Date(at) : at;
@@ -121,7 +107,7 @@ export function deadlineText(state: Pick<TicketState, 'clocks'>, now: Date, lang
   }
   const left = next.at.getTime() - now.getTime();
   const clock = t(`desk.clock.${next.kind}`);
-  const text = t(left >= 0 ? 'desk.card.dueIn' : 'desk.card.overdueBy', { clock, left: formatLeft(left, language) });
+  const text = t(left >= 0 ? 'desk.card.dueIn' : 'desk.card.overdueBy', { clock, left: formatSpan(left, language) });
   return { text: `${text} (${formatTime(next.at)})`, overdue: left < 0 };
 }
 
@@ -417,7 +403,13 @@ export function escalationPost(state: TicketState, esc: Escalation, ctx: ViewCon
     ],
     status,
     open,
-    buttons: open ? [{ action: 'acknowledge', label: t('desk.action.acknowledge'), value: `${number}:${esc.id}`, style: 'danger' }] : [],
+    // Whoever the ladder pinged may acknowledge and may hand the ticket to someone else.
+    buttons: open
+      ? [
+          { action: 'acknowledge', label: t('desk.action.acknowledge'), value: `${number}:${esc.id}`, style: 'danger' },
+          { action: 'reassign', label: t('desk.action.reassign'), value: number },
+        ]
+      : [],
     fallback: title,
   };
 }
@@ -441,7 +433,7 @@ export function staffNotice(
       if (deadline && ms < 0) {
         return { text: t('desk.notice.overdue', { number, clock }), buttons: [{ action: 'delay', label: t('desk.action.delay'), value: number, style: 'primary' }] };
       }
-      return { text: t('desk.notice.reminder', { number, clock, left: formatLeft(ms, ctx.language) }), buttons: [] };
+      return { text: t('desk.notice.reminder', { number, clock, left: formatSpan(ms, ctx.language) }), buttons: [] };
     }
     case 'sla.overdue_prompt':
       return {

@@ -11,13 +11,8 @@ import type {
   TimeRange,
   WeeklyHours,
 } from '../core/types.js';
-import { CLOCK_KEYS, DAY_KEYS, type ClockKey, type FileConfig } from './file-schema.js';
-
-/** A problem in the configuration, with the YAML path it concerns. */
-export interface ConfigIssue {
-  path: string;
-  message: string;
-}
+import { builtInDefaultNotify } from './check-references.js';
+import { CLOCK_KEYS, DAY_KEYS, toMinutes, type ClockKey, type FileConfig } from './file-schema.js';
 
 export const CLOCK_KEY_TO_KIND: Record<ClockKey, ClockKind> = {
   firstResponse: 'first_response',
@@ -60,95 +55,40 @@ export const DEFAULT_PROGRESS_PRESETS: ProgressPreset[] = [
   { id: 'debugging', label: { en: 'Debugging on site', 'zh-CN': '正在现场调试' } },
 ];
 
-function toMinutes(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-}
-
 /**
- * Turns the parsed file into the core's configuration, checking every cross-reference
- * (departments, calendars, staff) and returning one issue per problem.
+ * Turns a file that passed the schema and `checkReferences` into the core's configuration.
  */
-export function buildConfig(file: FileConfig): { config?: AftercareConfig; issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
-  const deptIds = new Set<string>();
-  const staffIds = new Set<string>();
-
+export function buildConfig(file: FileConfig): AftercareConfig {
   const calendars: Record<string, Calendar> = {};
   for (const [calId, cal] of Object.entries(file.calendars)) {
     const weekly = {} as WeeklyHours;
     DAY_KEYS.forEach((day, i) => {
-      const ranges: TimeRange[] = [];
-      cal.hours[day].forEach((text, j) => {
+      const ranges: TimeRange[] = cal.hours[day].map((text) => {
         const [a, b] = text.split('-') as [string, string];
-        const r = { start: toMinutes(a), end: toMinutes(b) };
-        if (r.end <= r.start || r.end > 1440) {
-          issues.push({ path: `calendars.${calId}.hours.${day}[${j}]`, message: 'end must be after start, at most 24:00' });
-        }
-        ranges.push(r);
+        return { start: toMinutes(a), end: toMinutes(b) };
       });
-      ranges.sort((x, y) => x.start - y.start);
-      for (let k = 1; k < ranges.length; k++) {
-        if (ranges[k]!.start < ranges[k - 1]!.end) {
-          issues.push({ path: `calendars.${calId}.hours.${day}`, message: 'time ranges must not overlap' });
-        }
-      }
-      weekly[(i + 1) as keyof WeeklyHours] = ranges;
+      weekly[(i + 1) as keyof WeeklyHours] = ranges.sort((x, y) => x.start - y.start);
     });
-    if (Object.values(weekly).every((r) => r.length === 0)) {
-      issues.push({ path: `calendars.${calId}.hours`, message: 'must have working hours on at least one day' });
-    }
     calendars[calId] = { id: calId, timeZone: cal.timeZone, weekly, holidays: cal.holidays };
   }
 
-  const platformIds = new Map<string, string>();
-  const departments: Department[] = file.departments.map((d, i) => {
-    if (deptIds.has(d.id)) issues.push({ path: `departments[${i}].id`, message: `duplicate department id "${d.id}"` });
-    deptIds.add(d.id);
-    if (d.calendar !== undefined && !calendars[d.calendar]) {
-      issues.push({ path: `departments[${i}].calendar`, message: `unknown calendar "${d.calendar}"` });
-    }
-    const staff = d.staff.map((s, j) => {
-      if (staffIds.has(s.id)) issues.push({ path: `departments[${i}].staff[${j}].id`, message: `duplicate staff id "${s.id}"` });
-      staffIds.add(s.id);
-      for (const platform of ['slack', 'discord', 'telegram'] as const) {
-        const pid = s[platform];
-        if (pid === undefined) continue;
-        const key = `${platform}:${String(pid)}`;
-        const other = platformIds.get(key);
-        if (other) issues.push({ path: `departments[${i}].staff[${j}].${platform}`, message: `${platform} id "${String(pid)}" is already used by staff "${other}"` });
-        else platformIds.set(key, s.id);
-      }
-      return {
-        id: s.id,
-        name: s.name,
-        role: s.role,
-        departmentId: d.id,
-        language: s.language ?? file.defaultLanguage,
-        ...(s.slack !== undefined && { slack: String(s.slack) }),
-        ...(s.discord !== undefined && { discord: String(s.discord) }),
-        ...(s.telegram !== undefined && { telegram: String(s.telegram) }),
-      };
-    });
-    return {
-      id: d.id,
-      name: d.name,
-      channels: stringChannels(d.channels),
-      ...(d.calendar !== undefined && { calendar: d.calendar }),
-      staff,
-    };
-  });
-
-  const checkDept = (path: string, id: string) => {
-    if (!deptIds.has(id)) issues.push({ path, message: `unknown department "${id}"` });
-  };
-  for (const cat of ['inquiry', 'fault', 'suggestion'] as const) {
-    file.routing[cat].forEach((id, i) => checkDept(`routing.${cat}[${i}]`, id));
-  }
+  const departments: Department[] = file.departments.map((d) => ({
+    id: d.id,
+    name: d.name,
+    channels: stringChannels(d.channels),
+    ...(d.calendar !== undefined && { calendar: d.calendar }),
+    staff: d.staff.map((s) => ({
+      id: s.id,
+      name: s.name,
+      role: s.role,
+      departmentId: d.id,
+      language: s.language ?? file.defaultLanguage,
+      ...(s.slack !== undefined && { slack: String(s.slack) }),
+      ...(s.discord !== undefined && { discord: String(s.discord) }),
+      ...(s.telegram !== undefined && { telegram: String(s.telegram) }),
+    })),
+  }));
   const complaint = file.routing.complaint;
-  complaint.always.forEach((id, i) => checkDept(`routing.complaint.always[${i}]`, id));
-  checkDept('routing.complaint.defaultResponsible', complaint.defaultResponsible);
-  complaint.responsibleRules.forEach((r, i) => checkDept(`routing.complaint.responsibleRules[${i}].department`, r.department));
 
   const clocks = {} as Record<ClockKind, ClockPolicy>;
   for (const key of CLOCK_KEYS) {
@@ -177,53 +117,40 @@ export function buildConfig(file: FileConfig): { config?: AftercareConfig; issue
   const defaultAckTimeoutMs = parseDuration(file.escalation.ackTimeout)!;
   const chains: Record<string, EscalationLevel[]> = {};
   for (const [chainId, levels] of Object.entries(file.escalation.chains)) {
-    if (chainId !== 'default') checkDept(`escalation.chains.${chainId}`, chainId);
-    chains[chainId] = levels.map((lvl, i) => {
-      lvl.notify.forEach((who, j) => {
-        const path = `escalation.chains.${chainId}[${i}].notify[${j}]`;
-        if (who === 'supervisors') return;
-        if (who.startsWith('supervisors:')) return checkDept(path, who.slice('supervisors:'.length));
-        if (!staffIds.has(who)) issues.push({ path, message: `unknown staff id "${who}" (or use "supervisors" / "supervisors:<department>")` });
-      });
-      return { notify: lvl.notify, ackTimeoutMs: lvl.ackTimeout !== undefined ? parseDuration(lvl.ackTimeout)! : defaultAckTimeoutMs };
-    });
+    chains[chainId] = levels.map((lvl) => ({
+      notify: lvl.notify,
+      ackTimeoutMs: lvl.ackTimeout !== undefined ? parseDuration(lvl.ackTimeout)! : defaultAckTimeoutMs,
+    }));
   }
   if (!chains.default) {
-    chains.default = [
-      { notify: ['supervisors'], ackTimeoutMs: defaultAckTimeoutMs },
-      ...(deptIds.has('cs-supervisor') ? [{ notify: ['supervisors:cs-supervisor'], ackTimeoutMs: defaultAckTimeoutMs }] : []),
-    ];
+    chains.default = builtInDefaultNotify(new Set(departments.map((d) => d.id))).map((notify) => ({ notify, ackTimeoutMs: defaultAckTimeoutMs }));
   }
 
-  if (issues.length > 0) return { issues };
   return {
-    issues,
-    config: {
-      defaultLanguage: file.defaultLanguage,
-      departments,
-      calendars,
-      routing: {
-        inquiry: file.routing.inquiry,
-        fault: file.routing.fault,
-        suggestion: file.routing.suggestion,
-        complaint: {
-          always: complaint.always,
-          defaultResponsible: complaint.defaultResponsible,
-          responsibleRules: complaint.responsibleRules,
-        },
+    defaultLanguage: file.defaultLanguage,
+    departments,
+    calendars,
+    routing: {
+      inquiry: file.routing.inquiry,
+      fault: file.routing.fault,
+      suggestion: file.routing.suggestion,
+      complaint: {
+        always: complaint.always,
+        defaultResponsible: complaint.defaultResponsible,
+        responsibleRules: complaint.responsibleRules,
       },
-      sla: {
-        reminderAt: file.sla.reminderAt,
-        clocks,
-        tiers: { ...DEFAULT_TIERS, ...stripUndefined(file.sla.tiers) },
-      },
-      escalation: {
-        channels: stringChannels(file.escalation.channels),
-        defaultAckTimeoutMs,
-        chains,
-      },
-      progressPresets: file.progressPresets ?? DEFAULT_PROGRESS_PRESETS,
     },
+    sla: {
+      reminderAt: file.sla.reminderAt,
+      clocks,
+      tiers: { ...DEFAULT_TIERS, ...stripUndefined(file.sla.tiers) },
+    },
+    escalation: {
+      channels: stringChannels(file.escalation.channels),
+      defaultAckTimeoutMs,
+      chains,
+    },
+    progressPresets: file.progressPresets ?? DEFAULT_PROGRESS_PRESETS,
   };
 }
 

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { CATEGORIES, LANGUAGES, SEVERITIES, STAFF_ROLES, TIERS } from '../core/types.js';
@@ -50,6 +51,17 @@ const HHMM = /^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
 const range = z.string().regex(HHMM, 'must be a time range such as 09:00-18:00');
 const DAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
+/** Minutes since midnight of "HH:MM". */
+export function toMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+const holiday = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s) || DateTime.fromISO(s).isValid, 'must be a real calendar date (YYYY-MM-DD)');
+
 const calendar = z
   .object({
     timeZone: z.string().refine((tz) => {
@@ -64,9 +76,29 @@ const calendar = z
       (typeof DAY_KEYS)[number],
       z.ZodDefault<z.ZodArray<typeof range>>
     >).strict(),
-    holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')).default([]),
+    holidays: z.array(holiday).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((cal, ctx) => {
+    let working = false;
+    for (const day of DAY_KEYS) {
+      const ranges = cal.hours[day].flatMap((text, j) => {
+        if (!HHMM.test(text)) return []; // reported by the range schema
+        const [a, b] = text.split('-') as [string, string];
+        const r = { start: toMinutes(a), end: toMinutes(b), j };
+        if (r.end <= r.start || r.end > 1440) {
+          ctx.addIssue({ code: 'custom', path: ['hours', day, j], message: 'end must be after start, at most 24:00' });
+        }
+        return [r];
+      });
+      working ||= ranges.length > 0;
+      ranges.sort((x, y) => x.start - y.start);
+      if (ranges.some((r, k) => k > 0 && r.start < ranges[k - 1]!.end)) {
+        ctx.addIssue({ code: 'custom', path: ['hours', day], message: 'time ranges must not overlap' });
+      }
+    }
+    if (!working) ctx.addIssue({ code: 'custom', path: ['hours'], message: 'must have working hours on at least one day' });
+  });
 
 const severityBudgets = z
   .object({

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import type { AftercareConfig } from '../core/types.js';
-import { buildConfig, type ConfigIssue } from './build-config.js';
+import { buildConfig } from './build-config.js';
+import { checkReferences, type ConfigIssue } from './check-references.js';
 import { checkedEnvSchema, type Env } from './env.js';
 import { fileSchema } from './file-schema.js';
 
@@ -56,13 +57,13 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
     const msg = err instanceof YAMLParseError ? err.message.split('\n')[0] : String(err);
     throw new ConfigError([`${label}: not valid YAML: ${msg}`]);
   }
+  // The schema and the cross-references are checked side by side, so one run reports every problem.
   const parsed = fileSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new ConfigError(formatZodIssues(parsed.error).map((i) => `${label}: ${i.path || '(root)'}: ${i.message}`));
+  const issues = [...(parsed.success ? [] : formatZodIssues(parsed.error)), ...checkReferences(raw)];
+  if (!parsed.success || issues.length > 0) {
+    throw new ConfigError(issues.map((i) => `${label}: ${i.path || '(root)'}: ${i.message}`));
   }
-  const built = buildConfig(parsed.data);
-  if (!built.config) throw new ConfigError(built.issues.map((i) => `${label}: ${i.path}: ${i.message}`));
-  return built.config;
+  return buildConfig(parsed.data);
 }
 
 /** Environment variables set to an empty string count as unset (a blank `PORT=` line means the default). */
@@ -75,19 +76,31 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
   return parsed.data;
 }
 
+/** Where the configuration comes from: the file `AFTERCARE_CONFIG` names, or the shipped default. */
+export interface ConfigSource {
+  /** Absolute path of the file read. */
+  path: string;
+  /** Prefix of issue lines: the variable's value as given, or `built-in default`. */
+  label: string;
+  builtIn: boolean;
+}
+
 /**
- * Reads the whole configuration once: environment variables and the YAML file.
  * `AFTERCARE_CONFIG` left at its default and missing falls back to the shipped default;
  * an explicitly named file that is missing is an error.
  */
-export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): LoadedConfig {
-  const parsedEnv = parseEnv(env);
+export function configSource(env: Record<string, string | undefined>, parsedEnv: Env, cwd = process.cwd()): ConfigSource {
   const explicit = env.AFTERCARE_CONFIG !== undefined && env.AFTERCARE_CONFIG.trim() !== '';
   const path = resolve(cwd, parsedEnv.AFTERCARE_CONFIG);
-  if (existsSync(path)) {
-    return { env: parsedEnv, config: parseConfigText(readFileSync(path, 'utf8'), parsedEnv.AFTERCARE_CONFIG), source: path };
-  }
+  if (existsSync(path)) return { path, label: parsedEnv.AFTERCARE_CONFIG, builtIn: false };
   if (explicit) throw new ConfigError([`AFTERCARE_CONFIG: file not found: ${path}`]);
-  const builtIn = BUILT_IN_CONFIG_PATH();
-  return { env: parsedEnv, config: parseConfigText(readFileSync(builtIn, 'utf8'), 'built-in default'), source: 'built-in' };
+  return { path: BUILT_IN_CONFIG_PATH(), label: 'built-in default', builtIn: true };
+}
+
+/** Reads the whole configuration once: environment variables and the YAML file (see configSource). */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): LoadedConfig {
+  const parsedEnv = parseEnv(env);
+  const from = configSource(env, parsedEnv, cwd);
+  const config = parseConfigText(readFileSync(from.path, 'utf8'), from.label);
+  return { env: parsedEnv, config, source: from.builtIn ? 'built-in' : from.path };
 }

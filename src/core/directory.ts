@@ -1,4 +1,22 @@
-import type { AftercareConfig, Department, EscalationLevel, StaffMember } from './types.js';
+import type { AftercareConfig, Category, Department, EscalationLevel, StaffMember } from './types.js';
+
+/** The chain a department's tickets climb: its own, else `default`. */
+export function chainFor<L>(chains: Record<string, L[]>, departmentId: string): L[] {
+  return chains[departmentId] ?? chains.default ?? [];
+}
+
+/**
+ * Staff ids a level's `notify` names for a ticket of `departmentId`: staff ids as given,
+ * `supervisors` the ticket department's supervisors, `supervisors:<dept>` that department's.
+ */
+export function resolveNotify(notify: readonly string[], departmentId: string, supervisorsOf: (departmentId: string) => string[]): string[] {
+  const ids = notify.flatMap((who) => {
+    if (who === 'supervisors') return supervisorsOf(departmentId);
+    if (who.startsWith('supervisors:')) return supervisorsOf(who.slice('supervisors:'.length));
+    return [who];
+  });
+  return [...new Set(ids)];
+}
 
 /** Read-only lookups over the configured departments and staff. */
 export class Directory {
@@ -37,16 +55,26 @@ export class Directory {
   }
 
   escalationChain(departmentId: string): EscalationLevel[] {
-    return this.config.escalation.chains[departmentId] ?? this.config.escalation.chains.default ?? [];
+    return chainFor(this.config.escalation.chains, departmentId);
   }
 
   /** Staff ids a level notifies, resolving `supervisors` and `supervisors:<dept>` for the ticket's department. */
   resolveLevel(level: EscalationLevel, departmentId: string): string[] {
-    const ids = level.notify.flatMap((who) => {
-      if (who === 'supervisors') return this.supervisorsOf(departmentId).map((s) => s.id);
-      if (who.startsWith('supervisors:')) return this.supervisorsOf(who.slice('supervisors:'.length)).map((s) => s.id);
-      return [who];
-    });
+    return resolveNotify(level.notify, departmentId, (d) => this.supervisorsOf(d).map((s) => s.id));
+  }
+
+  /**
+   * Staff ids pinged at `level` (1-based) of the ladder of a ticket owned by `departmentId`.
+   * A complaint's level 1 also pings the supervisors of the departments always involved in
+   * complaints (SPEC §5: the customer-service supervisor is always involved).
+   */
+  escalationRecipients(departmentId: string, level: number, category: Category): string[] {
+    const step = this.escalationChain(departmentId)[level - 1];
+    if (!step) return [];
+    const ids = this.resolveLevel(step, departmentId);
+    if (level === 1 && category === 'complaint') {
+      for (const d of this.config.routing.complaint.always) ids.push(...this.supervisorsOf(d).map((s) => s.id));
+    }
     return [...new Set(ids)];
   }
 }

@@ -25,6 +25,16 @@ export function routeTicket(category: Category, description: string, table: Rout
   ]);
 }
 
+/**
+ * Departments that can own a ticket (the first entry routeTicket returns): those whose
+ * escalation chain a ticket climbs.
+ */
+export function owningDepartments(table: RoutingTable): string[] {
+  const first = (['inquiry', 'fault', 'suggestion'] as const).flatMap((c) => table[c].slice(0, 1));
+  const complaint = [table.complaint.defaultResponsible, ...table.complaint.responsibleRules.map((r) => r.department)];
+  return [...new Set([...first, ...complaint])];
+}
+
 function dedupe(list: RoutedDepartment[]): RoutedDepartment[] {
   const seen = new Set<string>();
   return list.filter((d) => (seen.has(d.departmentId) ? false : (seen.add(d.departmentId), true)));

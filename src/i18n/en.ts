@@ -21,12 +21,15 @@ export const en = {
     reopened: 'reopened',
   },
   duration: {
+    seconds_one: '{{count}} second',
+    seconds_other: '{{count}} seconds',
     minutes_one: '{{count}} minute',
     minutes_other: '{{count}} minutes',
     hours_one: '{{count}} hour',
     hours_other: '{{count}} hours',
     days_one: '{{count}} day',
     days_other: '{{count}} days',
+    short: { seconds: '{{count}} s', minutes: '{{count}} min', hours: '{{count}} h', days: '{{count}} d' },
   },
   commands: {
     new: 'Report a problem',

@@ -25,12 +25,31 @@ export function toLanguage(code: string | undefined | null): Language {
   return code && /^zh/i.test(code) ? 'zh-CN' : 'en';
 }
 
-/** "2 hours", "15 分钟" for a budget in milliseconds. */
-export function formatPromise(ms: number, language: string): string {
+const UNITS = [
+  ['days', 86_400_000],
+  ['hours', 3_600_000],
+  ['minutes', 60_000],
+  ['seconds', 1000],
+] as const;
+
+/**
+ * A span of time for people, in `language`: the largest unit and the next one, each rounded
+ * down, so a countdown never shows more time than is left or a promise more than the budget
+ * ("1 min 30 s" for 90 s, "10 s" under a minute; "1 d 2 h" drops the minutes). The sign is
+ * ignored: callers say "due in" or "overdue by". `short` is for staff ("1 h 30 min"),
+ * `long` for customers ("1 hour 30 minutes"); Chinese is the same in both ("1 小时 30 分钟").
+ */
+export function formatSpan(ms: number, language: string, style: 'short' | 'long' = 'short'): string {
   const t = translator(language);
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 120 && minutes % 60 !== 0) return t('duration.minutes', { count: minutes });
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return t('duration.hours', { count: hours });
-  return t('duration.days', { count: Math.round(hours / 24) });
+  const total = Math.floor(Math.abs(ms) / 1000) * 1000;
+  const largest = UNITS.findIndex(([, size]) => total >= size);
+  const top = largest === -1 ? UNITS.length - 1 : largest;
+  const parts: string[] = [];
+  let rest = total;
+  for (const [unit, size] of UNITS.slice(top, top + 2)) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0 || parts.length === 0) parts.push(t(style === 'short' ? `duration.short.${unit}` : `duration.${unit}`, { count }));
+  }
+  return parts.join(' ');
 }

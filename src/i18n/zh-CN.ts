@@ -23,12 +23,15 @@ export const zhCN: Catalogue = {
     reopened: '已重新打开',
   },
   duration: {
+    seconds_one: '{{count}} 秒',
+    seconds_other: '{{count}} 秒',
     minutes_one: '{{count}} 分钟',
     minutes_other: '{{count}} 分钟',
     hours_one: '{{count}} 小时',
     hours_other: '{{count}} 小时',
     days_one: '{{count}} 天',
     days_other: '{{count}} 天',
+    short: { seconds: '{{count}} 秒', minutes: '{{count}} 分钟', hours: '{{count}} 小时', days: '{{count}} 天' },
   },
   commands: {
     new: '报告问题',

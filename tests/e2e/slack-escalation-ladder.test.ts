@@ -3,14 +3,17 @@ import type { AftercareConfig } from '../../src/core/types.js';
 import { FakeSlack, SlackSender, type SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
 import { longClocks, withChatIds } from '../helpers/config.js';
+import { waitFor } from '../helpers/wait.js';
 
-/** A ladder that climbs after 1 s without acknowledgement, so a level-up happens within the test. */
+/** A ladder that climbs from level 1 after 1 s without acknowledgement, so a level-up happens within the test, then waits. */
 const SECRET = 'ladder-signing-secret';
 const ESCALATION_CHANNEL = 'C0LADDER';
 const USERS: Record<string, string> = { erin: 'U0ERIN', carol: 'U0CAROL', judy: 'U0JUDY', dave: 'U0DAVE' };
 
 function ladderConfig(): AftercareConfig {
-  return withChatIds(longClocks(1), 'slack', { channels: {}, users: USERS, escalation: ESCALATION_CHANNEL });
+  const c = withChatIds(longClocks(1), 'slack', { channels: {}, users: USERS, escalation: ESCALATION_CHANNEL });
+  const chains = { ...c.escalation.chains, default: c.escalation.chains.default!.map((l, i) => (i === 0 ? l : { ...l, ackTimeoutMs: 600_000 })) };
+  return { ...c, escalation: { ...c.escalation, chains } };
 }
 
 let slack: FakeSlack;
@@ -67,5 +70,36 @@ describe('Slack escalation ladder', () => {
     expect(entry.args.thread_ts).toBeDefined();
     const inChannel = slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0ALL');
     expect(inChannel.filter((c) => !c.args.thread_ts)).toHaveLength(1);
+  });
+
+  it('a supervisor pinged at level 2, outside the ticket department, reassigns it from the escalation post', async () => {
+    const res = await app.api('/api/tickets', { method: 'POST', json: ticketBody({ severity: 'critical', description: 'The printer is broken and the production line is down' }) });
+    const { number } = (await res.json()) as { number: string };
+    const post = await slack.waitForCall('chat.postMessage', (c) => c.args.channel === ESCALATION_CHANNEL && blocksOf(c).includes(number), 10_000);
+    const ts = String((post.response as { ts: string }).ts);
+    await slack.waitForCall('chat.update', (c) => c.args.ts === ts && blocksOf(c).includes('level 2'), 15_000);
+
+    const latest = slack.message(ESCALATION_CHANNEL, ts)!.latest;
+    const reassign = (latest.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'ac:reassign')!;
+    expect(reassign).toBeDefined();
+    const triggerId = SlackSender.triggerId();
+    const since = slack.mark();
+    await send.blockAction({ userId: USERS.carol!, actionId: reassign.action_id, value: reassign.value, channel: ESCALATION_CHANNEL, messageTs: ts, triggerId });
+    const opened = await slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId, 10_000, since);
+    const view = (opened.response as { view: { id: string; callback_id: string; private_metadata: string; blocks: unknown[] } }).view;
+    expect(JSON.stringify(view.blocks)).toContain('"dave"');
+    const submitted = await send.viewSubmission({
+      userId: USERS.carol!,
+      callbackId: view.callback_id,
+      privateMetadata: view.private_metadata,
+      viewId: view.id,
+      values: { assignee: { value: { type: 'static_select', selected_option: { value: 'dave' } } } },
+    });
+    expect(submitted.status).toBe(200);
+    // The submission is acknowledged first and worked after.
+    await waitFor(async () => {
+      const [row] = await app.database.sql<{ owner_id: string | null }[]>`select owner_id from tickets where number = ${number}`;
+      return row?.owner_id === 'dave' || undefined;
+    }, 10_000, 'the ticket reassigned to dave');
   });
 });

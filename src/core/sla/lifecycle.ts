@@ -1,4 +1,4 @@
-import type { Category, ClockKind } from '../types.js';
+import type { Category, ClockKind, Severity } from '../types.js';
 import { pauseClock, rebudgetClock, resumeClock, startClock, stopClock, type ClockContext, type SlaClock } from './clocks.js';
 
 /** What happened to a ticket, as far as its clocks are concerned. */
@@ -19,6 +19,11 @@ export type ClockTrigger =
   | { type: 'reclassified' };
 
 export type ClockSet = Partial<Record<ClockKind, SlaClock>>;
+
+/** Whether a ticket of `severity` ever runs clock `kind`: the critical-start clock is for critical tickets only. */
+export function clockApplies(kind: ClockKind, severity: Severity): boolean {
+  return kind !== 'critical_start' || severity === 'critical';
+}
 
 /**
  * The clocks after `trigger` (SPEC §4). Returns only the clocks that changed.
@@ -55,7 +60,7 @@ export function applyClockTrigger(clocks: ClockSet, trigger: ClockTrigger, ctx: 
     case 'created':
       start('first_response');
       start('resolution');
-      if (ctx.severity === 'critical') start('critical_start');
+      if (clockApplies('critical_start', ctx.severity)) start('critical_start');
       break;
     case 'claimed':
       stop('first_response');
@@ -100,7 +105,7 @@ export function applyClockTrigger(clocks: ClockSet, trigger: ClockTrigger, ctx: 
       start('resolution');
       if (trigger.hasOwner) start('contact_customer');
       else start('first_response');
-      if (ctx.severity === 'critical') start('critical_start');
+      if (clockApplies('critical_start', ctx.severity)) start('critical_start');
       break;
     case 'closed':
       for (const k of Object.keys(clocks) as ClockKind[]) {
@@ -111,7 +116,7 @@ export function applyClockTrigger(clocks: ClockSet, trigger: ClockTrigger, ctx: 
       for (const [k, c] of Object.entries(clocks) as [ClockKind, SlaClock][]) {
         if (c.status !== 'stopped') changed[k] = rebudgetClock(c, ctx);
       }
-      if (ctx.severity === 'critical' && get('critical_start') === undefined && isLive('resolution')) start('critical_start');
+      if (clockApplies('critical_start', ctx.severity) && get('critical_start') === undefined && isLive('resolution')) start('critical_start');
       break;
   }
   return changed;

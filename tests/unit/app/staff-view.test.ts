@@ -6,7 +6,6 @@ import {
   deadlineText,
   escalationPost,
   explainError,
-  formatLeft,
   formatTime,
   nextDeadline,
   staffNotice,
@@ -21,7 +20,6 @@ import { assertCan, type Capability, type TicketAccess } from '../../../src/core
 import type { StaffMember } from '../../../src/core/types.js';
 import { at, clock, ctx, directory, escalation, eventMaker, NOW, paused, running, state, task } from '../../helpers/ticket-fixtures.js';
 
-const MIN = 60_000;
 
 function staff(id: string): StaffMember {
   const s = directory.staff(id);
@@ -30,29 +28,6 @@ function staff(id: string): StaffMember {
 }
 
 const actions = (rows: CardButton[][]) => rows.map((r) => r.map((b) => b.action));
-
-describe('formatLeft', () => {
-  it('shows minutes, hours and minutes, and days and hours (dropping minutes once there are days)', () => {
-    expect(formatLeft(45 * MIN, 'en')).toBe('45 min');
-    expect(formatLeft(60 * MIN, 'en')).toBe('1 h');
-    expect(formatLeft(90 * MIN, 'en')).toBe('1 h 30 min');
-    expect(formatLeft((2 * 1440 + 3 * 60 + 15) * MIN, 'en')).toBe('2 d 3 h');
-    expect(formatLeft(1440 * MIN, 'en')).toBe('1 d');
-  });
-
-  it('rounds to whole minutes, never shows less than one, and ignores the sign', () => {
-    expect(formatLeft(0, 'en')).toBe('1 min');
-    expect(formatLeft(20_000, 'en')).toBe('1 min');
-    expect(formatLeft(150_000, 'en')).toBe('3 min');
-    expect(formatLeft(-90 * MIN, 'en')).toBe('1 h 30 min');
-  });
-
-  it('speaks Chinese for zh-CN', () => {
-    expect(formatLeft(45 * MIN, 'zh-CN')).toBe('45 分钟');
-    expect(formatLeft(90 * MIN, 'zh-CN')).toBe('1 小时 30 分钟');
-    expect(formatLeft(-(3 * 1440 + 125) * MIN, 'zh-CN')).toBe('3 天 2 小时');
-  });
-});
 
 describe('formatTime', () => {
   it('prints UTC to the minute, from a Date or an ISO string in any offset', () => {
@@ -97,6 +72,14 @@ describe('nextDeadline and deadlineText', () => {
     expect(nextDeadline(s)).toEqual({ kind: 'first_response', at: at('2027-03-01T11:30:00Z') });
     expect(deadlineText(s, NOW, 'en')).toEqual({ text: 'First response due in 1 h 30 min (2027-03-01 11:30 UTC)', overdue: false });
     expect(deadlineText(s, NOW, 'zh-CN')).toEqual({ text: '首次响应剩余 1 小时 30 分钟 (2027-03-01 11:30 UTC)', overdue: false });
+  });
+
+  it('counts the last minute in seconds, never rounding up to a whole minute', () => {
+    const s = state({ clocks: [running('first_response', new Date(NOW.getTime() + 10_000))] });
+    expect(deadlineText(s, NOW, 'en').text).toMatch(/^First response due in 10 s \(/);
+    expect(deadlineText(s, NOW, 'zh-CN').text).toMatch(/^首次响应剩余 10 秒 \(/);
+    const late = state({ clocks: [running('first_response', new Date(NOW.getTime() - 90_000))] });
+    expect(deadlineText(late, NOW, 'en')).toMatchObject({ text: expect.stringMatching(/^First response overdue by 1 min 30 s \(/), overdue: true });
   });
 
   it('reports a deadline that has passed as overdue', () => {
@@ -330,7 +313,10 @@ describe('escalationPost', () => {
     expect(post.open).toBe(true);
     expect(post.title).toBe('Escalation: AC-000123 — level 2');
     expect(post.status).toBe('Acknowledge by 2027-03-01 10:15 UTC');
-    expect(post.buttons).toEqual([{ action: 'acknowledge', label: 'Acknowledge', value: 'AC-000123:e1', style: 'danger' }]);
+    expect(post.buttons).toEqual([
+      { action: 'acknowledge', label: 'Acknowledge', value: 'AC-000123:e1', style: 'danger' },
+      { action: 'reassign', label: 'Reassign', value: 'AC-000123' },
+    ]);
     expect(post.fields.slice(0, 2)).toEqual([
       { label: 'Trigger', value: 'SLA deadline missed' },
       { label: 'Reason', value: 'resolution deadline passed' },

@@ -199,7 +199,85 @@ describe('parseConfigText', () => {
   });
 });
 
+/** The YAML paths of a ConfigError's issues (`label: path: message`). */
+const paths = (e: ConfigError) => e.issues.map((i) => i.split(': ')[1]);
+
+describe('every escalation level reaches somebody', () => {
+  it('a department on the default chain without a supervisor → issue naming the chain, the level and the department', () => {
+    // Customer service has only agents; without its own chain it would climb the default one.
+    const e = configError(() => parseConfigText(editExample('    customer-service: &cs-supervisors-first', '    logistics: &cs-supervisors-first'), 'x'));
+    expect(e.issues).toEqual(['x: escalation.chains.default[0].notify: level 1 resolves to nobody for department customer-service (it has no supervisor)']);
+  });
+
+  it('supervisors:<department> of a department without a supervisor → issue naming the chain and level', () => {
+    const e = configError(() => parseConfigText(editExample('      - notify: [supervisors:cs-supervisor]\n      - notify: [judy]\n        ackTimeout: 30m\n    # Customer', '      - notify: [supervisors:sales]\n      - notify: [judy]\n        ackTimeout: 30m\n    # Customer'), 'x'));
+    expect(paths(e)).toEqual(['escalation.chains.default[1].notify[0]']);
+    expect(e.issues[0]).toContain('level 2 of chain default');
+    expect(e.issues[0]).toContain('sales');
+  });
+
+  it('a level that names someone besides the empty group passes', () => {
+    const text = editExample('      - notify: [supervisors:cs-supervisor]\n      - notify: [judy]\n        ackTimeout: 30m\n    product', '      - notify: [supervisors, frank]\n      - notify: [judy]\n        ackTimeout: 30m\n    product');
+    expect(parseConfigText(text, 'x').escalation.chains['customer-service']?.[0]?.notify).toEqual(['supervisors', 'frank']);
+  });
+
+  it('the built-in default chain is checked too when the file sets none', () => {
+    const start = EXAMPLE.indexOf('  chains:\n');
+    const end = EXAMPLE.indexOf('\n# Progress presets');
+    const e = configError(() => parseConfigText(EXAMPLE.slice(0, start) + EXAMPLE.slice(end), 'x'));
+    expect(paths(e)).toEqual(['escalation.chains.default[0].notify', 'escalation.chains.default[0].notify']);
+    expect(e.issues.join('\n')).toMatch(/customer-service[^\n]*built-in default[\s\S]*product/);
+  });
+
+  it('a department always involved in complaints needs a supervisor to ping', () => {
+    const e = configError(() => parseConfigText(editExample('always: [cs-supervisor]', 'always: [cs-supervisor, sales]'), 'x'));
+    expect(paths(e)).toEqual(['routing.complaint.always[1]']);
+  });
+});
+
+describe('one pass over the whole file', () => {
+  it('schema and cross-reference problems are reported together', () => {
+    const text = editExample('fault: [technical]', 'fault: [nowhere]')
+      .replace('firstResponse: { normal: 2h,', 'firstResponse: { normal: 2hours,')
+      .replace('      - notify: [judy]\n        ackTimeout: 30m\n    # Customer', '      - notify: [jody]\n        ackTimeout: 3O\n    # Customer');
+    const e = configError(() => parseConfigText(text, 'x'));
+    expect(paths(e).sort()).toEqual(['escalation.chains.default[2].ackTimeout', 'escalation.chains.default[2].notify[0]', 'routing.fault[0]', 'sla.clocks.firstResponse.normal'].sort());
+  });
+
+  it('a department with a malformed field still counts for references to it', () => {
+    const e = configError(() => parseConfigText(editExample('name: { en: Technical department, zh-CN: 技术部 }', 'name: Technical'), 'x'));
+    expect(paths(e)).toEqual(['departments[2].name']);
+  });
+
+  it.each(['2027-13-45', '2027-02-30', '2026-02-29'])('an impossible holiday %s → issue naming it', (date) => {
+    const e = configError(() => parseConfigText(editExample('holidays: ["2027-01-01",', `holidays: ["${date}",`), 'x'));
+    expect(paths(e)).toEqual(['calendars.office.holidays[0]']);
+  });
+
+  it('a leap day is a real holiday', () => {
+    expect(parseConfigText(editExample('holidays: ["2027-01-01",', 'holidays: ["2028-02-29",'), 'x').calendars.office?.holidays[0]).toBe('2028-02-29');
+  });
+
+  it('overlapping hours are reported with the other problems', () => {
+    const text = editExample('mon: ["09:00-12:00", "13:00-18:00"]\n      tue: ["09:00-12:00", "13:00-18:00"]\n      wed: ["09:00-12:00", "13:00-18:00"]\n      thu: ["09:00-12:00", "13:00-18:00"]\n      fri: ["09:00-12:00", "13:00-18:00"]\n      sat: []\n      sun: []\n    holidays: ["2027-01-01",',
+      'mon: ["09:00-12:00", "11:00-18:00"]\n      tue: ["09:00-12:00", "13:00-18:00"]\n      wed: ["09:00-12:00", "13:00-18:00"]\n      thu: ["09:00-12:00", "13:00-18:00"]\n      fri: ["09:00-12:00", "13:00-18:00"]\n      sat: []\n      sun: []\n    holidays: ["2027-02-30",');
+    const e = configError(() => parseConfigText(text.replace('fault: [technical]', 'fault: [nowhere]'), 'x'));
+    expect(paths(e).sort()).toEqual(['calendars.office.holidays[0]', 'calendars.office.hours.mon', 'routing.fault[0]']);
+  });
+});
+
 describe('loadConfig', () => {
+  it('refuses to start with a level that reaches nobody, one line per problem', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'custom.yaml'), editExample('    customer-service: &cs-supervisors-first', '    logistics: &cs-supervisors-first').replace('fault: [technical]', 'fault: [nowhere]'));
+    const e = configError(() => loadConfig({ AFTERCARE_CONFIG: 'custom.yaml' }, dir));
+    expect(e.issues).toEqual([
+      expect.stringMatching(/^custom\.yaml: routing\.fault\[0\]: /),
+      'custom.yaml: escalation.chains.default[0].notify: level 1 resolves to nobody for department customer-service (it has no supervisor)',
+    ]);
+  });
+
+
   it('a missing AFTERCARE_CONFIG file is an error naming the variable', () => {
     const e = configError(() => loadConfig({ AFTERCARE_CONFIG: '/nonexistent.yaml' }));
     expect(e.issues).toHaveLength(1);

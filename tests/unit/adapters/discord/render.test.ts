@@ -351,12 +351,15 @@ describe('taskMessage, escalationMessage, sheetMessage, noticeMessage', () => {
     expect(taskMessage(taskCard(s, tasks[2]!, ctx())).components).toEqual([]);
   });
 
-  it('escalation posts: within limits, Acknowledge (danger) only while open', () => {
+  it('escalation posts: within limits, Acknowledge (danger) and Reassign only while open', () => {
     const reason = `${HOSTILE} `.repeat(40);
     const open = escalationMessage(escalationPost(s, escalation({ reason, trigger: 'keyword' }), ctx()));
     expectWithinLimits(open);
     expect(texts(open)).not.toMatch(MENTION);
-    expect((open.components as Row[])[0]!.components.map((b) => [b.custom_id, b.style])).toEqual([['ac:acknowledge:AC-000123:e1', 4]]);
+    expect((open.components as Row[])[0]!.components.map((b) => [b.custom_id, b.style])).toEqual([
+      ['ac:acknowledge:AC-000123:e1', 4],
+      ['ac:reassign:AC-000123', 2],
+    ]);
     expect((open.embeds![0] as Embed).footer!.text).toContain('2027-03-01 10:15 UTC');
     const acked = escalationMessage(escalationPost(s, escalation({ status: 'acknowledged', acknowledgedBy: 'erin' }), ctx('zh-CN')));
     expectWithinLimits(acked);

@@ -57,6 +57,14 @@ describe('renderForCustomer', () => {
     expect(renderForCustomer('customer.survey', { number: 'AC-000002' }, 'en')?.buttons?.[0]).toHaveLength(5);
   });
 
+  it('promises no more than the first-response budget, in seconds when it is under a minute', () => {
+    const ack = (promisedMs: number, language: string) => renderForCustomer('customer.acknowledgement', { number: 'AC-000004', promisedMs }, language)?.html;
+    expect(ack(90_000, 'en')).toContain('within 1 minute 30 seconds.');
+    expect(ack(45_000, 'en')).toContain('within 45 seconds.');
+    expect(ack(7_200_000, 'en')).toContain('within 2 hours.');
+    expect(ack(90_000, 'zh-CN')).toContain('将在 1 分钟 30 秒内');
+  });
+
   it('does not render staff-only kinds for customers', () => {
     expect(renderForCustomer('ticket.card', { number: 'AC-000003' }, 'en')).toBeUndefined();
   });
