@@ -12,6 +12,7 @@ import { AftercareError, ValidationError } from '../../src/core/errors.js';
 import { CATEGORIES, SEVERITIES, type StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
 import { cardMessage, clip, customId, NO_MENTIONS } from './render.js';
+import { safeError } from '../../src/core/safe-error.js';
 
 /**
  * Discord interactions (buttons, selects, modals, `/aftercare`) as raw API payloads, from
@@ -102,7 +103,7 @@ export function createInteractionHandler(o: InteractionOptions) {
 
   function explain(err: unknown, s: StaffMember | undefined, number: string): string {
     const ref = randomUUID().slice(0, 8);
-    if (!(err instanceof AftercareError)) o.logger.error({ err, ref }, 'discord: interaction failed');
+    if (!(err instanceof AftercareError)) o.logger.error({ err: safeError(err), ref }, 'discord: interaction failed');
     return explainError(err, number, view(s), ref);
   }
 
@@ -121,7 +122,7 @@ export function createInteractionHandler(o: InteractionOptions) {
         if (edit) await editOriginal(i, { content: clip(text, 2000), components: [], embeds: [] });
         else await followUp(i, text);
       } catch (e) {
-        o.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'discord: could not tell the member');
+        o.logger.warn({ err: safeError(e) }, 'discord: could not tell the member');
       }
     }
   }
@@ -459,7 +460,7 @@ export function createInteractionHandler(o: InteractionOptions) {
       if (type === InteractionType.ModalSubmit && kind === 'm') return await submitted(i, staff, args[0] ?? '', args.slice(1), respond);
       await respond(ephemeral(t('common.invalidButton')));
     } catch (err) {
-      o.logger.error({ err, interaction: i.id }, 'discord: interaction failed');
+      o.logger.error({ err: safeError(err), interaction: i.id }, 'discord: interaction failed');
     }
   };
 }

@@ -17,6 +17,7 @@ import { translator } from '../../src/i18n/index.js';
 import { ACTION_PREFIX, cardBlocks, escapeSlack, plain, type Block } from './blocks.js';
 import { buildModal, fullTextModal, MODAL_PREFIX, parseSubmission, viewStateValues, type ModalKind, type ModalMeta } from './modals.js';
 import { SLACK, SlackSurface } from './slack-gateway.js';
+import { safeError } from '../../src/core/safe-error.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -136,7 +137,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
       (r): { botId?: string; botUserId?: string } => ({ ...(r.bot_id && { botId: r.bot_id }), ...(r.user_id && { botUserId: r.user_id }) }),
       (err: unknown) => {
         identity = undefined;
-        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'slack auth.test failed: check SLACK_BOT_TOKEN');
+        o.logger.warn({ err: safeError(err) }, 'slack auth.test failed: check SLACK_BOT_TOKEN');
         return {};
       },
     ));
@@ -169,13 +170,13 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
         await client.chat.postMessage({ channel: dm.channel?.id ?? userId, ...body });
       }
     } catch (err) {
-      o.logger.warn({ err: err instanceof Error ? err.message : String(err), userId }, 'slack: could not answer the user');
+      o.logger.warn({ err: safeError(err), userId }, 'slack: could not answer the user');
     }
   }
 
   async function failed(err: unknown, s: StaffMember | undefined, userId: string, channel: string | undefined, number: string): Promise<void> {
     const ref = randomUUID().slice(0, 8);
-    if (!(err instanceof AftercareError)) o.logger.error({ err, ref, userId }, 'slack: action failed');
+    if (!(err instanceof AftercareError)) o.logger.error({ err: safeError(err), ref, userId }, 'slack: action failed');
     await tell(userId, channel, explainError(err, number, view(s), ref));
   }
 
@@ -369,7 +370,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   });
 
   app.error((err) => {
-    o.logger.error({ err: err.message, code: (err as { code?: string }).code }, 'slack: unhandled error in a listener');
+    o.logger.error({ err: safeError(err) }, 'slack: unhandled error in a listener');
     return Promise.resolve();
   });
 

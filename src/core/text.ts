@@ -14,8 +14,10 @@
  */
 
 // C0 without \t (09) and \n (0A); \r (0D) is handled as a newline before this is checked.
+/* eslint-disable no-control-regex -- finding control characters is the point */
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
 const CONTROL_ALL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+/* eslint-enable no-control-regex */
 // Without the u flag a regex sees UTF-16 code units, so an unpaired half is visible to it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LONE_SURROGATE_ALL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
