@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { plainErrorMap, plainFields } from '../core/plain-issues.js';
 import type { AftercareConfig } from '../core/types.js';
 import { buildConfig, type ConfigIssue } from './build-config.js';
 import { checkedEnvSchema, type Env } from './env.js';
@@ -26,12 +27,8 @@ export interface LoadedConfig {
   source: string;
 }
 
-function zodPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
 function formatZodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({ path: zodPath(i.path), message: i.message }));
+  return plainFields(error, { root: '' });
 }
 
 /** The package root (where package.json is), found from this module's location (src/ or dist/src/). */
@@ -56,7 +53,7 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
     const msg = err instanceof YAMLParseError ? err.message.split('\n')[0] : String(err);
     throw new ConfigError([`${label}: not valid YAML: ${msg}`]);
   }
-  const parsed = fileSchema.safeParse(raw ?? {});
+  const parsed = fileSchema.safeParse(raw ?? {}, { error: plainErrorMap });
   if (!parsed.success) {
     throw new ConfigError(formatZodIssues(parsed.error).map((i) => `${label}: ${i.path || '(root)'}: ${i.message}`));
   }
@@ -68,7 +65,7 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
 /** Environment variables set to an empty string count as unset (a blank `PORT=` line means the default). */
 export function parseEnv(env: Record<string, string | undefined>): Env {
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = checkedEnvSchema.safeParse(given);
+  const parsed = checkedEnvSchema.safeParse(given, { error: plainErrorMap });
   if (!parsed.success) {
     throw new ConfigError(formatZodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`));
   }
