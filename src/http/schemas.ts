@@ -72,7 +72,8 @@ export const listTicketsQuery = z
       .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
       .transform(Number)
       .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
-      .default(20),
+      .default(20)
+      .describe('page size, a whole number from 1 to 100 (default 20)'),
     cursor: text(200).optional(),
   })
   .strict();
@@ -131,11 +132,3 @@ export const actionBody = z.discriminatedUnion(
   ],
 );
 export type ActionBody = z.infer<typeof actionBody>;
-
-export const errorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  }),
-});

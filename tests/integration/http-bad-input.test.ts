@@ -210,3 +210,62 @@ describe('database errors', () => {
     }
   });
 });
+
+describe('documentation of responses and error codes', () => {
+  const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+  it('every route in the OpenAPI document has a schema for every response', async () => {
+    const doc = (await (await fetch(`${app.url}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    let routes = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item).filter(([m]) => METHODS.includes(m))) {
+        routes++;
+        const responses = Object.entries(op.responses ?? {});
+        expect(responses.length, `${method} ${path}`).toBeGreaterThan(0);
+        for (const [status, r] of responses) {
+          const schema = r.content?.['application/json']?.schema as { $ref?: string } | undefined;
+          expect(schema, `${method} ${path} ${status}`).toBeDefined();
+          if (schema?.$ref) expect(doc.components.schemas[schema.$ref.split('/').pop()!], schema.$ref).toBeDefined();
+          if (Number(status) >= 400 && Number(status) !== 503) expect(schema?.$ref, `${method} ${path} ${status}`).toBe('#/components/schemas/Error');
+        }
+        if (path.startsWith('/api/')) for (const s of ['400', '401', '500']) expect(op.responses?.[s], `${method} ${path} ${s}`).toBeDefined();
+      }
+    }
+    expect(routes).toBeGreaterThanOrEqual(5);
+  });
+
+  it('every error code is documented in the OpenAPI document and the README', async () => {
+    const doc = JSON.stringify(await (await fetch(`${app.url}/api/openapi.json`)).json());
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const httpSection = readme.slice(readme.indexOf('## HTTP API'), readme.indexOf('\n## ', readme.indexOf('## HTTP API') + 3));
+    for (const code of Object.values(ErrorCode)) {
+      expect(doc, code).toContain(`\`${code}\``);
+      expect(httpSection, code).toMatch(new RegExp(`\\|\\s*\`${code}\`\\s*\\|\\s*\\d{3}\\s*\\|`));
+    }
+  });
+
+  it('real responses match the documented response schemas', async () => {
+    const { createdTicketResponse, errorResponse, healthResponse, ticketDetailResponse, ticketListResponse } = await import('../../src/http/response-schemas.js');
+    const created = await createTicket(ticketBody({ category: 'fault' }));
+    const c = createdTicketResponse.parse(await created.json());
+    expect((await act(c.number, { type: 'claim', actor: 'dave' })).status).toBe(200);
+    const acted = await act(c.number, { type: 'involve', actor: 'dave', department: 'logistics', role: 'other', note: 'ship a part' });
+    expect(acted.status).toBe(200);
+    ticketDetailResponse.parse(await acted.json());
+    ticketDetailResponse.parse(await (await app.api(`/api/tickets/${c.number}`)).json());
+    ticketListResponse.parse(await (await app.api('/api/tickets?limit=2')).json());
+    healthResponse.parse(await (await fetch(`${app.url}/healthz`)).json());
+    for (const res of [
+      await createTicket({}),
+      await app.api('/api/tickets', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }),
+      await fetch(`${app.url}/api/tickets`),
+      await app.api('/api/tickets/AC-999999'),
+    ]) {
+      errorResponse.parse(await res.json());
+    }
+  });
+});
