@@ -13,6 +13,7 @@ import { CATEGORIES, SEVERITIES, type StaffMember } from '../../src/core/types.j
 import { translator } from '../../src/i18n/index.js';
 import { cardMessage, clip, customId, NO_MENTIONS } from './render.js';
 import { safeError } from '../../src/core/safe-error.js';
+import { cleanText } from '../../src/core/text.js';
 
 /**
  * Discord interactions (buttons, selects, modals, `/aftercare`) as raw API payloads, from
@@ -69,8 +70,9 @@ const EPHEMERAL = MessageFlags.Ephemeral;
 function modalValues(i: RawInteraction): Record<string, string> {
   const out: Record<string, string> = {};
   for (const row of i.data?.components ?? []) {
-    for (const c of row.components ?? []) if (c.custom_id) out[c.custom_id] = (c.value ?? '').trim();
-    if (row.component) out[row.component.custom_id] = row.component.value.trim();
+    // Typed text is cleaned (src/core/text.ts): no control characters; invisible-only is empty.
+    for (const c of row.components ?? []) if (c.custom_id) out[c.custom_id] = cleanText(c.value ?? '');
+    if (row.component) out[row.component.custom_id] = cleanText(row.component.value);
   }
   return out;
 }
@@ -410,7 +412,7 @@ export function createInteractionHandler(o: InteractionOptions) {
     await respond({ type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: EPHEMERAL } });
     const option = (key: string) => {
       const v = sub?.options?.find((x) => x.name === key)?.value;
-      return typeof v === 'string' ? v : undefined;
+      return typeof v === 'string' ? cleanText(v) : undefined;
     };
     return after(i, s, option('number') ?? '', async () => {
       switch (name) {

@@ -18,6 +18,7 @@ import { ACTION_PREFIX, cardBlocks, escapeSlack, plain, type Block } from './blo
 import { buildModal, fullTextModal, MODAL_PREFIX, parseSubmission, viewStateValues, type ModalKind, type ModalMeta } from './modals.js';
 import { SLACK, SlackSurface } from './slack-gateway.js';
 import { safeError } from '../../src/core/safe-error.js';
+import { cleanText } from '../../src/core/text.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -315,7 +316,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     const language = languageOf(staff);
     const t = translator(language);
     if (!staff) return tell(c.user_id, c.channel_id, t('desk.reply.unknownStaff'));
-    const [sub = 'help', ...rest] = c.text.trim().split(/\s+/).filter(Boolean);
+    const [sub = 'help', ...rest] = cleanText(c.text).split(/\s+/).filter(Boolean);
     try {
       switch (sub.toLowerCase()) {
         case 'new':
