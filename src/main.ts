@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { safeError } from './core/safe-error.js';
 import { startApp } from './start-app.js';
 
 async function main(): Promise<void> {
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => process.exit(0))
       .catch((err: unknown) => {
-        app.logger.error({ err }, 'shutdown failed');
+        app.logger.error({ err: safeError(err) }, 'shutdown failed');
         process.exit(1);
       });
   };
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  const safe = safeError(err);
+  console.error(safe.stack ?? `${safe.type}: ${safe.message}`);
   process.exit(1);
 });

@@ -14,6 +14,7 @@ import type { Clock } from './app/ports.js';
 import type { Env } from './config/env.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { Directory } from './core/directory.js';
+import { safeError } from './core/safe-error.js';
 import { resolveApiToken } from './db/api-token.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
@@ -72,7 +73,11 @@ export function gatewayFromEnv(env: Env, platformGateways: ChatGateway[] = []): 
  */
 export async function startApp(loaded: LoadedConfig, options: StartOptions = {}): Promise<RunningApp> {
   const { env, config } = loaded;
-  const logger = options.logger ?? pino({ level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] });
+  // Every `err` logged goes through safeError: no query parameters or customer text in the log.
+  const serializers = { err: safeError };
+  const logger = options.logger
+    ? options.logger.child({}, { serializers })
+    : pino({ level: env.LOG_LEVEL, serializers, redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] });
   const role = env.AFTERCARE_ROLE;
 
   const created = await ensureDatabase(env.DATABASE_URL);
@@ -80,8 +85,8 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
   await runMigrations(env.DATABASE_URL);
   const database = openDatabase(env.DATABASE_URL);
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-  redis.connect().catch((err: unknown) => logger.warn({ err: String(err) }, 'redis unavailable at start'));
+  redis.on('error', (err) => logger.debug({ err: safeError(err) }, 'redis connection error'));
+  redis.connect().catch((err: unknown) => logger.warn({ err: safeError(err) }, 'redis unavailable at start'));
 
   let jobs: Jobs | undefined;
   let http: FastifyInstance | undefined;

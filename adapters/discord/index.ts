@@ -8,6 +8,7 @@ import { StaffGateway } from '../../src/app/staff-gateway.js';
 import type { RawRoutes } from '../../src/http/server.js';
 import { DiscordSurface } from './discord-surface.js';
 import { createInteractionHandler, type InteractionResponse } from './interactions.js';
+import { safeError } from '../../src/core/safe-error.js';
 
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
 
@@ -104,9 +105,9 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
       const respond = async (body: InteractionResponse) => {
         await rest.post(Routes.interactionCallback(String(data.id), String(data.token)), { body, auth: false });
       };
-      handle(data, respond).catch((err: unknown) => log.error({ err }, 'discord: interaction handler failed'));
+      handle(data, respond).catch((err: unknown) => log.error({ err: safeError(err) }, 'discord: interaction handler failed'));
     });
-    client.on(Events.Error, (err) => log.warn({ err: err.message }, 'discord client error'));
+    client.on(Events.Error, (err) => log.warn({ err: safeError(err) }, 'discord client error'));
   }
 
   return {
@@ -141,7 +142,7 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
           // Duplicates and malformed payloads get an empty acknowledgement.
           if (!answered) json(res, 200, { type: 6 });
         })().catch((err: unknown) => {
-          log.error({ err }, 'discord: HTTP interaction failed');
+          log.error({ err: safeError(err) }, 'discord: HTTP interaction failed');
           json(res, 500, { error: { code: 'internal_error', message: 'interaction failed' } });
         });
       });
@@ -159,7 +160,7 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
         if (await ready) log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'discord connected');
         else log.warn('discord gateway not ready yet; still connecting in the background');
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'discord login failed: check DISCORD_BOT_TOKEN');
+        log.error({ err: safeError(err) }, 'discord login failed: check DISCORD_BOT_TOKEN');
       } finally {
         clearTimeout(timer);
       }

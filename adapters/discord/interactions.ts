@@ -12,6 +12,8 @@ import { AftercareError, ValidationError } from '../../src/core/errors.js';
 import { CATEGORIES, SEVERITIES, type StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
 import { cardMessage, clip, customId, NO_MENTIONS } from './render.js';
+import { safeError } from '../../src/core/safe-error.js';
+import { cleanText } from '../../src/core/text.js';
 
 /**
  * Discord interactions (buttons, selects, modals, `/aftercare`) as raw API payloads, from
@@ -68,8 +70,9 @@ const EPHEMERAL = MessageFlags.Ephemeral;
 function modalValues(i: RawInteraction): Record<string, string> {
   const out: Record<string, string> = {};
   for (const row of i.data?.components ?? []) {
-    for (const c of row.components ?? []) if (c.custom_id) out[c.custom_id] = (c.value ?? '').trim();
-    if (row.component) out[row.component.custom_id] = row.component.value.trim();
+    // Typed text is cleaned (src/core/text.ts): no control characters; invisible-only is empty.
+    for (const c of row.components ?? []) if (c.custom_id) out[c.custom_id] = cleanText(c.value ?? '');
+    if (row.component) out[row.component.custom_id] = cleanText(row.component.value);
   }
   return out;
 }
@@ -102,7 +105,7 @@ export function createInteractionHandler(o: InteractionOptions) {
 
   function explain(err: unknown, s: StaffMember | undefined, number: string): string {
     const ref = randomUUID().slice(0, 8);
-    if (!(err instanceof AftercareError)) o.logger.error({ err, ref }, 'discord: interaction failed');
+    if (!(err instanceof AftercareError)) o.logger.error({ err: safeError(err), ref }, 'discord: interaction failed');
     return explainError(err, number, view(s), ref);
   }
 
@@ -121,7 +124,7 @@ export function createInteractionHandler(o: InteractionOptions) {
         if (edit) await editOriginal(i, { content: clip(text, 2000), components: [], embeds: [] });
         else await followUp(i, text);
       } catch (e) {
-        o.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'discord: could not tell the member');
+        o.logger.warn({ err: safeError(e) }, 'discord: could not tell the member');
       }
     }
   }
@@ -409,7 +412,7 @@ export function createInteractionHandler(o: InteractionOptions) {
     await respond({ type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: EPHEMERAL } });
     const option = (key: string) => {
       const v = sub?.options?.find((x) => x.name === key)?.value;
-      return typeof v === 'string' ? v : undefined;
+      return typeof v === 'string' ? cleanText(v) : undefined;
     };
     return after(i, s, option('number') ?? '', async () => {
       switch (name) {
@@ -459,7 +462,7 @@ export function createInteractionHandler(o: InteractionOptions) {
       if (type === InteractionType.ModalSubmit && kind === 'm') return await submitted(i, staff, args[0] ?? '', args.slice(1), respond);
       await respond(ephemeral(t('common.invalidButton')));
     } catch (err) {
-      o.logger.error({ err, interaction: i.id }, 'discord: interaction failed');
+      o.logger.error({ err: safeError(err), interaction: i.id }, 'discord: interaction failed');
     }
   };
 }

@@ -17,6 +17,8 @@ import { translator } from '../../src/i18n/index.js';
 import { ACTION_PREFIX, cardBlocks, escapeSlack, plain, type Block } from './blocks.js';
 import { buildModal, fullTextModal, MODAL_PREFIX, parseSubmission, viewStateValues, type ModalKind, type ModalMeta } from './modals.js';
 import { SLACK, SlackSurface } from './slack-gateway.js';
+import { safeError } from '../../src/core/safe-error.js';
+import { cleanText } from '../../src/core/text.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -136,7 +138,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
       (r): { botId?: string; botUserId?: string } => ({ ...(r.bot_id && { botId: r.bot_id }), ...(r.user_id && { botUserId: r.user_id }) }),
       (err: unknown) => {
         identity = undefined;
-        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'slack auth.test failed: check SLACK_BOT_TOKEN');
+        o.logger.warn({ err: safeError(err) }, 'slack auth.test failed: check SLACK_BOT_TOKEN');
         return {};
       },
     ));
@@ -169,13 +171,13 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
         await client.chat.postMessage({ channel: dm.channel?.id ?? userId, ...body });
       }
     } catch (err) {
-      o.logger.warn({ err: err instanceof Error ? err.message : String(err), userId }, 'slack: could not answer the user');
+      o.logger.warn({ err: safeError(err), userId }, 'slack: could not answer the user');
     }
   }
 
   async function failed(err: unknown, s: StaffMember | undefined, userId: string, channel: string | undefined, number: string): Promise<void> {
     const ref = randomUUID().slice(0, 8);
-    if (!(err instanceof AftercareError)) o.logger.error({ err, ref, userId }, 'slack: action failed');
+    if (!(err instanceof AftercareError)) o.logger.error({ err: safeError(err), ref, userId }, 'slack: action failed');
     await tell(userId, channel, explainError(err, number, view(s), ref));
   }
 
@@ -314,7 +316,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     const language = languageOf(staff);
     const t = translator(language);
     if (!staff) return tell(c.user_id, c.channel_id, t('desk.reply.unknownStaff'));
-    const [sub = 'help', ...rest] = c.text.trim().split(/\s+/).filter(Boolean);
+    const [sub = 'help', ...rest] = cleanText(c.text).split(/\s+/).filter(Boolean);
     try {
       switch (sub.toLowerCase()) {
         case 'new':
@@ -369,7 +371,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   });
 
   app.error((err) => {
-    o.logger.error({ err: err.message, code: (err as { code?: string }).code }, 'slack: unhandled error in a listener');
+    o.logger.error({ err: safeError(err) }, 'slack: unhandled error in a listener');
     return Promise.resolve();
   });
 

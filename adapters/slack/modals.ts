@@ -7,6 +7,7 @@ import type { Directory } from '../../src/core/directory.js';
 import { CATEGORIES, SEVERITIES } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
 import { longTextBlocks, plain, type Block } from './blocks.js';
+import { cleanText } from '../../src/core/text.js';
 
 /**
  * The Slack modals staff fill in (SPEC §6) and the parsing of their submissions. Every
@@ -194,7 +195,8 @@ export function field(values: ViewStateValues, blockId: string): string | undefi
   if (!block) return undefined;
   const el = block[VALUE] ?? Object.values(block)[0];
   if (!el) return undefined;
-  if (typeof el.value === 'string') return el.value.trim() === '' ? undefined : el.value.trim();
+  // Typed text is cleaned (src/core/text.ts): no control characters; invisible-only is empty.
+  if (typeof el.value === 'string') return cleanText(el.value) || undefined;
   if (el.selected_option) return el.selected_option.value;
   if (el.selected_options) return el.selected_options.length ? el.selected_options.map((o) => o.value).join(',') : undefined;
   if (typeof el.selected_date_time === 'number') return new Date(el.selected_date_time * 1000).toISOString();

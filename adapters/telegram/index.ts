@@ -10,6 +10,7 @@ import { zhCN } from '../../src/i18n/zh-CN.js';
 import { CallbackSigner } from './callback-data.js';
 import { TelegramConversation } from './telegram-bot.js';
 import { TelegramGateway } from './telegram-gateway.js';
+import { safeError } from '../../src/core/safe-error.js';
 
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
@@ -104,12 +105,12 @@ export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
   const conversation = new TelegramConversation({ deps: o.deps, api: bot.api, customers: o.customers, dialogs: o.dialogs, dedup: o.dedup, signer });
   conversation.register(bot);
   bot.catch((err) => {
-    o.deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'telegram update failed');
+    o.deps.log?.warn({ err: safeError(err) }, 'telegram update failed');
   });
   let polling: Promise<void> | undefined;
   const pollAbort = new AbortController();
   const warn = (what: string) => (err: unknown) =>
-    o.deps.log?.warn({ err: err instanceof Error ? err.message : String(err) }, what);
+    o.deps.log?.warn({ err: safeError(err) }, what);
 
   const commands = (c: typeof en) =>
     (['new', 'status', 'language', 'cancel', 'help'] as const).map((command) => ({ command, description: c.commands[command] }));

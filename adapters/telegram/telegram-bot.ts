@@ -11,6 +11,7 @@ import { detectTone } from '../../src/core/tone.js';
 import { toLanguage, translator } from '../../src/i18n/index.js';
 import type { CallbackSigner } from './callback-data.js';
 import { escapeHtml } from './html.js';
+import { cleanText } from '../../src/core/text.js';
 
 export const PLATFORM = 'telegram';
 
@@ -85,9 +86,11 @@ export class TelegramConversation {
     const chatId = String(msg.chat.id);
     const { language, state, customer } = await this.language(chatId, ctx);
     const t = translator(language);
-    const text = (msg.text ?? msg.caption ?? '').trim();
+    // Cleaned before anything reads it: no control characters (Postgres refuses NUL), and a text
+    // that shows nothing (zero-width characters only) is no text.
+    const text = cleanText(msg.text ?? msg.caption ?? '');
     const attachments = attachmentsOf(msg);
-    const command = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec(msg.text ?? '');
+    const command = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec(cleanText(msg.text ?? ''));
 
     if (command) {
       const [, name, args] = command;
@@ -392,6 +395,9 @@ export function attachmentsOf(msg: Message): Attachment[] {
     const best = msg.photo[msg.photo.length - 1]!;
     out.push({ type: 'photo', fileId: best.file_id, size: best.file_size });
   }
-  if (msg.document) out.push({ type: 'document', fileId: msg.document.file_id, fileName: msg.document.file_name, size: msg.document.file_size });
+  if (msg.document) {
+    const fileName = msg.document.file_name === undefined ? undefined : cleanText(msg.document.file_name) || undefined;
+    out.push({ type: 'document', fileId: msg.document.file_id, fileName, size: msg.document.file_size });
+  }
   return out;
 }

@@ -1,6 +1,7 @@
 import type { UseCaseDeps } from './deps.js';
 import type { QueuedOutboxRow, TicketState } from './ports.js';
 import { supersededTimers, timersFor } from './timers.js';
+import { safeError } from '../core/safe-error.js';
 
 /**
  * After a ticket change commits: schedule its timers, drop superseded ones and wake the
@@ -22,6 +23,6 @@ export async function afterCommit(
       outbox.length ? deps.kicker?.kick(outbox) : undefined,
     ]);
   } catch (err) {
-    deps.log?.warn({ err: String(err), ticket: state.ticket.number }, 'could not schedule jobs after commit; reconciliation will');
+    deps.log?.warn({ err: safeError(err), ticket: state.ticket.number }, 'could not schedule jobs after commit; reconciliation will');
   }
 }

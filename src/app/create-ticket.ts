@@ -1,4 +1,5 @@
 import { classify } from '../core/classify.js';
+import { ValidationError } from '../core/errors.js';
 import { routeTicket } from '../core/route.js';
 import { detectTone } from '../core/tone.js';
 import type { Category, Language, Severity, Tier } from '../core/types.js';
@@ -42,6 +43,9 @@ export async function createTicket(
   idempotency?: IdempotencyRequest,
 ): Promise<{ state: TicketState; replayed: boolean }> {
   const now = deps.now();
+  if (input.expectedBy && input.expectedBy.getTime() <= now.getTime()) {
+    throw new ValidationError('the expected resolution time must be in the future', [{ path: 'expectedBy', message: 'must be in the future' }]);
+  }
   const cls = classify(`${input.product}\n${input.description}`, { category: input.category, severity: input.severity });
   const routed = routeTicket(cls.category, input.description, deps.directory.config.routing);
   const primary = routed[0]!.departmentId;

@@ -17,6 +17,7 @@ import {
   type ViewContext,
 } from './staff-view.js';
 import { translator } from '../i18n/index.js';
+import { safeError } from '../core/safe-error.js';
 
 /** A message rendered for one platform (Block Kit, an embed with components, …). */
 export type Rendered = unknown;
@@ -224,7 +225,7 @@ export class StaffGateway implements ChatGateway {
       } catch (err) {
         // A channel where threads cannot be started (permissions): the card itself still counts.
         if (s.classify(err).status !== 'failed') throw err;
-        this.o.deps.log?.warn({ ticket: detail.ticket.number, err: err instanceof Error ? err.message : String(err) }, `${this.platform}: no thread for the card`);
+        this.o.deps.log?.warn({ ticket: detail.ticket.number, err: safeError(err) }, `${this.platform}: no thread for the card`);
         return ids;
       }
       // One message at a time, remembering how far the thread got, so a retry never repeats an entry.

@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next';
 import type { Directory } from '../core/directory.js';
 import { AftercareError, ErrorCode } from '../core/errors.js';
 import { maskEmail, maskPhone } from '../core/mask.js';
+import { neutraliseBidi } from '../core/text.js';
 import type { ClockKind, Severity } from '../core/types.js';
 import { formatSpan, translator } from '../i18n/index.js';
 import type { CoordinationTask, Escalation, StoredEvent, TicketState } from './ports.js';
@@ -9,8 +10,9 @@ import type { CoordinationTask, Escalation, StoredEvent, TicketState } from './p
 /**
  * What staff see on Slack and Discord, as a platform-neutral model: pure functions of the
  * ticket (and the time). Texts come from the shared catalogue in the reader's language;
- * every string is plain text — the adapters escape it for their platform, so customer
- * text can never become markup or a mention.
+ * every string is plain text — the adapters escape it for their platform (through
+ * {@link fitEscaped}, which also drops bidi controls), so customer text can never become
+ * markup or a mention, nor reorder what staff read.
  */
 
 export type CardActionId =
@@ -132,8 +134,12 @@ export function truncate(text: string, limit: number): { text: string; truncated
 /**
  * The longest prefix of `text` whose escaped form, plus "…" when cut, fits in `limit`
  * characters (escaping can only grow a text, so a binary search over the prefix length works).
+ * Every text the staff surfaces render passes through here, so this is also where bidi
+ * controls are removed: a customer's RLO must not make staff read a name, a number or a file
+ * name reversed.
  */
-export function fitEscaped(text: string, limit: number, escape: (s: string) => string): string {
+export function fitEscaped(raw: string, limit: number, escape: (s: string) => string): string {
+  const text = neutraliseBidi(raw);
   const whole = escape(text);
   if (whole.length <= limit) return whole;
   const chars = [...text];

@@ -11,7 +11,30 @@ const duration = (fallback: string) =>
     .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s, 5m or 1h')
     .transform((v) => parseDuration(v)!);
 
-const positive = (fallback: number) => z.coerce.number({ error: 'must be a number' }).positive('must be a positive number').default(fallback);
+/** A number variable; the message quotes what was given (numbers are never secrets). */
+const numberVar = (fallback: number, o: { whole: boolean; min: number; max?: number; rule: string }) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return fallback;
+      const n = Number(s);
+      if (!(o.whole ? /^\d+$/ : /^\d+(\.\d+)?$/).test(s)) {
+        ctx.addIssue({ code: 'custom', message: `must be ${o.whole ? 'a whole number' : 'a number'} (got "${s}")` });
+        return z.NEVER;
+      }
+      if (n < o.min || (o.max !== undefined && n > o.max)) {
+        ctx.addIssue({ code: 'custom', message: `must be ${o.rule} (got "${s}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const positive = (fallback: number) =>
+  numberVar(fallback, { whole: false, min: Number.MIN_VALUE, rule: 'a positive number' });
+const count = (fallback: number, max?: number) =>
+  numberVar(fallback, { whole: true, min: 1, ...(max !== undefined && { max }), rule: max ? `a whole number from 1 to ${max}` : 'a whole number of at least 1' });
 
 const optionalText = z
   .string()
@@ -30,7 +53,7 @@ export const envSchema = z.object({
     .trim()
     .default('redis://127.0.0.1:6379')
     .refine((s) => /^rediss?:\/\//.test(s), 'must be a redis:// or rediss:// URL'),
-  PORT: z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be a port number (0-65535)').default(3000),
+  PORT: numberVar(3000, { whole: true, min: 0, max: 65535, rule: 'a port number from 0 to 65535' }),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   // Any single word works (a short one gets a warning at start); it travels as "Bearer <token>".
   AFTERCARE_API_TOKEN: optionalText.pipe(z.string().regex(/^\S+$/, 'must be one word without spaces').optional()),
@@ -45,9 +68,9 @@ export const envSchema = z.object({
   AFTERCARE_RECONCILE_INTERVAL: duration('5m'),
   AFTERCARE_OUTBOX_SWEEP_INTERVAL: duration('2s'),
   AFTERCARE_OUTBOX_LEASE: duration('60s'),
-  AFTERCARE_OUTBOX_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1).max(1000).default(50),
-  AFTERCARE_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int('must be a whole number').min(1).default(25),
-  AFTERCARE_TIMER_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1).max(1000).default(20),
+  AFTERCARE_OUTBOX_CONCURRENCY: count(50, 1000),
+  AFTERCARE_OUTBOX_MAX_ATTEMPTS: count(25),
+  AFTERCARE_TIMER_CONCURRENCY: count(20, 1000),
   AFTERCARE_WEBHOOK_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
   AFTERCARE_WEBHOOK_SECRET: optionalText,
   AFTERCARE_WEBHOOK_RATE: positive(30),

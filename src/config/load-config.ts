@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { plainErrorMap, plainFields } from '../core/plain-issues.js';
 import type { AftercareConfig } from '../core/types.js';
 import { buildConfig } from './build-config.js';
 import { checkReferences, type ConfigIssue } from './check-references.js';
@@ -27,12 +28,8 @@ export interface LoadedConfig {
   source: string;
 }
 
-function zodPath(path: PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
 function formatZodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({ path: zodPath(i.path), message: i.message }));
+  return plainFields(error, { root: '' });
 }
 
 /** The package root (where package.json is), found from this module's location (src/ or dist/src/). */
@@ -58,7 +55,7 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
     throw new ConfigError([`${label}: not valid YAML: ${msg}`]);
   }
   // The schema and the cross-references are checked side by side, so one run reports every problem.
-  const parsed = fileSchema.safeParse(raw ?? {});
+  const parsed = fileSchema.safeParse(raw ?? {}, { error: plainErrorMap });
   const issues = [...(parsed.success ? [] : formatZodIssues(parsed.error)), ...checkReferences(raw)];
   if (!parsed.success || issues.length > 0) {
     throw new ConfigError(issues.map((i) => `${label}: ${i.path || '(root)'}: ${i.message}`));
@@ -69,7 +66,7 @@ export function parseConfigText(text: string, label: string): AftercareConfig {
 /** Environment variables set to an empty string count as unset (a blank `PORT=` line means the default). */
 export function parseEnv(env: Record<string, string | undefined>): Env {
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = checkedEnvSchema.safeParse(given);
+  const parsed = checkedEnvSchema.safeParse(given, { error: plainErrorMap });
   if (!parsed.success) {
     throw new ConfigError(formatZodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`));
   }

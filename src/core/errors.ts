@@ -9,6 +9,7 @@ export const ErrorCode = {
   IdempotencyConflict: 'idempotency_conflict',
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
+  UnsupportedMediaType: 'unsupported_media_type',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -25,12 +26,49 @@ export class AftercareError extends Error {
   }
 }
 
+const TICKET_IN: Record<string, string> = {
+  new: 'a new ticket',
+  assigned: 'an assigned ticket',
+  in_progress: 'a ticket in progress',
+  waiting_customer: 'a ticket waiting for the customer',
+  resolved: 'a resolved ticket',
+  closed: 'a closed ticket',
+  reopened: 'a reopened ticket',
+};
+
+const CANNOT_BE: Record<string, string> = {
+  claim: 'claimed',
+  start_work: 'worked on',
+  wait_customer: 'put on hold for the customer',
+  resolve: 'resolved',
+  close: 'closed',
+  reopen: 'reopened',
+  reassign: 'reassigned',
+  escalate: 'escalated',
+};
+
+/** Why `action` is not possible on a ticket in status `from`, in plain words (no internal names). */
+export function transitionMessage(from: string, action: string): string {
+  const subject = TICKET_IN[from] ?? `a ticket that is ${from.replace(/_/g, ' ')}`;
+  const verb = CANNOT_BE[action] ?? `changed that way (${action.replace(/_/g, ' ')})`;
+  const done = from === 'resolved' || from === 'closed';
+  if ((action === 'resolve' && from === 'resolved') || (action === 'close' && from === 'closed')) return `the ticket is already ${from}`;
+  if (action === 'customer_replied') return `${subject} is not waiting for a reply from the customer`;
+  let hint = '';
+  if (action === 'reopen') hint = ' (only resolved or closed tickets can be reopened)';
+  else if (action === 'close') hint = ' (only resolved tickets can be closed)';
+  else if (done) hint = '; reopen it first';
+  else if (from === 'new') hint = '; claim it first';
+  else if (action === 'claim') hint = '; it already has an owner (a supervisor can reassign it)';
+  return `${subject} cannot be ${verb}${hint}`;
+}
+
 export class IllegalTransitionError extends AftercareError {
   constructor(
     readonly from: string,
     readonly action: string,
   ) {
-    super(ErrorCode.IllegalTransition, `cannot ${action} a ticket that is ${from}`, { from, action });
+    super(ErrorCode.IllegalTransition, transitionMessage(from, action), { from, action });
   }
 }
 

@@ -1,22 +1,51 @@
 import { z } from 'zod';
-import { actionBody, createTicketBody, errorBody, listTicketsQuery } from './schemas.js';
+import { ERROR_CODES, createdTicketResponse, errorResponse, healthResponse, ticketDetailResponse, ticketListResponse } from './response-schemas.js';
+import { actionBody, createTicketBody, listTicketsQuery, ticketParams } from './schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
 
-const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const body = (description: string, schema: string) => ({ description, content: { 'application/json': { schema: ref(schema) } } });
 
-/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+/** An error response: the codes that come with `status`, from ERROR_CODES. */
+const err = (status: number, description: string) => {
+  const codes = Object.entries(ERROR_CODES)
+    .filter(([, c]) => c.status === status)
+    .map(([code]) => `\`${code}\``);
+  return body(`${description} (${codes.join(', ')})`, 'Error');
+};
+
+/** Every route that can fail answers these. */
+const common = { '401': err(401, 'Missing or wrong token'), '500': err(500, 'Internal error') };
+
+const numberParam = { name: 'number', in: 'path', required: true, schema: { ...(json(ticketParams).properties as Record<string, object>).number, example: 'AC-000001' } };
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and describe responses. */
 export function buildOpenApi(): Record<string, unknown> {
   const query = json(listTicketsQuery) as { properties: Record<string, unknown> };
   return {
     openapi: '3.1.0',
-    info: { title: 'Aftercare API', version: '0.1.0', description: 'After-sales tickets: intake, status and staff actions.' },
+    info: {
+      title: 'Aftercare API',
+      version: '0.1.0',
+      description:
+        'After-sales tickets: intake, status and staff actions. Errors are `{"error":{"code","message","fields"?}}`; ' +
+        'a field path names a body field (`customer.phone`), a query parameter (`query.limit`), a path parameter (`path.number`) ' +
+        'or a header (`header.Idempotency-Key`). Codes:\n\n' +
+        Object.entries(ERROR_CODES)
+          .map(([code, c]) => `- \`${code}\` (${c.status}): ${c.meaning}`)
+          .join('\n'),
+    },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'AFTERCARE_API_TOKEN' } },
       schemas: {
         CreateTicket: json(createTicketBody),
         TicketAction: json(actionBody),
-        Error: json(errorBody, 'output'),
+        CreatedTicket: json(createdTicketResponse, 'output'),
+        TicketList: json(ticketListResponse, 'output'),
+        TicketDetail: json(ticketDetailResponse, 'output'),
+        Health: json(healthResponse, 'output'),
+        Error: json(errorResponse, 'output'),
       },
     },
     security: [{ bearer: [] }],
@@ -25,48 +54,51 @@ export function buildOpenApi(): Record<string, unknown> {
         get: {
           security: [],
           summary: 'Liveness of the API, Postgres and Redis',
-          responses: { '200': { description: '{"status":"ok","db":"ok","redis":"ok"}' }, '503': { description: 'names what is down' } },
+          responses: { '200': body('All up', 'Health'), '503': body('Names what is down', 'Health') },
         },
       },
       '/api/tickets': {
         post: {
           summary: 'Open a ticket',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateTicket' } } } },
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CreateTicket') } } },
           responses: {
-            '201': { description: 'Created: {id, number, status, category, severity, departments, deadlines, createdAt}' },
-            '200': { description: 'Same Idempotency-Key and body as an earlier request: that ticket' },
-            '400': err('Validation failed'),
-            '401': err('Missing or wrong token'),
-            '409': err('Idempotency-Key reused with another body'),
-            '413': err('Body over 64 KB'),
+            '201': body('Created', 'CreatedTicket'),
+            '200': body('Same Idempotency-Key and body as an earlier request: that ticket', 'CreatedTicket'),
+            '400': err(400, 'Validation failed'),
+            ...common,
+            '409': err(409, 'Idempotency-Key reused with another body'),
+            '413': err(413, 'Body over 64 KB'),
+            '415': err(415, 'Body not JSON'),
           },
         },
         get: {
           summary: 'List tickets, newest first',
           parameters: Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
-          responses: { '200': { description: '{items, nextCursor}' }, '400': err('Bad filter'), '401': err('Missing or wrong token') },
+          responses: { '200': body('A page of tickets', 'TicketList'), '400': err(400, 'Bad or unknown query parameter'), ...common },
         },
       },
       '/api/tickets/{number}': {
         get: {
           summary: 'One ticket with clocks, coordination tasks, timeline and audit state',
-          parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string', example: 'AC-000001' } }],
-          responses: { '200': { description: 'The ticket' }, '401': err('Missing or wrong token'), '404': err('Unknown ticket') },
+          parameters: [numberParam],
+          responses: { '200': body('The ticket', 'TicketDetail'), '400': err(400, 'Bad ticket number'), ...common, '404': err(404, 'Unknown ticket') },
         },
       },
       '/api/tickets/{number}/actions': {
         post: {
           summary: 'Run a staff action (the same use cases as the chat buttons)',
-          parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/TicketAction' } } } },
+          parameters: [numberParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('TicketAction') } } },
           responses: {
-            '200': { description: 'The ticket after the action' },
-            '400': err('Validation failed'),
-            '401': err('Missing or wrong token'),
-            '403': err('The actor may not do this'),
-            '404': err('Unknown ticket'),
-            '409': err('Illegal transition or already claimed'),
+            '200': body('The ticket after the action', 'TicketDetail'),
+            '400': err(400, 'Validation failed'),
+            ...common,
+            '403': err(403, 'The actor may not do this'),
+            '404': err(404, 'Unknown ticket, task or escalation'),
+            '409': err(409, 'Illegal transition, already claimed, or already done'),
+            '413': err(413, 'Body over 64 KB'),
+            '415': err(415, 'Body not JSON'),
           },
         },
       },

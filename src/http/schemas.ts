@@ -1,15 +1,35 @@
 import { z } from 'zod';
 import { COORDINATION_ROLES } from '../app/act-on-ticket.js';
+import { hasControlChars, hasLoneSurrogate, isBlank, normaliseNewlines } from '../core/text.js';
 import { CATEGORIES, SEVERITIES, TICKET_STATUSES, TIERS } from '../core/types.js';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).optional();
+/**
+ * Text as people send it (src/core/text.ts): no control characters or lone surrogates, newlines
+ * normalised, trimmed; a value that shows nothing (whitespace, zero-width characters) is empty.
+ */
+export const unicodeText = () =>
+  z
+    .string()
+    .refine((s) => !hasLoneSurrogate(s), { message: 'must be valid Unicode text', abort: true })
+    .refine((s) => !hasControlChars(s), { message: 'must not contain control characters', abort: true })
+    .overwrite((s) => {
+      const t = normaliseNewlines(s).trim();
+      return isBlank(t) ? '' : t;
+    });
+
+const text = (max: number) => unicodeText().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const optionalText = (max: number) => unicodeText().max(max, `must be at most ${max} characters`).optional();
+
+/** A ticket number in a path (`/api/tickets/:number`); unknown numbers are a 404, not a 400. */
+export const ticketParams = z.object({
+  number: unicodeText().min(1, 'must not be empty').max(32, 'must be a ticket number such as AC-000123'),
+});
 
 const language = z
   .enum(['en', 'zh', 'zh-CN', 'zh-Hans', 'zh-cn'], { error: 'must be en or zh-CN' })
   .transform((l) => (l === 'en' ? 'en' : 'zh-CN'));
 
-const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-24T10:00:00Z' });
+const isoDateTime = z.iso.datetime({ offset: true });
 
 export const createTicketBody = z
   .object({
@@ -22,9 +42,10 @@ export const createTicketBody = z
           .trim()
           .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'must be a phone number such as +86 138 0013 8000')
           .optional(),
-        email: z.email({ error: 'must be an e-mail address' }).max(254).optional(),
+        email: z.email().max(254).optional(),
         language: language.optional(),
       })
+      .strict()
       .refine((c) => c.phone !== undefined || c.email !== undefined, {
         message: 'phone or email is required',
         path: ['phone'],
@@ -32,21 +53,28 @@ export const createTicketBody = z
     product: text(200),
     orderNumber: text(100),
     description: text(10_000),
-    severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
-    category: z.enum(CATEGORIES, { error: `must be one of ${CATEGORIES.join(', ')}` }).optional(),
+    severity: z.enum(SEVERITIES),
+    category: z.enum(CATEGORIES).optional(),
     expectedBy: isoDateTime.optional(),
-    tier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }).optional(),
+    tier: z.enum(TIERS).optional(),
   })
   .strict();
 export type CreateTicketBody = z.infer<typeof createTicketBody>;
 
 export const listTicketsQuery = z
   .object({
-    status: z.enum(TICKET_STATUSES, { error: `must be one of ${TICKET_STATUSES.join(', ')}` }).optional(),
-    department: z.string().trim().min(1).optional(),
-    severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }).optional(),
-    limit: z.coerce.number().int('must be a whole number').min(1, 'must be 1-100').max(100, 'must be 1-100').default(20),
-    cursor: z.string().min(1).optional(),
+    status: z.enum(TICKET_STATUSES).optional(),
+    department: text(100).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    limit: z
+      .string()
+      .trim()
+      .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
+      .default(20)
+      .describe('page size, a whole number from 1 to 100 (default 20)'),
+    cursor: text(200).optional(),
   })
   .strict();
 
@@ -54,7 +82,7 @@ const diagnosis = z
   .object({ cause: text(2000), measures: text(2000), timeNeeded: text(200), estimatedCost: text(200) })
   .strict();
 
-const actor = z.string({ error: 'must be a staff id' }).trim().min(1, 'must be a staff id');
+const actor = unicodeText().min(1, 'must be a staff id').max(100, 'must be a staff id');
 
 export const actionBody = z.discriminatedUnion(
   'type',
@@ -65,7 +93,7 @@ export const actionBody = z.discriminatedUnion(
       .object({
         type: z.literal('progress'),
         actor,
-        preset: z.string().trim().min(1).optional(),
+        preset: text(100).optional(),
         text: optionalText(4000),
         eta: isoDateTime.optional(),
         complex: z.boolean().optional(),
@@ -78,7 +106,7 @@ export const actionBody = z.discriminatedUnion(
         type: z.literal('involve'),
         actor,
         department: text(100),
-        role: z.enum(COORDINATION_ROLES, { error: `must be one of ${COORDINATION_ROLES.join(', ')}` }).default('other'),
+        role: z.enum(COORDINATION_ROLES).default('other'),
         note: optionalText(2000),
       })
       .strict(),
@@ -102,14 +130,5 @@ export const actionBody = z.discriminatedUnion(
     z.object({ type: z.literal('acknowledge'), actor, escalationId: z.uuid().optional() }).strict(),
     z.object({ type: z.literal('delay'), actor, reason: text(2000), eta: isoDateTime }).strict(),
   ],
-  { error: 'must be one of claim, reply, progress, involve, escalate, resolve, reopen, reassign, reclassify, task, acknowledge, delay' },
 );
 export type ActionBody = z.infer<typeof actionBody>;
-
-export const errorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  }),
-});

@@ -7,10 +7,12 @@ import { createTicket } from '../app/create-ticket.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { canonicalJson } from '../core/audit.js';
 import { AftercareError, asAftercareError, ErrorCode } from '../core/errors.js';
+import { safeError } from '../core/safe-error.js';
+import { plainErrorMap, plainFields, type PlainField, type PlainFieldOptions } from '../core/plain-issues.js';
 import type { Queue } from 'bullmq';
 import { registerQueueBoard } from './admin-queues.js';
 import { buildOpenApi } from './openapi.js';
-import { actionBody, createTicketBody, listTicketsQuery, type ActionBody } from './schemas.js';
+import { actionBody, createTicketBody, listTicketsQuery, ticketParams, type ActionBody } from './schemas.js';
 import { createdView, detailView, summaryView } from './views.js';
 
 export interface HealthChecks {
@@ -55,18 +57,26 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
   return reply.code(status).send({ error: { code, message, ...(fields && { fields }) } });
 }
 
-function zodFields(error: z.ZodError, prefix: string[] = []): { path: string; message: string }[] {
-  return error.issues.map((i) => {
-    const path = [...prefix, ...i.path.map(String)].join('.');
-    let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
-    if (i.code === 'invalid_type' && i.input === undefined) message = 'is required';
-    return { path: path || '(body)', message };
-  });
+/**
+ * Where a bad value was: body fields by their path (`customer.phone`), everything else prefixed
+ * with where it was sent, as OpenAPI names it (`query.limit`, `path.number`, `header.Idempotency-Key`).
+ */
+type Place = 'body' | 'query' | 'path';
+
+const PLACE_OPTIONS: Record<Place, PlainFieldOptions> = {
+  body: { root: '(body)' },
+  query: { prefix: 'query', root: 'query', unknownKey: 'is not a known query parameter' },
+  path: { prefix: 'path', root: 'path' },
+};
+
+function parseOr400<S extends z.ZodType>(reply: FastifyReply, schema: S, value: unknown, place: Place, what: string): z.output<S> | undefined {
+  const parsed = schema.safeParse(value, { error: plainErrorMap });
+  if (parsed.success) return parsed.data;
+  validationError(reply, plainFields(parsed.error, PLACE_OPTIONS[place]), what);
+  return undefined;
 }
 
-function validationError(reply: FastifyReply, error: z.ZodError, what: string) {
-  const fields = zodFields(error);
+function validationError(reply: FastifyReply, fields: PlainField[], what: string) {
   const summary = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
   return sendError(reply, 400, ErrorCode.ValidationFailed, `invalid ${what}: ${summary}`, fields);
 }
@@ -119,6 +129,17 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     loggerInstance: opts.logger,
     bodyLimit: BODY_LIMIT,
     genReqId: () => deps.newId(),
+    // A malformed percent-encoding in the path never reaches a route: name the parameter it is in.
+    frameworkErrors: (err, req, reply) => {
+      if (err.code === 'FST_ERR_BAD_URL') {
+        const path = /^\/api\/tickets\/[^/?]*%/.test(req.url) ? 'path.number' : 'path';
+        void sendError(reply, 400, ErrorCode.ValidationFailed, `invalid path: ${path}: must be correctly percent-encoded`, [
+          { path, message: 'must be correctly percent-encoded' },
+        ]);
+        return;
+      }
+      void sendError(reply, 400, ErrorCode.ValidationFailed, 'the request could not be read', [{ path: '(request)', message: 'is malformed' }]);
+    },
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -126,12 +147,10 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       return sendError(reply, 413, ErrorCode.PayloadTooLarge, `request body is larger than ${BODY_LIMIT} bytes`);
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendError(reply, 415, 'unsupported_media_type', 'send the body as application/json');
+      return sendError(reply, 415, ErrorCode.UnsupportedMediaType, 'send the body as application/json');
     }
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-      return sendError(reply, 400, ErrorCode.ValidationFailed, `request body is not valid JSON: ${err.message}`, [
-        { path: '(body)', message: 'must be valid JSON' },
-      ]);
+      return sendError(reply, 400, ErrorCode.ValidationFailed, 'request body is not valid JSON', [{ path: '(body)', message: 'must be valid JSON' }]);
     }
     const e = asAftercareError(err);
     const status = STATUS_BY_CODE[e.code];
@@ -139,10 +158,11 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       const fields = (e.details?.fields as { path: string; message: string }[] | undefined) ?? undefined;
       return sendError(reply, status, e.code, e.message, fields);
     }
+    // Anything else fastify refuses before a handler runs (a bad Content-Length, a broken header…).
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendError(reply, err.statusCode, 'bad_request', err.message);
+      return sendError(reply, 400, ErrorCode.ValidationFailed, 'the request could not be read', [{ path: '(request)', message: 'is malformed' }]);
     }
-    req.log.error({ err }, 'request failed');
+    req.log.error({ err: safeError(err) }, 'request failed');
     return sendError(reply, 500, ErrorCode.Internal, `internal error (reference ${req.id})`);
   });
 
@@ -178,16 +198,15 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     api.addHook('onRequest', requireToken);
 
     api.post('/api/tickets', async (req, reply) => {
-      const parsed = createTicketBody.safeParse(req.body ?? undefined);
-      if (!parsed.success) return validationError(reply, parsed.error, 'ticket');
+      const b = parseOr400(reply, createTicketBody, req.body ?? undefined, 'body', 'ticket');
+      if (!b) return reply;
       const rawKey = req.headers['idempotency-key'];
       const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
       if (key !== undefined && (key.length === 0 || key.length > 255)) {
         return sendError(reply, 400, ErrorCode.ValidationFailed, 'Idempotency-Key must be 1-255 characters', [
-          { path: 'Idempotency-Key', message: 'must be 1-255 characters' },
+          { path: 'header.Idempotency-Key', message: 'must be 1-255 characters' },
         ]);
       }
-      const b = parsed.data;
       const { state, replayed } = await createTicket(
         deps,
         {
@@ -208,12 +227,13 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     });
 
     api.get('/api/tickets', async (req, reply) => {
-      const parsed = listTicketsQuery.safeParse(req.query);
-      if (!parsed.success) return validationError(reply, parsed.error, 'query');
-      const q = parsed.data;
+      const q = parseOr400(reply, listTicketsQuery, req.query, 'query', 'query');
+      if (!q) return reply;
       const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
       if (q.cursor && !cursor) {
-        return sendError(reply, 400, ErrorCode.ValidationFailed, 'invalid cursor', [{ path: 'cursor', message: 'must be a nextCursor from an earlier page' }]);
+        return sendError(reply, 400, ErrorCode.ValidationFailed, 'invalid query: query.cursor: must be a nextCursor from an earlier page', [
+          { path: 'query.cursor', message: 'must be a nextCursor from an earlier page' },
+        ]);
       }
       const states = await deps.store.list({ status: q.status, departmentId: q.department, severity: q.severity, limit: q.limit + 1, cursor });
       const page = states.slice(0, q.limit);
@@ -225,16 +245,20 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     });
 
     api.get<{ Params: { number: string } }>('/api/tickets/:number', async (req, reply) => {
-      const detail = await deps.store.get(normaliseNumber(req.params.number));
-      if (!detail) return sendError(reply, 404, ErrorCode.NotFound, `ticket ${req.params.number} not found`);
+      const param = parseOr400(reply, ticketParams, req.params, 'path', 'path');
+      if (!param) return reply;
+      const detail = await deps.store.get(normaliseNumber(param.number));
+      if (!detail) return sendError(reply, 404, ErrorCode.NotFound, `ticket ${param.number} not found`);
       return detailView(detail);
     });
 
     api.post<{ Params: { number: string } }>('/api/tickets/:number/actions', async (req, reply) => {
-      const parsed = actionBody.safeParse(req.body ?? undefined);
-      if (!parsed.success) return validationError(reply, parsed.error, 'action');
-      const number = normaliseNumber(req.params.number);
-      await actOnTicket(deps, number, { actorId: parsed.data.actor, source: 'api' }, toCommand(parsed.data));
+      const param = parseOr400(reply, ticketParams, req.params, 'path', 'path');
+      if (!param) return reply;
+      const action = parseOr400(reply, actionBody, req.body ?? undefined, 'body', 'action');
+      if (!action) return reply;
+      const number = normaliseNumber(param.number);
+      await actOnTicket(deps, number, { actorId: action.actor, source: 'api' }, toCommand(action));
       const detail = await deps.store.get(number);
       if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
       return detailView(detail);

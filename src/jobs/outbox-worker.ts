@@ -8,6 +8,7 @@ import { recordDelivered, recordDeliveryFailed } from '../app/record-delivery.js
 import type { OutboxRow, PgOutboxStore } from '../db/outbox-store.js';
 import { OUTBOX_QUEUE, outboxJobId } from './queues.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { safeError } from '../core/safe-error.js';
 
 export interface OutboxWorkerOptions {
   deps: UseCaseDeps;
@@ -108,7 +109,7 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
     },
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
   );
-  worker.on('failed', (job, err) => o.deps.log?.warn({ job: job?.id, err: err.message }, 'outbox job failed'));
+  worker.on('failed', (job, err) => o.deps.log?.warn({ job: job?.id, err: safeError(err) }, 'outbox job failed'));
   return {
     worker,
     stop() {

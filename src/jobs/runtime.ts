@@ -11,6 +11,7 @@ import { reconcile, sweepOutbox, type ReconcileReport } from './reconcile.js';
 import { PgInboundDedup } from '../db/customer-store.js';
 import { BullOutboxKicker, BullTimerScheduler } from './scheduler.js';
 import { startTimerWorker } from './timer-worker.js';
+import { safeError } from '../core/safe-error.js';
 
 /** How long handled platform event ids are remembered (platforms stop redelivering well before). */
 export const INBOUND_DEDUP_KEEP_MS = 7 * 24 * 3600_000;
@@ -52,7 +53,7 @@ export async function checkEvictionPolicy(redis: Redis): Promise<string | undefi
 
 export async function startJobs(o: JobsOptions): Promise<Jobs> {
   const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-  connection.on('error', (err) => o.deps.log?.warn({ err: err.message }, 'redis (jobs) connection error'));
+  connection.on('error', (err) => o.deps.log?.warn({ err: safeError(err) }, 'redis (jobs) connection error'));
   const queues = makeQueues({ prefix: o.prefix, connection });
   const scheduler = new BullTimerScheduler(queues.timers, o.deps.now);
   const kicker = new BullOutboxKicker(queues.outbox);
@@ -86,7 +87,7 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
     const report = await runReconcile();
     o.deps.log?.info({ ...report }, 'reconciled jobs with the database');
     const guard = (what: string, fn: () => Promise<unknown>) => () => {
-      fn().catch((err: unknown) => o.deps.log?.warn({ err: String(err) }, `${what} failed`));
+      fn().catch((err: unknown) => o.deps.log?.warn({ err: safeError(err) }, `${what} failed`));
     };
     timers.push(setInterval(guard('outbox sweep', () => sweepOutbox(outbox, queues.outbox)), o.sweepEveryMs));
     timers.push(setInterval(guard('reconcile', runReconcile), o.reconcileEveryMs));

@@ -4,6 +4,7 @@ import type { UseCaseDeps } from '../app/deps.js';
 import { handleTimer } from '../app/handle-timer.js';
 import { parseTimerId } from '../app/timers.js';
 import { TIMERS_QUEUE } from './queues.js';
+import { safeError } from '../core/safe-error.js';
 
 /** Runs due SLA reminders/breaches and escalation steps; the job id says which (app/timers.ts). */
 export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: string, concurrency = 20): Worker {
@@ -18,7 +19,7 @@ export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: s
       } catch (err) {
         // Postgres hiccup or similar: try again shortly. The timer re-checks its clock when it
         // runs, so retrying is always safe; no attempt limit, so a reminder is never given up.
-        deps.log?.warn({ job: job.id, err: err instanceof Error ? err.message : String(err) }, 'timer failed, retrying in 5 s');
+        deps.log?.warn({ job: job.id, err: safeError(err) }, 'timer failed, retrying in 5 s');
         await job.moveToDelayed(Date.now() + 5000, token);
         throw new DelayedError();
       }
@@ -33,6 +34,6 @@ export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: s
     // reconciliation re-adds it.
     { connection, prefix, concurrency, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
   );
-  worker.on('failed', (job, err) => deps.log?.warn({ job: job?.id, err: err.message }, 'timer job failed'));
+  worker.on('failed', (job, err) => deps.log?.warn({ job: job?.id, err: safeError(err) }, 'timer job failed'));
   return worker;
 }

@@ -174,6 +174,20 @@ describe('Discord staff workspace', () => {
     expect(hook.delivered.find((m) => m.kind === 'customer.reply' && m.payload.number === number)!.payload.text).toBe('A technician will call you at 3 pm.');
   });
 
+  it('modal text is cleaned: invisible-only is refused as missing, control characters are stripped', async () => {
+    const { number } = await openTicket();
+    const id = (await cardIn(CH.technical!, number)).response.id as string;
+    const modal = await callback(click(USERS.dave!, CH.technical!, id, 'reply').id);
+    const customId = String(modal.data!.custom_id);
+    const empty = discord.submitModal({ guildId: GUILD, channelId: CH.technical!, userId: USERS.dave!, customId, fields: { text: '\u200B\u200D \u2060' } });
+    await callback(empty.id);
+    const sub = discord.submitModal({ guildId: GUILD, channelId: CH.technical!, userId: USERS.dave!, customId, fields: { text: 'Call\u0000 you\u0007 at 3 pm.' } });
+    await callback(sub.id);
+    await hook.until(() => hook.delivered.some((m) => m.kind === 'customer.reply' && m.payload.number === number));
+    const replies = hook.delivered.filter((m) => m.kind === 'customer.reply' && m.payload.number === number);
+    expect(replies.map((m) => m.payload.text)).toEqual(['Call you at 3 pm.']);
+  });
+
   it('involve logistics (select, role, note) → a task card with Claim/Done in the logistics channel; Claim and Done edit it', async () => {
     const { number } = await openTicket();
     const id = (await cardIn(CH.technical!, number)).response.id as string;

@@ -172,6 +172,20 @@ describe('Slack staff workspace', () => {
     expect((await ticket(number)).status).toBe('new');
   });
 
+  it('modal text is cleaned: control characters stripped before relaying, invisible-only counts as missing', async () => {
+    const { number } = await openTicket();
+    const ts = tsOf(await cardIn('C0TECH', number));
+    const resolve = await openModal(USERS.dave!, 'C0TECH', ts, 'ac:resolve');
+    const refused = await submit(USERS.dave!, resolve, { measures: textValue('Replaced the board'), advice: textValue('\u200B\u2060 \uFEFF') });
+    expect(refused.body).toMatchObject({ response_action: 'errors', errors: { advice: expect.any(String) } });
+    expect((await ticket(number)).status).toBe('new');
+    const reply = await openModal(USERS.dave!, 'C0TECH', ts, 'ac:reply');
+    const res = await submit(USERS.dave!, reply, { text: textValue('A technician\u0000 comes\u001b[2J tomorrow.\r\nThanks') });
+    expect(res.status).toBe(200);
+    await hook.until(() => hook.delivered.some((m) => m.kind === 'customer.reply' && m.payload.number === number));
+    expect(hook.delivered.find((m) => m.kind === 'customer.reply' && m.payload.number === number)!.payload.text).toBe('A technician comes[2J tomorrow.\nThanks');
+  });
+
   it('involve logistics → a task card with Claim/Done in the logistics channel and the coordination sheet in the thread', async () => {
     const { number } = await openTicket();
     const ts = tsOf(await cardIn('C0TECH', number));

@@ -122,6 +122,34 @@ describe('Telegram customer journeys', () => {
     expect(detail.events.find((e) => e.type === 'ticket.attachments_added')?.data.attachments).toHaveLength(1);
   });
 
+  it('control characters are stripped and the message still stored and relayed; invisible-only answers are asked again', async () => {
+    const chat = newChat();
+    tg.addChat(chat, { languageCode: 'en' });
+    await say(chat, '/new', 'What is your name');
+    await say(chat, '\u200B\u200D\uFEFF', 'What is your name');
+    await say(chat, 'Li\u0000 Lei', 'How can we reach you');
+    await say(chat, '+86 138 0013 8000', 'Which product');
+    await say(chat, 'Model X\u0007 printer', 'order number');
+    await say(chat, 'SO-2026-0077', 'Describe the problem');
+    await say(chat, '\u2060 \u200B', 'Describe the problem');
+    await say(chat, 'The printer\u0000 shows error E02 since Monday', 'How urgent');
+    await press(chat, 'Normal', 'By when');
+    await press(chat, 'Skip', 'Please check your report');
+    const ack = await press(chat, 'Submit', /Your ticket is <b>AC-\d{6}<\/b>/);
+    const number = /AC-\d{6}/.exec(String(ack.params.text))![0];
+    await say(chat, 'any news?\u0000 it still\u001b beeps', `Added to ticket <b>${number}</b>`);
+    const detail = (await (await app.api(`/api/tickets/${number}`)).json()) as {
+      product: string;
+      description: string;
+      customer: { name: string };
+      events: { type: string; data: { text?: string } }[];
+    };
+    expect(detail.customer.name).toBe('Li Lei');
+    expect(detail.product).toBe('Model X printer');
+    expect(detail.description).toBe('The printer shows error E02 since Monday');
+    expect(detail.events.find((e) => e.type === 'customer.message')?.data.text).toBe('any news? it still beeps');
+  });
+
   it('a duplicate update is handled once: one ticket', async () => {
     const chat = newChat();
     tg.addChat(chat, { languageCode: 'en' });

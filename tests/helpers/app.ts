@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import type { LoadedConfig } from '../../src/config/load-config.js';
 import { parseEnv } from '../../src/config/load-config.js';
@@ -19,7 +19,15 @@ export interface TestApp extends RunningApp {
 
 /** Starts the whole app on a fresh database and a random port. */
 export async function startTestApp(
-  opts: { config?: AftercareConfig; now?: () => Date; env?: Record<string, string>; gateway?: ChatGateway; databaseUrl?: string } = {},
+  opts: {
+    config?: AftercareConfig;
+    now?: () => Date;
+    env?: Record<string, string>;
+    gateway?: ChatGateway;
+    databaseUrl?: string;
+    /** Replaces the silent test logger (tests that read the log). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const url = opts.databaseUrl ?? newDatabaseUrl();
   const prefix = opts.env?.AFTERCARE_QUEUE_PREFIX ?? `t${randomBytes(4).toString('hex')}`;
@@ -37,7 +45,7 @@ export async function startTestApp(
     source: 'test',
   };
   const app = await startApp(loaded, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(opts.now && { now: opts.now }),
     ...(opts.gateway && { gateway: opts.gateway }),
   });

@@ -395,7 +395,7 @@ describe('explainError', () => {
 
   it('maps not found, illegal transitions, validation and other conflicts', () => {
     expect(explain(new NotFoundError('ticket', 'AC-000999'))).toBe('Ticket AC-000123 was not found.');
-    expect(explain(new IllegalTransitionError('closed', 'claim'))).toBe('Not possible now: cannot claim a ticket that is closed');
+    expect(explain(new IllegalTransitionError('closed', 'claim'))).toBe('Not possible now: a closed ticket cannot be claimed; reopen it first');
     expect(explain(new ValidationError('bad', [{ path: 'eta', message: 'must be in the future' }, { path: 'to', message: 'unknown' }]))).toBe(
       'Please check: eta must be in the future; to unknown',
     );

@@ -80,6 +80,21 @@ describe('parseEnv', () => {
     expect(e.issues.every((i) => i.startsWith('PORT:'))).toBe(true);
   });
 
+  it('number variables say what rule they break and what was given, in plain words', () => {
+    expect(configError(() => parseEnv({ PORT: 'abc' })).issues).toEqual(['PORT: must be a whole number (got "abc")']);
+    expect(configError(() => parseEnv({ PORT: '70000' })).issues).toEqual(['PORT: must be a port number from 0 to 65535 (got "70000")']);
+    expect(configError(() => parseEnv({ AFTERCARE_OUTBOX_CONCURRENCY: '0' })).issues).toEqual([
+      'AFTERCARE_OUTBOX_CONCURRENCY: must be a whole number from 1 to 1000 (got "0")',
+    ]);
+    expect(configError(() => parseEnv({ AFTERCARE_WEBHOOK_RATE: 'fast' })).issues).toEqual(['AFTERCARE_WEBHOOK_RATE: must be a number (got "fast")']);
+    expect(parseEnv({ PORT: ' 8080 ', AFTERCARE_WEBHOOK_RATE: '2.5' })).toMatchObject({ PORT: 8080, AFTERCARE_WEBHOOK_RATE: 2.5 });
+  });
+
+  it('no library wording in any variable issue', () => {
+    const e = configError(() => parseEnv({ PORT: 'x', LOG_LEVEL: 'loud', AFTERCARE_ROLE: 'both', SLACK_API_URL: 'nope', AFTERCARE_TIMER_CONCURRENCY: '1.5' }));
+    for (const i of e.issues) expect(i).not.toMatch(/\bInvalid\b|\bexpected\b|\breceived\b|NaN/);
+  });
+
   it.each([
     ['DATABASE_URL', 'mysql://localhost/x'],
     ['REDIS_URL', 'http://localhost:6379'],
@@ -128,6 +143,14 @@ describe('parseConfigText', () => {
     expect(config.sla.clocks.verification_callback.budgets.normal).toBe(72 * 3_600_000);
     expect(config.sla.clocks.critical_start.businessHours).toBe(false);
     expect(config.escalation.chains.default?.[2]).toEqual({ notify: ['judy'], ackTimeoutMs: 30 * 60_000 });
+  });
+
+  it('wrong types in the YAML file are named in plain words, not as missing', () => {
+    const e = configError(() => parseConfigText(editExample('{ id: bob, name: 王波, role: agent, language: zh-CN }', '{ id: bob, name: 7, role: boss, language: zh-CN }'), 'my.yaml'));
+    expect(e.issues).toEqual(
+      expect.arrayContaining([expect.stringMatching(/staff\[\d\]\.name: must be a string$/), expect.stringMatching(/staff\[\d\]\.role: must be one of agent, supervisor$/)]),
+    );
+    for (const i of e.issues) expect(i).not.toMatch(/\bInvalid\b|\bexpected\b|\breceived\b/);
   });
 
   it('an unknown department in routing → issue naming routing.fault[0]', () => {

@@ -61,6 +61,9 @@ function expectIllegal(from: TicketStatus, action: TicketAction): void {
   expect(e.from).toBe(from);
   expect(e.action).toBe(action);
   expect(e.details).toEqual({ from, action });
+  // Plain words: no internal action or status names (start_work, waiting_customer…).
+  expect(e.message).not.toMatch(/_/);
+  expect(e.message).not.toMatch(/^cannot /);
 }
 
 describe('transition — legal moves', () => {
@@ -127,6 +130,16 @@ describe('transition — illegal moves', () => {
       }
     }
     expect(checked).toBe(TICKET_STATUSES.length * ACTIONS.length - LEGAL.length);
+  });
+});
+
+describe('illegal transition messages', () => {
+  it('say what is wrong and what to do instead', () => {
+    expect(() => transition('resolved', 'start_work')).toThrow('a resolved ticket cannot be worked on; reopen it first');
+    expect(() => transition('in_progress', 'claim')).toThrow(/already has an owner/);
+    expect(() => transition('new', 'resolve')).toThrow(/claim it first/);
+    expect(() => transition('assigned', 'reopen')).toThrow(/only resolved or closed tickets can be reopened/);
+    expect(() => transition('in_progress', 'customer_replied')).toThrow(/not waiting for a reply from the customer/);
   });
 });
 

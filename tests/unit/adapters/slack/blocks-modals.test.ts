@@ -41,6 +41,19 @@ function state(over: { description?: string; ownerId?: string | null; customerNa
   });
 }
 
+describe('bidi controls in customer text', () => {
+  it('never reach a Slack card or a Discord embed', async () => {
+    const { cardMessage } = await import('../../../../adapters/discord/render.js');
+    const card = ticketCard(state({ customerName: 'Li \u202Eiel\u202C', description: 'invoice\u202Egpj.exe \u2066x\u2069 \u200Fy' }), 'technical', { directory, language: 'en', now: NOW });
+    const slack = JSON.stringify(cardBlocks(card));
+    const discord = JSON.stringify(cardMessage(card));
+    for (const rendered of [slack, discord]) {
+      expect(rendered).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200E\u200F]/);
+      expect(rendered).toContain('invoicegpj.exe');
+    }
+  });
+});
+
 describe('escapeSlack', () => {
   it('escapes &, < and > only, & first so entities are not double-read', () => {
     expect(escapeSlack(`a & b <c> "d" 'e' *f* _g_ ~h~ \`i\``)).toBe(`a &amp; b &lt;c&gt; "d" 'e' *f* _g_ ~h~ \`i\``);

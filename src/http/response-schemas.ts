@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { ErrorCode } from '../core/errors.js';
+import { CATEGORIES, SEVERITIES, TICKET_STATUSES, TIERS } from '../core/types.js';
+
+/**
+ * The bodies the API answers with (src/http/views.ts builds them), as zod schemas: the OpenAPI
+ * document is generated from them, and the contract tests parse real responses with them.
+ */
+
+const isoString = z.string().describe('ISO 8601 date-time (UTC)');
+const nullableIso = isoString.nullable();
+
+/** Running clocks' deadlines by clock name (firstResponse, resolution, …). */
+const deadlines = z.record(z.string(), isoString);
+
+export const createdTicketResponse = z.object({
+  id: z.uuid(),
+  number: z.string().describe('e.g. AC-000123'),
+  status: z.enum(TICKET_STATUSES),
+  category: z.enum(CATEGORIES),
+  severity: z.enum(SEVERITIES),
+  departments: z.array(z.string()),
+  deadlines,
+  createdAt: isoString,
+});
+
+export const ticketSummaryResponse = createdTicketResponse.extend({
+  tier: z.enum(TIERS),
+  owner: z.string().nullable(),
+  product: z.string(),
+  orderNumber: z.string(),
+  updatedAt: isoString,
+});
+
+export const ticketListResponse = z.object({
+  items: z.array(ticketSummaryResponse),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last one'),
+});
+
+const actor = z.object({ kind: z.enum(['staff', 'customer', 'system', 'api']), staffId: z.string().optional(), customerId: z.string().optional() });
+
+export const ticketDetailResponse = ticketSummaryResponse.extend({
+  description: z.string(),
+  expectedBy: nullableIso,
+  source: z.enum(['api', 'slack', 'discord', 'telegram', 'system']),
+  complex: z.boolean(),
+  flagged: z.boolean(),
+  resolution: z.object({ measures: z.string(), advice: z.string() }).passthrough().nullable(),
+  resolvedAt: nullableIso,
+  closedAt: nullableIso,
+  departmentRoles: z.array(z.object({ departmentId: z.string(), role: z.enum(['primary', 'responsible', 'oversight', 'involved']) })),
+  customer: z.object({
+    id: z.uuid(),
+    name: z.string(),
+    company: z.string().nullable(),
+    phone: z.string().nullable().describe('masked'),
+    email: z.string().nullable().describe('masked'),
+    language: z.string(),
+    tier: z.enum(TIERS),
+  }),
+  clocks: z.record(
+    z.string(),
+    z.object({
+      status: z.string(),
+      budgetMs: z.number(),
+      consumedMs: z.number(),
+      startedAt: nullableIso,
+      deadline: nullableIso,
+      remindAt: nullableIso,
+      stoppedAt: nullableIso,
+      businessHours: z.boolean(),
+    }),
+  ),
+  coordinationTasks: z.array(
+    z.object({
+      id: z.uuid(),
+      department: z.string(),
+      role: z.string(),
+      note: z.string(),
+      status: z.enum(['open', 'claimed', 'done']),
+      owner: z.string().nullable(),
+      outcome: z.string().nullable(),
+      createdBy: z.string(),
+      createdAt: isoString,
+      updatedAt: isoString,
+    }),
+  ),
+  events: z.array(
+    z.object({
+      seq: z.number().int(),
+      type: z.string().describe('dotted, e.g. ticket.claimed'),
+      actor,
+      source: z.string(),
+      data: z.record(z.string(), z.unknown()),
+      createdAt: isoString,
+      hash: z.string(),
+    }),
+  ),
+  surveys: z.array(
+    z.object({
+      kind: z.enum(['satisfaction', 'confirmation', 'verification']),
+      csat: z.number().nullable(),
+      nps: z.number().nullable(),
+      answer: z.string().nullable(),
+      comment: z.string().nullable(),
+      answeredAt: nullableIso,
+    }),
+  ),
+  audit: z.object({ valid: z.boolean(), brokenAt: z.number().optional(), reason: z.string().optional() }),
+});
+
+export const healthResponse = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  db: z.enum(['ok', 'down']),
+  redis: z.enum(['ok', 'down']),
+});
+
+/** Every error code the API answers with, its HTTP status and what it means (also in the README). */
+export const ERROR_CODES: Record<ErrorCode, { status: number; meaning: string }> = {
+  [ErrorCode.ValidationFailed]: { status: 400, meaning: 'A field, query parameter (`query.<name>`), path parameter (`path.<name>`) or header is missing or breaks a rule; `fields` names each one.' },
+  [ErrorCode.Unauthorized]: { status: 401, meaning: 'Missing or wrong bearer token.' },
+  [ErrorCode.Forbidden]: { status: 403, meaning: 'The actor may not do this (unknown staff id, another department, not the owner, not a supervisor).' },
+  [ErrorCode.NotFound]: { status: 404, meaning: 'No such ticket, task, escalation or route.' },
+  [ErrorCode.IllegalTransition]: { status: 409, meaning: 'The action is not possible in the ticket’s current status; the message says why.' },
+  [ErrorCode.AlreadyClaimed]: { status: 409, meaning: 'The ticket or task already has an owner.' },
+  [ErrorCode.IdempotencyConflict]: { status: 409, meaning: 'The Idempotency-Key was used before with a different body.' },
+  [ErrorCode.Conflict]: { status: 409, meaning: 'The task or escalation was already done or acknowledged.' },
+  [ErrorCode.PayloadTooLarge]: { status: 413, meaning: 'The body is over 64 KB.' },
+  [ErrorCode.UnsupportedMediaType]: { status: 415, meaning: 'The body is not sent as application/json.' },
+  [ErrorCode.Internal]: { status: 500, meaning: 'Something failed on our side; the message carries a reference to quote (it is in the log).' },
+};
+
+export const errorResponse = z.object({
+  error: z.object({
+    code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string().describe('plain words, for people; match on `code`'),
+    fields: z
+      .array(z.object({ path: z.string().describe('`customer.phone`, `query.limit`, `path.number`, `header.Idempotency-Key` or `(body)`'), message: z.string() }))
+      .optional(),
+  }),
+});
