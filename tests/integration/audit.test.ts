@@ -78,6 +78,15 @@ describe('ticket_events is append-only in the database', () => {
       }),
     );
     expect(wrongValue.code).toBe('23001');
+    // A maintenance migration closes the setting again (README): later statements of the same transaction are refused.
+    const closed = await pgError(() =>
+      sql.begin(async (tx) => {
+        await tx`select set_config('aftercare.allow_event_rewrite', 'on', true)`;
+        await tx`select set_config('aftercare.allow_event_rewrite', 'off', true)`;
+        await tx`delete from ticket_events`;
+      }),
+    );
+    expect(closed.code).toBe('23001');
   });
 });
 
