@@ -31,7 +31,7 @@ const QUEUE_KEYS = /^[^:]+:(delayed|events|meta|id|marker|wait|active|completed|
 
 /**
  * Schedules `count` SLA timers with the app's BullTimerScheduler (delays spread over 1–21 h,
- * ids and data as the app makes them) on a scratch prefix and measures what Redis holds for them.
+ * ids, names and data as the app makes them) on a scratch prefix and measures what Redis holds for them.
  */
 export async function benchTimerMemory(ctx: BenchContext, o: { count: number }): Promise<TimerMemoryResult> {
   const prefix = ctx.prefix('timers');
@@ -40,12 +40,14 @@ export async function benchTimerMemory(ctx: BenchContext, o: { count: number }):
   try {
     await queues.timers.waitUntilReady();
     const now = Date.now();
-    const timers: TimerSpec[] = Array.from({ length: o.count }, () => {
+    const timers: TimerSpec[] = Array.from({ length: o.count }, (_, i) => {
       const ticketId = randomUUID();
       return {
         id: slaTimerId(ticketId, 'resolution', 'remind', 1),
         at: new Date(now + 3_600_000 + Math.random() * 20 * 3_600_000),
         data: { type: 'sla', ticketId, clock: 'resolution', kind: 'remind', version: 1 },
+        // As the app names jobs (ticket number, clock, step): the name is part of what a timer costs.
+        ticketNumber: `AC-${String(i + 1).padStart(6, '0')}`,
       };
     });
     const scheduler = new BullTimerScheduler(queues.timers, () => new Date());

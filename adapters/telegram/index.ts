@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { Api, Bot, type Update } from 'node-telegram-bot-api';
 import { z } from 'zod';
@@ -7,10 +8,10 @@ import type { DialogState } from '../../src/app/intake-dialog.js';
 import type { CustomerStore, DialogStore, InboundDedup } from '../../src/app/ports.js';
 import { en } from '../../src/i18n/en.js';
 import { zhCN } from '../../src/i18n/zh-CN.js';
+import { botApiFetch, describeTelegramError } from './bot-api-fetch.js';
 import { CallbackSigner } from './callback-data.js';
 import { TelegramConversation } from './telegram-bot.js';
 import { TelegramGateway } from './telegram-gateway.js';
-import { safeError } from '../../src/core/safe-error.js';
 
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 
@@ -39,14 +40,19 @@ export interface TelegramAdapter {
 
 const updateShape = z.looseObject({ update_id: z.number().int().nonnegative() });
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
+/**
+ * Waits `ms`, or less when `signal` aborts. timers/promises removes its abort listener when the
+ * time is up: the polling signal lives as long as the process, and a listener left behind per
+ * pause would pile up (MaxListenersExceededWarning after ten quick empty answers).
+ */
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
+
+export interface PollOptions {
+  /** getUpdates `timeout` (seconds the server holds an empty answer). */
+  timeoutSeconds?: number;
+  /** Pause after an empty answer that came back sooner than 500 ms. */
+  idlePauseMs?: number;
+}
 
 /**
  * Long polling like the SDK's own loop (the offset advances once an update is handled),
@@ -57,7 +63,7 @@ export async function* pollUpdates(
   api: Api,
   signal: AbortSignal,
   onError: (err: unknown) => void,
-  timeoutSeconds = 25,
+  { timeoutSeconds = 25, idlePauseMs = 500 }: PollOptions = {},
 ): AsyncGenerator<Update> {
   let offset: number | undefined;
   while (!signal.aborted) {
@@ -75,7 +81,7 @@ export async function* pollUpdates(
       await sleep(retryAfter ? retryAfter * 1000 : 1000, signal);
       continue;
     }
-    if (updates.length === 0 && Date.now() - started < 500) await sleep(500, signal);
+    if (updates.length === 0 && Date.now() - started < 500) await sleep(idlePauseMs, signal);
     for (const update of updates) {
       yield update;
       offset = update.update_id + 1;
@@ -95,7 +101,8 @@ function sameSecret(given: string | undefined, expected: string): boolean {
  * with TELEGRAM_WEBHOOK_URL (checked with the secret token header), commands in en and zh.
  */
 export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
-  const transport = { ...(o.apiRoot && { apiRoot: o.apiRoot.replace(/\/$/, '') }) };
+  // botApiFetch: an answer that is not the Bot API's (a proxy's error page) keeps its status and body.
+  const transport = { ...(o.apiRoot && { apiRoot: o.apiRoot.replace(/\/$/, '') }), fetch: botApiFetch(o.token) };
   // Conversation replies may retry a 429 in place; outbox deliveries never do (the outbox does).
   const bot = new Bot(o.token, { ...transport, maxRetries: 2, maxRetryAfterMs: 10_000 });
   const outboundApi = new Api(o.token, { ...transport, maxRetries: 0 });
@@ -105,12 +112,11 @@ export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
   const conversation = new TelegramConversation({ deps: o.deps, api: bot.api, customers: o.customers, dialogs: o.dialogs, dedup: o.dedup, signer });
   conversation.register(bot);
   bot.catch((err) => {
-    o.deps.log?.warn({ err: safeError(err) }, 'telegram update failed');
+    o.deps.log?.warn(describeTelegramError(err), 'telegram update failed');
   });
   let polling: Promise<void> | undefined;
   const pollAbort = new AbortController();
-  const warn = (what: string) => (err: unknown) =>
-    o.deps.log?.warn({ err: safeError(err) }, what);
+  const warn = (what: string) => (err: unknown) => o.deps.log?.warn(describeTelegramError(err), what);
 
   const commands = (c: typeof en) =>
     (['new', 'status', 'language', 'cancel', 'help'] as const).map((command) => ({ command, description: c.commands[command] }));

@@ -3,6 +3,7 @@ import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from '../
 import type { CustomerStore } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
 import { formatSpan, translator } from '../../src/i18n/index.js';
+import { describeTelegramError } from './bot-api-fetch.js';
 import type { CallbackSigner } from './callback-data.js';
 import { escapeHtml, splitHtml } from './html.js';
 
@@ -86,7 +87,9 @@ export function classifyTelegramError(err: unknown): DeliveryResult {
     if (err.errorCode >= 500) return { status: 'retry', error };
     return { status: 'failed', error };
   }
-  return { status: 'retry', error: err instanceof Error ? err.message : String(err) };
+  // Network failures and answers that are not the Bot API's (status and body in the text).
+  const described = describeTelegramError(err).err;
+  return { status: 'retry', error: typeof described === 'string' ? described : described.message };
 }
 
 /**

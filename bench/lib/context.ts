@@ -55,7 +55,11 @@ export async function createContext(): Promise<BenchContext> {
     config,
     prefix: (name) => `${runId}-${name}`,
     async truncateTickets() {
-      await database.sql.unsafe(`truncate ${TICKET_TABLES.join(', ')} cascade`);
+      // ticket_events is append-only (migration 0003): emptying it takes the maintenance setting.
+      await database.sql.begin(async (tx) => {
+        await tx`select set_config('aftercare.allow_event_rewrite', 'on', true)`;
+        await tx.unsafe(`truncate ${TICKET_TABLES.join(', ')} cascade`);
+      });
     },
     async cleanup() {
       await database.close().catch(() => {});

@@ -257,6 +257,8 @@ export interface TimerSpec {
   id: string;
   at: Date;
   data: TimerData;
+  /** The ticket's number (AC-000123), for a readable job name in the queue UI; not needed to run the timer. */
+  ticketNumber?: string | undefined;
 }
 
 export type TimerData =

@@ -56,12 +56,12 @@ export function parseTimerId(id: string): TimerData | undefined {
   return undefined;
 }
 
-export function timerSpec(data: TimerData, at: Date): TimerSpec {
+export function timerSpec(data: TimerData, at: Date, ticketNumber?: string): TimerSpec {
   const id =
     data.type === 'sla'
       ? slaTimerId(data.ticketId, data.clock, data.kind, data.version)
       : escalationTimerId(data.escalationId, data.level, data.ticketId);
-  return { id, at, data };
+  return { id, at, data, ...(ticketNumber && { ticketNumber }) };
 }
 
 /**
@@ -71,14 +71,15 @@ export function timerSpec(data: TimerData, at: Date): TimerSpec {
  */
 export function timersFor(state: TicketState): TimerSpec[] {
   const ticketId = state.ticket.id;
+  const number = state.ticket.number;
   const out: TimerSpec[] = [];
   for (const c of Object.values(state.clocks)) {
-    const next = nextClockTimer(ticketId, c);
+    const next = nextClockTimer(ticketId, c, number);
     if (next) out.push(next);
   }
   for (const e of state.escalations) {
     if (e.status === 'open' && e.nextStepAt) {
-      out.push(timerSpec({ type: 'escalation', ticketId, escalationId: e.id, level: e.level }, e.nextStepAt));
+      out.push(timerSpec({ type: 'escalation', ticketId, escalationId: e.id, level: e.level }, e.nextStepAt, number));
     }
   }
   return out;
@@ -88,10 +89,11 @@ export function timersFor(state: TicketState): TimerSpec[] {
 export function nextClockTimer(
   ticketId: string,
   c: { kind: ClockKind; status: string; version: number; deadline: Date | null; remindAt: Date | null; remindedAt: Date | null; breachedAt: Date | null },
+  ticketNumber?: string,
 ): TimerSpec | undefined {
   if (c.status !== 'running' || !c.deadline || c.breachedAt) return undefined;
-  if (c.remindAt && !c.remindedAt) return timerSpec({ type: 'sla', ticketId, clock: c.kind, kind: 'remind', version: c.version }, c.remindAt);
-  return timerSpec({ type: 'sla', ticketId, clock: c.kind, kind: 'breach', version: c.version }, c.deadline);
+  if (c.remindAt && !c.remindedAt) return timerSpec({ type: 'sla', ticketId, clock: c.kind, kind: 'remind', version: c.version }, c.remindAt, ticketNumber);
+  return timerSpec({ type: 'sla', ticketId, clock: c.kind, kind: 'breach', version: c.version }, c.deadline, ticketNumber);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ChatGateway, DeliveryResult } from '../app/chat-gateway.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { recordDelivered, recordDeliveryFailed } from '../app/record-delivery.js';
 import type { OutboxRow, PgOutboxStore } from '../db/outbox-store.js';
-import { OUTBOX_QUEUE, outboxJobId } from './queues.js';
+import { OUTBOX_QUEUE, outboxJobId, outboxJobName } from './queues.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { safeError } from '../core/safe-error.js';
 
@@ -44,7 +44,7 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   // A wake-up is named after the moment it is for, so it never collides with the running job.
   const wake = (destination: string, rowId: number, at: Date) =>
-    o.queue.add('deliver', { destination }, { jobId: `${outboxJobId(destination, rowId, 0)}-t${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()) });
+    o.queue.add(outboxJobName(destination), { destination }, { jobId: `${outboxJobId(destination, rowId, 0)}-t${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()) });
 
   async function handle(row: OutboxRow, result: DeliveryResult): Promise<'next' | 'stop'> {
     const info = { id: row.id, ticketId: row.ticketId, destination: row.destination, kind: row.kind };

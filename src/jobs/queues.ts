@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { TimerSpec } from '../app/ports.js';
+import { CLOCK_KIND_TO_KEY } from '../config/build-config.js';
 
 export const TIMERS_QUEUE = 'timers';
 export const OUTBOX_QUEUE = 'outbox';
@@ -33,4 +35,20 @@ export function destinationKey(destination: string): string {
 /** One job per (destination, head row, attempt): re-adding the same wake-up is a no-op. */
 export function outboxJobId(destination: string, rowId: number, attempt: number): string {
   return `ob-${destinationKey(destination)}-${rowId}-${attempt}`;
+}
+
+/**
+ * The job's name in the queue UI (bull-board): ticket, clock and step, e.g.
+ * `AC-000123 firstResponse remind`, `AC-000123 escalation L2`. Ids stay compact and carry
+ * what the worker needs (app/timers.ts); the name is only for people. Without the number it
+ * falls back to the start of the ticket id.
+ */
+export function timerJobName(t: TimerSpec): string {
+  const ticket = t.ticketNumber ?? `ticket ${t.data.ticketId.slice(0, 8)}`;
+  return t.data.type === 'sla' ? `${ticket} ${CLOCK_KIND_TO_KEY[t.data.clock]} ${t.data.kind}` : `${ticket} escalation L${t.data.level}`;
+}
+
+/** The delivery job's name in the queue UI: `outbox customer:…`, `outbox department:technical`. */
+export function outboxJobName(destination: string): string {
+  return `outbox ${destination}`;
 }

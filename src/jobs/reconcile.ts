@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { TimerScheduler, TimerSpec } from '../app/ports.js';
 import { nextClockTimer, timerSpec } from '../app/timers.js';
 import type { Db } from '../db/client.js';
 import type { PgOutboxStore } from '../db/outbox-store.js';
+import { tickets } from '../db/schema.js';
 import type { ClockKind } from '../core/types.js';
-import { outboxJobId, TIMERS_QUEUE } from './queues.js';
+import { outboxJobId, outboxJobName, TIMERS_QUEUE } from './queues.js';
 
 const BATCH = 5000;
 
@@ -41,13 +42,21 @@ export async function reconcile(opts: {
   // Nothing queued at all (Redis was flushed, or lost its lists): any job hash left over
   // is an orphan that would make BullMQ ignore the re-add, so it is cleared first.
   const queueEmpty = delayed + waiting + active + prioritized === 0;
+  // Job names show ticket numbers: looked up only for the timers actually added.
+  const named = async (timers: TimerSpec[]): Promise<TimerSpec[]> => {
+    const ids = [...new Set(timers.map((t) => t.data.ticketId))];
+    if (ids.length === 0) return timers;
+    const rows = await opts.db.select({ id: tickets.id, number: tickets.number }).from(tickets).where(inArray(tickets.id, ids));
+    const numbers = new Map(rows.map((r) => [r.id, r.number]));
+    return timers.map((t) => ({ ...t, ticketNumber: numbers.get(t.data.ticketId) }));
+  };
   const missing = async (timers: TimerSpec[]) => {
     if (timers.length === 0) return;
     const pipe = opts.redis.pipeline();
     if (queueEmpty) {
       for (const t of timers) pipe.del(`${q}:${t.id}`);
       await pipe.exec();
-      await opts.scheduler.schedule(timers);
+      await opts.scheduler.schedule(await named(timers));
       report.timersAdded += timers.length;
       return;
     }
@@ -71,7 +80,7 @@ export async function reconcile(opts: {
       return false;
     });
     if (orphans.length) await opts.redis.del(...orphans);
-    await opts.scheduler.schedule(add);
+    await opts.scheduler.schedule(await named(add));
     report.timersAdded += add.length;
   };
 
@@ -130,7 +139,7 @@ export async function sweepOutbox(outbox: PgOutboxStore, queue: Queue): Promise<
   const due = await outbox.dueDestinations();
   for (let i = 0; i < due.length; i += 1000) {
     await queue.addBulk(
-      due.slice(i, i + 1000).map((d) => ({ name: 'deliver', data: { destination: d.destination }, opts: { jobId: outboxJobId(d.destination, d.headId, d.attempts) } })),
+      due.slice(i, i + 1000).map((d) => ({ name: outboxJobName(d.destination), data: { destination: d.destination }, opts: { jobId: outboxJobId(d.destination, d.headId, d.attempts) } })),
     );
   }
   return due.length;

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Clock, OutboxKicker, QueuedOutboxRow, TimerScheduler, TimerSpec } from '../app/ports.js';
-import { outboxJobId } from './queues.js';
+import { outboxJobId, outboxJobName, timerJobName } from './queues.js';
 
 const CHUNK = 1000;
 
@@ -15,9 +15,10 @@ export class BullTimerScheduler implements TimerScheduler {
     const now = this.now().getTime();
     for (let i = 0; i < timers.length; i += CHUNK) {
       await this.queue.addBulk(
-        // Everything is in the id (see app/timers.ts): an empty payload keeps each timer small.
+        // Everything the worker needs is in the id (see app/timers.ts): an empty payload keeps
+        // each timer small; the name (a few dozen bytes) is what people read in the queue UI.
         timers.slice(i, i + CHUNK).map((t) => ({
-          name: t.data.type === 'sla' ? 's' : 'e',
+          name: timerJobName(t),
           data: {},
           opts: { jobId: t.id, delay: Math.max(0, t.at.getTime() - now) },
         })),
@@ -39,7 +40,7 @@ export class BullOutboxKicker implements OutboxKicker {
     const first = new Map<string, number>();
     for (const r of rows) if (!first.has(r.destination) || r.id < first.get(r.destination)!) first.set(r.destination, r.id);
     await this.queue.addBulk(
-      [...first].map(([destination, id]) => ({ name: 'deliver', data: { destination }, opts: { jobId: outboxJobId(destination, id, 0) } })),
+      [...first].map(([destination, id]) => ({ name: outboxJobName(destination), data: { destination }, opts: { jobId: outboxJobId(destination, id, 0) } })),
     );
   }
 }

@@ -142,6 +142,16 @@ export type TextMatch = string | RegExp | ((text: string) => boolean);
 
 type FailHook = (call: { method: string; params: Record<string, unknown> }) => boolean | TelegramErrorSpec | undefined | null;
 
+/** A raw HTTP answer that is not the Bot API envelope, as a reverse proxy in front of the API may give. */
+export interface RawAnswer {
+  status: number;
+  body: string;
+  /** Default `text/html`. */
+  contentType?: string;
+}
+
+type RawHook = (call: { method: string; params: Record<string, unknown> }) => RawAnswer | undefined | null | false;
+
 // ---------------------------------------------------------------- internals
 
 class TgError extends Error {
@@ -396,6 +406,7 @@ export class FakeTelegram {
   private waiters: CallWaiter[] = [];
   private faults: { method: string; remaining: number; spec: TelegramErrorSpec }[] = [];
   private hooks: { pred: FailHook; spec: TelegramErrorSpec }[] = [];
+  private rawHooks: RawHook[] = [];
   private fileSeq = 0;
   private webhookState: { url: string; secretToken?: string; allowedUpdates?: unknown; maxConnections?: number } | undefined;
 
@@ -588,6 +599,17 @@ export class FakeTelegram {
     };
   }
 
+  /**
+   * While installed, every call for which `answer` returns a {@link RawAnswer} gets that status and
+   * body verbatim (e.g. 502 with nginx's HTML page) instead of a Bot API answer. Returns a remover.
+   */
+  answerRawWhile(answer: RawHook): () => void {
+    this.rawHooks.push(answer);
+    return () => {
+      this.rawHooks = this.rawHooks.filter((h) => h !== answer);
+    };
+  }
+
   // ------------------------------------------------------------ update injection
 
   /**
@@ -717,6 +739,15 @@ export class FakeTelegram {
       const call: RecordedCall = { method: method ?? name, params, at, status: 0, ok: false };
       if (decodeURIComponent(m[1]!) !== this.token) return this.reply(res, call, new TgError(401, 'Unauthorized'));
       if (!method) return this.reply(res, call, new TgError(404, 'Not Found: method not found'));
+      for (const hook of this.rawHooks) {
+        const raw = hook({ method, params });
+        if (!raw) continue;
+        call.status = raw.status;
+        this.record(call);
+        res.writeHead(raw.status, { 'content-type': raw.contentType ?? 'text/html' });
+        res.end(raw.body);
+        return;
+      }
       const fault = this.takeFault(method, params);
       if (fault) return this.reply(res, call, fault);
       let result: unknown;

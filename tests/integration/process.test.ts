@@ -82,7 +82,7 @@ describe('the aftercare process', { timeout: 240_000 }, () => {
 });
 
 describe('npm run audit:verify', () => {
-  it('exits 0 on an intact store and 1 naming the ticket and event after a row is edited in SQL', async () => {
+  it('exits 0 on an intact store and 1 naming every broken ticket and event after rows are edited in SQL', async () => {
     const url = newDatabaseUrl();
     dbs.push(url);
     const token = 'audit-test-token-1234567890';
@@ -104,22 +104,33 @@ describe('npm run audit:verify', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/3 tickets/);
 
-    const sql = postgres(url, { max: 1 });
-    await sql`update ticket_events set data = jsonb_set(data, '{product}', '"Tampered"')
-              where seq = 1 and ticket_id = (select id from tickets where number = ${numbers[1]!})`;
-    await sql.end();
+    // ticket_events refuses UPDATE/DELETE; tampering needs the documented maintenance setting.
+    const tamper = async (run: (tx: postgres.TransactionSql) => Promise<unknown>) => {
+      const sql = postgres(url, { max: 1 });
+      try {
+        await sql.begin(async (tx) => {
+          await tx`select set_config('aftercare.allow_event_rewrite', 'on', true)`;
+          await run(tx);
+        });
+      } finally {
+        await sql.end();
+      }
+    };
+    await tamper((tx) => tx`update ticket_events set data = jsonb_set(data, '{product}', '"Tampered"')
+              where seq = 1 and ticket_id = (select id from tickets where number = ${numbers[1]!})`);
     const bad = verify();
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(`ticket ${numbers[1]} event 1`);
 
-    // Restore nothing, but check truncation too on another ticket: removing its newest event is caught.
-    const sql2 = postgres(url, { max: 1 });
-    await sql2`delete from ticket_events where ticket_id = (select id from tickets where number = ${numbers[0]!})
-               and seq = (select max(seq) from ticket_events e join tickets t on t.id = e.ticket_id where t.number = ${numbers[0]!})`;
-    await sql2.end();
+    // Restore nothing, but check truncation too on another ticket: removing its newest event is caught,
+    // and both broken chains are reported.
+    await tamper((tx) => tx`delete from ticket_events where ticket_id = (select id from tickets where number = ${numbers[0]!})
+               and seq = (select max(seq) from ticket_events e join tickets t on t.id = e.ticket_id where t.number = ${numbers[0]!})`);
     const truncated = verify();
     expect(truncated.status).toBe(1);
     expect(truncated.stderr).toContain(`ticket ${numbers[0]} event`);
+    expect(truncated.stderr).toContain(`ticket ${numbers[1]} event 1`);
+    expect(truncated.stderr).toContain('2 of 3 tickets have a broken chain');
   });
 });
 

@@ -130,4 +130,18 @@ describe('queue UI', () => {
     const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
     expect(names).toEqual(['outbox', 'timers']);
   });
+
+  it('shows timers under readable names (ticket, clock, step) while their ids stay compact', async () => {
+    const n = await create({ severity: 'normal' });
+    const jobs = await waitFor(async () => {
+      const res = await app.api('/admin/queues/api/queues?activeQueue=timers&status=delayed');
+      const timers = ((await res.json()) as { queues: { name: string; jobs: { id: string; name: string }[] }[] }).queues.find((q) => q.name === 'timers')!;
+      const mine = timers.jobs.filter((j) => j.name.startsWith(`${n} `));
+      return mine.length >= 2 && mine;
+    }, 10_000, 'the ticket\'s timers in the queue UI');
+    const names = jobs.map((j) => j.name);
+    expect(names).toContain(`${n} firstResponse remind`);
+    expect(names).toContain(`${n} resolution remind`);
+    for (const j of jobs) expect(j.id).toMatch(/^[se]\.[A-Za-z0-9_-]{22}\./);
+  });
 });

@@ -32,6 +32,9 @@ describe('reconciliation', () => {
     const flushed = await app.jobs.reconcileNow();
     expect(flushed.timersAdded).toBe(6);
     expect((await delayedIds()).sort()).toEqual(before);
+    // Restored jobs keep their readable names (ticket number, clock, step).
+    const names = await Promise.all(before.map((id) => redis.hget(`${prefix}:timers:${id}`, 'name')));
+    for (const name of names) expect(name).toMatch(/^AC-\d{6} (firstResponse|resolution) remind$/);
 
     // Partial loss: the schedule entry of one timer is gone but its job hash survived.
     const victim = before[0]!;
