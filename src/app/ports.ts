@@ -1,4 +1,5 @@
 import type { DepartmentRole, RoutedDepartment } from '../core/route.js';
+import type { LifecycleTimerKind, LifecycleTimers } from '../core/lifecycle-timers.js';
 import type { ClockSet } from '../core/sla/lifecycle.js';
 import type { Category, ClockKind, Severity, TicketStatus, Tier } from '../core/types.js';
 
@@ -124,6 +125,10 @@ export interface TicketState {
   clocks: ClockSet;
   tasks: CoordinationTask[];
   escalations: Escalation[];
+  /** Lifecycle timers (auto close, waiting-on-customer reminder and close); absent = none. */
+  lifecycle?: LifecycleTimers;
+  /** Survey answers so far, loaded with the ticket; absent = none. */
+  surveys?: StoredSurvey[];
 }
 
 /** What a use case decided; the store applies it atomically. */
@@ -131,6 +136,7 @@ export interface TicketChange<T> {
   ticket?: Partial<Omit<TicketRecord, 'id' | 'number' | 'customerId' | 'createdAt'>>;
   addDepartments?: RoutedDepartment[];
   clocks?: ClockSet;
+  lifecycle?: LifecycleTimers;
   tasks?: CoordinationTask[];
   /** Inserted or updated by id. */
   escalations?: Escalation[];
@@ -261,7 +267,8 @@ export interface TimerSpec {
 
 export type TimerData =
   | { type: 'sla'; ticketId: string; clock: ClockKind; kind: 'remind' | 'breach'; version: number }
-  | { type: 'escalation'; ticketId: string; escalationId: string; level: number };
+  | { type: 'escalation'; ticketId: string; escalationId: string; level: number }
+  | { type: 'lifecycle'; ticketId: string; timer: LifecycleTimerKind; version: number };
 
 /**
  * Keeps delayed jobs in line with what Postgres says. Implemented with BullMQ; Postgres

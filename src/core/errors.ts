@@ -6,6 +6,7 @@ export const ErrorCode = {
   NotFound: 'not_found',
   IllegalTransition: 'illegal_transition',
   AlreadyClaimed: 'already_claimed',
+  SurveyAlreadyAnswered: 'survey_already_answered',
   IdempotencyConflict: 'idempotency_conflict',
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
@@ -29,8 +30,9 @@ export class IllegalTransitionError extends AftercareError {
   constructor(
     readonly from: string,
     readonly action: string,
+    message = `cannot ${action} a ticket that is ${from}`,
   ) {
-    super(ErrorCode.IllegalTransition, `cannot ${action} a ticket that is ${from}`, { from, action });
+    super(ErrorCode.IllegalTransition, message, { from, action });
   }
 }
 

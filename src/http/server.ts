@@ -46,6 +46,7 @@ const STATUS_BY_CODE: Partial<Record<string, number>> = {
   [ErrorCode.NotFound]: 404,
   [ErrorCode.IllegalTransition]: 409,
   [ErrorCode.AlreadyClaimed]: 409,
+  [ErrorCode.SurveyAlreadyAnswered]: 409,
   [ErrorCode.IdempotencyConflict]: 409,
   [ErrorCode.Conflict]: 409,
   [ErrorCode.PayloadTooLarge]: 413,

@@ -99,6 +99,11 @@ export const en = {
     nps: 'How likely are you to recommend us to a friend? (0–10)',
     comment: 'Anything else you would like to tell us? Write a comment, or press Skip.',
     thanks: 'Thank you for your feedback!',
+    already: 'You already rated ticket {{number}}. Thank you!',
+  },
+  lifecycle: {
+    waitingReminder: '⏳ We are still waiting for your reply on <b>{{number}}</b>. Please answer here so we can go on.',
+    closedNoAnswer: 'We did not hear back from you, so ticket <b>{{number}}</b> is now closed. If the problem is still there, just write to us or send /new.',
   },
   verify: {
     ask: 'A few days ago we fixed <b>{{number}}</b>. Is it still working?',

@@ -100,6 +100,11 @@ export const zhCN: Catalogue = {
     nps: '您有多大可能向朋友推荐我们？（0–10）',
     comment: '还有其他想告诉我们的吗？请写下意见，或点击“跳过”。',
     thanks: '感谢您的反馈！',
+    already: '您已对工单 {{number}} 评过分，谢谢！',
+  },
+  lifecycle: {
+    waitingReminder: '⏳ 我们仍在等待您对 <b>{{number}}</b> 的回复，请在此回复以便我们继续处理。',
+    closedNoAnswer: '我们一直没有收到您的回复，工单 <b>{{number}}</b> 现已关闭。如果问题仍然存在，请直接给我们留言或发送 /new。',
   },
   verify: {
     ask: '几天前我们处理了工单 <b>{{number}}</b>，现在是否仍然正常？',

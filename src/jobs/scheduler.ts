@@ -17,7 +17,7 @@ export class BullTimerScheduler implements TimerScheduler {
       await this.queue.addBulk(
         // Everything is in the id (see app/timers.ts): an empty payload keeps each timer small.
         timers.slice(i, i + CHUNK).map((t) => ({
-          name: t.data.type === 'sla' ? 's' : 'e',
+          name: t.data.type === 'sla' ? 's' : t.data.type === 'lifecycle' ? 'l' : 'e',
           data: {},
           opts: { jobId: t.id, delay: Math.max(0, t.at.getTime() - now) },
         })),
