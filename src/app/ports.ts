@@ -4,7 +4,8 @@ import type { ClockSet } from '../core/sla/lifecycle.js';
 import type { Category, ClockKind, Severity, TicketStatus, Tier } from '../core/types.js';
 
 /** Where an action came from; recorded on every event. */
-export type Source = 'api' | 'slack' | 'discord' | 'telegram' | 'system';
+/** `web`: the customer's page behind a signed link. */
+export type Source = 'api' | 'web' | 'slack' | 'discord' | 'telegram' | 'system';
 
 export type Actor =
   | { kind: 'staff'; staffId: string }

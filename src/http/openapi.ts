@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionBody, createTicketBody, errorBody, listTicketsQuery } from './schemas.js';
+import { actionBody, createTicketBody, customerActionBody, customerLinkView, errorBody, listTicketsQuery } from './schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
 
@@ -16,6 +16,8 @@ export function buildOpenApi(): Record<string, unknown> {
       schemas: {
         CreateTicket: json(createTicketBody),
         TicketAction: json(actionBody),
+        CustomerAction: json(customerActionBody),
+        CustomerLink: json(customerLinkView, 'output'),
         Error: json(errorBody, 'output'),
       },
     },
@@ -66,8 +68,44 @@ export function buildOpenApi(): Record<string, unknown> {
             '401': err('Missing or wrong token'),
             '403': err('The actor may not do this'),
             '404': err('Unknown ticket'),
-            '409': err('Illegal transition or already claimed'),
+            '409': err('Illegal transition (e.g. resolving a new ticket, working a resolved one) or already claimed'),
           },
+        },
+      },
+      '/api/tickets/{number}/customer-actions': {
+        post: {
+          summary: 'Act as the customer (for customers not on Telegram): confirm, not_resolved, survey, message',
+          parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CustomerAction' } } } },
+          responses: {
+            '200': { description: 'The ticket after the action' },
+            '400': err('Validation failed (e.g. csat outside 1-5)'),
+            '401': err('Missing or wrong token'),
+            '404': err('Unknown ticket'),
+            '409': err('illegal_transition (confirm on a ticket that is not resolved) or survey_already_answered'),
+          },
+        },
+      },
+      '/api/tickets/{number}/customer-link': {
+        get: {
+          summary: "A signed, expiring link to the customer's page /c/<token> (status, result, confirm, not resolved, rating)",
+          parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: '{url, expiresAt}', content: { 'application/json': { schema: { $ref: '#/components/schemas/CustomerLink' } } } },
+            '401': err('Missing or wrong token'),
+            '404': err('Unknown ticket'),
+          },
+        },
+      },
+      '/c/{token}': {
+        get: {
+          security: [],
+          summary: "The customer's page (HTML, en or zh-CN by ?lang= or Accept-Language); forms post to /c/{token}/confirm, /not-resolved and /survey and answer 303 back",
+          parameters: [
+            { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['en', 'zh-CN'] } },
+          ],
+          responses: { '200': { description: 'HTML page' }, '404': { description: 'Link not valid (HTML)' }, '410': { description: 'Link expired (HTML)' } },
         },
       },
     },
