@@ -114,7 +114,10 @@ export function authorize(deps: UseCaseDeps, state: TicketState, actorId: string
   if (type === 'acknowledge' && staff && state.escalations.some((e) => e.status === 'open' && e.notified.includes(staff.id))) {
     return staff; // whoever the ladder pinged may acknowledge it, whatever their department
   }
-  return assertCan(staff, type === 'reveal' ? 'view' : CAPABILITY[type], access);
+  const member = assertCan(staff, type === 'reveal' ? 'view' : CAPABILITY[type], access);
+  // A form for a command the status no longer allows (a stale card) is refused before it opens.
+  if (type !== 'reveal' && type !== 'task') assertCommandAllowed(type, state.ticket.status, member.role);
+  return member;
 }
 
 export interface RevealedContact {
