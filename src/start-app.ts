@@ -16,6 +16,7 @@ import type { LoadedConfig } from './config/load-config.js';
 import { Directory } from './core/directory.js';
 import { safeError } from './core/safe-error.js';
 import { resolveApiToken } from './db/api-token.js';
+import { resolveLinkSecret } from './db/link-secret.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { syncDirectory } from './db/sync-directory.js';
@@ -184,9 +185,13 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
           token.generated,
         );
       }
+      const linkSecret = await resolveLinkSecret(database.db);
+      let ownUrl = '';
       http = await buildHttpServer({
         deps,
         apiTokenHash: token.hash,
+        linkSecret,
+        publicUrl: () => env.AFTERCARE_PUBLIC_URL ?? ownUrl,
         logger,
         health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
         queues: [jobs.queues.timers, jobs.queues.outbox],
@@ -197,6 +202,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       const addr = http.server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       url = `http://${host}:${addr.port}`;
+      ownUrl = url;
       logger.info({ port: addr.port, host: addr.address, role, config: loaded.source }, 'aftercare listening');
     } else {
       logger.info({ role, config: loaded.source }, 'aftercare worker running');

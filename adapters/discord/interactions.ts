@@ -168,7 +168,7 @@ export function createInteractionHandler(o: InteractionOptions) {
     const m = (k: string) => t(`desk.modal.${k}`);
     const detail = await load(number);
     if (!detail) return respond(ephemeral(t('desk.reply.notFound', { number })));
-    const DIRECT: Partial<Record<string, TicketCommandType>> = { claim: 'claim', escalate: 'escalate', acknowledge: 'acknowledge', taskClaim: 'task', taskDone: 'task' };
+    const DIRECT: Partial<Record<string, TicketCommandType>> = { claim: 'claim', escalate: 'escalate', close: 'close', acknowledge: 'acknowledge', taskClaim: 'task', taskDone: 'task' };
     const needs = MODAL_BUTTONS[action] ?? DIRECT[action] ?? (action === 'reveal' || action === 'viewFull' ? 'reveal' : undefined);
     if (needs) {
       try {
@@ -180,6 +180,7 @@ export function createInteractionHandler(o: InteractionOptions) {
     switch (action) {
       case 'claim':
       case 'escalate':
+      case 'close':
       case 'acknowledge':
       case 'taskClaim':
       case 'taskDone': {
@@ -189,6 +190,8 @@ export function createInteractionHandler(o: InteractionOptions) {
             ? { type: 'claim' }
             : action === 'escalate'
               ? { type: 'escalate' }
+              : action === 'close'
+                ? { type: 'close' }
               : action === 'acknowledge'
                 ? { type: 'acknowledge', escalationId: sub }
                 : { type: 'task', taskId: sub ?? '', op: action === 'taskClaim' ? 'claim' : 'done' };

@@ -225,6 +225,9 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
         case 'escalate':
           await actOnTicket(deps, ref, ctx, { type: 'escalate' });
           return;
+        case 'close':
+          await actOnTicket(deps, ref, ctx, { type: 'close' });
+          return;
         case 'acknowledge':
           await actOnTicket(deps, ref, ctx, { type: 'acknowledge', escalationId: sub });
           return;

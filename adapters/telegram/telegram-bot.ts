@@ -336,6 +336,10 @@ export class TelegramConversation {
           await this.send(chatId, t('result.already', { number }));
           return false;
         }
+        if (code === 'survey_already_answered') {
+          await this.send(chatId, t('survey.already', { number }));
+          return false;
+        }
         throw err;
       }
     };

@@ -61,6 +61,10 @@ export function renderForCustomer(kind: string, p: Record<string, unknown>, lang
         html: t('survey.csat', { number }),
         buttons: [[1, 2, 3, 4, 5].map((n) => ({ text: String(n), action: 'cs', arg: `${number}:${n}` }))],
       };
+    case 'customer.waiting_reminder':
+      return { html: t('lifecycle.waitingReminder', { number }) };
+    case 'customer.closed_no_answer':
+      return { html: t('lifecycle.closedNoAnswer', { number }) };
     case 'customer.verification_callback':
       return {
         html: t('verify.ask', { number }),

@@ -1,8 +1,11 @@
 import { AftercareError, ConflictError, ErrorCode, ForbiddenError, ValidationError } from '../core/errors.js';
 import { assertCan, type Capability } from '../core/permissions.js';
+import { routeTicket, type RoutedDepartment } from '../core/route.js';
+import { assertCommandAllowed, type StaffCommandKey } from '../core/ticket-commands.js';
 import type { Category, Severity, StaffMember } from '../core/types.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
+import { timerVersions } from './timers.js';
 import { afterCommit } from './after-commit.js';
 import type { CoordinationTask, Source, TicketRef, TicketState } from './ports.js';
 
@@ -38,7 +41,9 @@ export type TicketCommand =
   | { type: 'task'; taskId: string; op: 'claim' | 'done'; outcome?: string | undefined }
   | { type: 'acknowledge'; escalationId?: string | undefined }
   /** SPEC §4 / 2.4: a deadline will be missed — tell the customer why and the new ETA. */
-  | { type: 'delay'; reason: string; eta: Date };
+  | { type: 'delay'; reason: string; eta: Date }
+  /** Resolved → closed; a supervisor may also close an open ticket, giving a reason. */
+  | { type: 'close'; reason?: string | undefined };
 
 export type TicketCommandType = TicketCommand['type'];
 
@@ -61,7 +66,14 @@ const CAPABILITY: Record<TicketCommandType, Capability> = {
   task: 'view',
   acknowledge: 'acknowledge',
   delay: 'work',
+  close: 'work',
 };
+
+/** The row of the status/command table (core/ticket-commands.ts) a command is checked against. */
+export function commandKey(command: TicketCommand): StaffCommandKey {
+  if (command.type === 'task') return command.op === 'claim' ? 'task_claim' : 'task_done';
+  return command.type;
+}
 
 /**
  * Runs one staff command on a ticket: checks the actor's department and role,
@@ -76,8 +88,9 @@ export async function actOnTicket(
 ): Promise<TicketState> {
   const before = new Map<string, number>();
   const committed = await deps.store.mutate(ticket, (state) => {
-    for (const c of Object.values(state.clocks)) before.set(c.kind, c.version);
+    timerVersions(state, before);
     const actor = authorize(deps, state, ctx.actorId, command.type);
+    assertCommandAllowed(commandKey(command), state.ticket.status, actor.role);
     const b = new ChangeBuilder(deps, state, { kind: 'staff', staffId: actor.id }, ctx.source, deps.now());
     apply(deps, b, actor, command);
     b.cardUpdate();
@@ -101,7 +114,10 @@ export function authorize(deps: UseCaseDeps, state: TicketState, actorId: string
   if ((type === 'acknowledge' || type === 'reassign') && staff && state.escalations.some((e) => e.status === 'open' && e.notified.includes(staff.id))) {
     return staff; // whoever the ladder pinged may acknowledge it or hand the ticket on, whatever their department or role
   }
-  return assertCan(staff, type === 'reveal' ? 'view' : CAPABILITY[type], access);
+  const member = assertCan(staff, type === 'reveal' ? 'view' : CAPABILITY[type], access);
+  // A form for a command the status no longer allows (a stale card) is refused before it opens.
+  if (type !== 'reveal' && type !== 'task') assertCommandAllowed(type, state.ticket.status, member.role);
+  return member;
 }
 
 export interface RevealedContact {
@@ -241,7 +257,6 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       return;
     }
     case 'escalate': {
-      if (t.status === 'closed') throw new AftercareError(ErrorCode.IllegalTransition, 'cannot escalate a closed ticket', { from: t.status, action: 'escalate' });
       b.escalate('manual', cmd.reason ?? '');
       return;
     }
@@ -310,18 +325,81 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       if (!cmd.category && !cmd.severity) {
         throw new ValidationError('reclassify needs a category or a severity', [{ path: 'category', message: 'give a category or a severity' }]);
       }
+      const reroute = cmd.category && cmd.category !== t.category ? rerouteFor(deps, b, cmd.category) : undefined;
       b.event('ticket.reclassified', {
         from: { category: t.category, severity: t.severity },
         to: { category: cmd.category ?? t.category, severity: cmd.severity ?? t.severity },
+        ...(reroute && { departmentsAdded: reroute.added, departmentsLeft: reroute.left, departments: reroute.departments }),
       });
       if (cmd.category) b.ticket.category = cmd.category;
+      if (reroute) {
+        applyReroute(b, reroute);
+        // SPEC §5: a complaint always involves the supervisors, as at creation.
+        if (cmd.category === 'complaint') b.escalate('complaint', '', { kind: 'system' });
+      }
       if (cmd.severity && cmd.severity !== t.severity) {
         b.ticket.severity = cmd.severity;
         b.clock({ type: 'reclassified' });
       }
       return;
     }
+    case 'close': {
+      if (t.status === 'resolved') {
+        b.status('close');
+      } else {
+        // Only supervisors get here (ticket-commands.ts); closing unresolved work needs a reason.
+        if (!cmd.reason) {
+          throw new ValidationError('closing a ticket that is not resolved needs a reason', [{ path: 'reason', message: 'is required to close a ticket that is not resolved' }]);
+        }
+        b.status('force_close');
+      }
+      b.ticket.closedAt = b.now;
+      b.event('ticket.closed', { reason: 'staff', from: t.status, ...(cmd.reason && { note: cmd.reason }) });
+      b.clock({ type: 'closed' });
+      return;
+    }
   }
+}
+
+interface Reroute {
+  /** The departments of the new route, in routing order (the first owns the ticket). */
+  departments: string[];
+  added: string[];
+  /** Routed departments the new category no longer goes to; they keep the card, which says where the ticket went. */
+  left: string[];
+  route: RoutedDepartment[];
+}
+
+/** Where a ticket goes when its category changes: the core routing of the new category. */
+function rerouteFor(deps: UseCaseDeps, b: ChangeBuilder, category: Category): Reroute {
+  const route = routeTicket(category, b.state.ticket.description, deps.directory.config.routing);
+  const current = b.state.departments;
+  const routedNow = new Set(current.filter((d) => d.role !== 'involved' && d.role !== 'former').map((d) => d.departmentId));
+  const next = new Set(route.map((d) => d.departmentId));
+  return {
+    departments: route.map((d) => d.departmentId),
+    added: route.filter((d) => !routedNow.has(d.departmentId)).map((d) => d.departmentId),
+    left: [...routedNow].filter((id) => !next.has(id)),
+    route,
+  };
+}
+
+/**
+ * Routes the ticket to the new category's departments: they get the card (posted through the
+ * outbox as at creation), departments no longer routed keep theirs marked as moved. The owner
+ * and coordination tasks stay.
+ */
+function applyReroute(b: ChangeBuilder, r: Reroute): void {
+  const current = new Map(b.state.departments.map((d) => [d.departmentId, d.role]));
+  for (const d of r.route) {
+    if (current.get(d.departmentId) === d.role) continue;
+    b.addDepartments.push(d);
+    // A department that had no card yet gets one, as at creation.
+    if (!current.has(d.departmentId) || current.get(d.departmentId) === 'involved') b.toDepartment(d.departmentId, 'ticket.card', { role: d.role });
+  }
+  for (const id of r.left) b.addDepartments.push({ departmentId: id, role: 'former' });
+  const primary = r.departments[0];
+  if (primary && primary !== b.state.ticket.primaryDepartmentId) b.ticket.primaryDepartmentId = primary;
 }
 
 function waitForCustomer(b: ChangeBuilder): void {

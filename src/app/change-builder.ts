@@ -1,3 +1,4 @@
+import { DEFAULT_LIFECYCLE, planLifecycleTimers, type LifecycleTimers } from '../core/lifecycle-timers.js';
 import { applyClockTrigger, type ClockSet, type ClockTrigger } from '../core/sla/lifecycle.js';
 import { transition, type TicketAction } from '../core/ticket-state.js';
 import { clockContext, type UseCaseDeps } from './deps.js';
@@ -19,6 +20,7 @@ export type EscalationTrigger = 'critical' | 'complaint' | 'manual' | 'sla_breac
 export class ChangeBuilder {
   ticket: NonNullable<TicketChange<unknown>['ticket']> = {};
   clocks: ClockSet = {};
+  lifecycle: LifecycleTimers = {};
   events: EventDraft[] = [];
   outbox: OutboxDraft[] = [];
   tasks: CoordinationTask[] = [];
@@ -191,11 +193,22 @@ export class ChangeBuilder {
     });
   }
 
+  /** Starts and stops the lifecycle timers for where the ticket now stands (core/lifecycle-timers.ts). */
+  private planLifecycle(): void {
+    const current = { ...this.state.lifecycle, ...this.lifecycle };
+    const verification = this.currentClocks.verification_callback;
+    const policy = this.deps.directory.config.lifecycle ?? DEFAULT_LIFECYCLE;
+    const changed = planLifecycleTimers(current, { status: this.current.status, verificationPending: verification?.status === 'running' }, policy, this.now);
+    Object.assign(this.lifecycle, changed);
+  }
+
   build<T>(result: T): TicketChange<T> {
+    this.planLifecycle();
     const touched = this.events.length > 0;
     return {
       ticket: touched ? { ...this.ticket, updatedAt: this.now } : this.ticket,
       clocks: this.clocks,
+      lifecycle: this.lifecycle,
       events: this.events,
       outbox: this.outbox,
       tasks: this.tasks,

@@ -1,8 +1,9 @@
-import { ForbiddenError } from '../core/errors.js';
+import { ConflictError, ErrorCode, ForbiddenError, IllegalTransitionError } from '../core/errors.js';
 import { detectTone } from '../core/tone.js';
 import { afterCommit } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
+import { timerVersions } from './timers.js';
 import type { Source, SurveyAnswer, TicketRef, TicketState } from './ports.js';
 
 export interface Attachment {
@@ -15,7 +16,7 @@ export interface Attachment {
 export type CustomerCommand =
   | { type: 'message'; text: string; attachments?: Attachment[] | undefined }
   /** The "service confirmation" after a result notice (SPEC §7). */
-  | { type: 'confirm'; resolved: boolean }
+  | { type: 'confirm'; resolved: boolean; text?: string | undefined }
   | { type: 'survey'; csat?: number | undefined; nps?: number | undefined; comment?: string | undefined }
   /** The verification callback for faults: did the fix hold? */
   | { type: 'verify'; stillFixed: boolean };
@@ -38,7 +39,7 @@ export async function customerAct(
     if (state.ticket.customerId !== customerId) {
       throw new ForbiddenError('not your ticket', { reason: 'other_customer' });
     }
-    for (const c of Object.values(state.clocks)) before.set(c.kind, c.version);
+    timerVersions(state, before);
     const b = new ChangeBuilder(deps, state, { kind: 'customer', customerId }, source, deps.now());
     const surveys: SurveyAnswer[] = [];
     const reopen = (reason: string) => {
@@ -66,18 +67,26 @@ export async function customerAct(
         break;
       }
       case 'confirm':
-        surveys.push({ kind: 'confirmation', answer: cmd.resolved ? 'resolved' : 'not_resolved' });
+        if (state.ticket.status !== 'resolved') {
+          throw new IllegalTransitionError(state.ticket.status, 'confirm', `only a resolved ticket can be confirmed; this one is ${state.ticket.status.replace('_', ' ')}`);
+        }
+        surveys.push({ kind: 'confirmation', answer: cmd.resolved ? 'resolved' : 'not_resolved', ...(cmd.text && { comment: cmd.text }) });
         if (cmd.resolved) {
           b.status('close');
           b.ticket.closedAt = b.now;
           b.event('ticket.confirmed', { resolved: true });
+          b.event('ticket.closed', { reason: 'confirmed', from: 'resolved' });
           b.clock({ type: 'closed' });
         } else {
-          b.event('ticket.confirmed', { resolved: false });
-          reopen('customer: not resolved');
+          b.event('ticket.confirmed', { resolved: false, ...(cmd.text && { text: cmd.text }) });
+          reopen(cmd.text ? `customer: not resolved — ${cmd.text}` : 'customer: not resolved');
         }
         break;
       case 'survey':
+        // The rating is given once; the NPS and a comment may follow it separately (Telegram asks step by step).
+        if (cmd.csat !== undefined && state.surveys?.some((v) => v.kind === 'satisfaction' && v.csat !== null)) {
+          throw new ConflictError(ErrorCode.SurveyAlreadyAnswered, `the survey of ${state.ticket.number} was already answered`);
+        }
         surveys.push({
           kind: 'satisfaction',
           ...(cmd.csat !== undefined && { csat: cmd.csat }),

@@ -1,7 +1,9 @@
 import { afterCommit } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
+import { lifecycleTimerDue } from '../core/lifecycle-timers.js';
 import type { TicketState, TimerData } from './ports.js';
+import { timerVersions } from './timers.js';
 
 /** `fired`: acted; `stale`: the clock or ladder moved on, nothing to do; `early`: run again at `at`. */
 export type TimerOutcome = { outcome: 'fired' | 'stale' } | { outcome: 'early'; at: Date };
@@ -17,9 +19,10 @@ export async function handleTimer(deps: UseCaseDeps, data: TimerData): Promise<T
   let committed: Awaited<ReturnType<typeof deps.store.mutate<null>>>;
   try {
     committed = await deps.store.mutate({ id: data.ticketId }, (state) => {
-      for (const c of Object.values(state.clocks)) before.set(c.kind, c.version);
+      timerVersions(state, before);
       const b = new ChangeBuilder(deps, state, { kind: 'system' }, 'system', deps.now());
-      outcome = data.type === 'sla' ? slaTimer(b, state, data) : escalationTimer(b, state, data);
+      outcome =
+        data.type === 'sla' ? slaTimer(b, state, data) : data.type === 'lifecycle' ? lifecycleTimer(b, state, data) : escalationTimer(b, state, data);
       if (outcome.outcome === 'fired') b.cardUpdate();
       return b.build(null);
     });
@@ -69,6 +72,41 @@ function slaTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData,
     default:
       b.event('sla.breached', info);
       b.escalate('sla_breach', `${clock.kind} deadline passed`);
+  }
+  return { outcome: 'fired' };
+}
+
+/**
+ * A lifecycle timer is due: close a resolved ticket nobody confirmed, remind a customer we
+ * are waiting on, or resolve-and-close when they never answered (with a note to them).
+ */
+function lifecycleTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData, { type: 'lifecycle' }>): TimerOutcome {
+  const timer = state.lifecycle?.[data.timer];
+  if (!lifecycleTimerDue(timer, data.version)) return { outcome: 'stale' };
+  const status = state.ticket.status;
+  if (data.timer === 'auto_close' ? status !== 'resolved' : status !== 'waiting_customer') return { outcome: 'stale' };
+  if (b.now.getTime() < timer.deadline.getTime()) return { outcome: 'early', at: timer.deadline };
+  b.lifecycle[data.timer] = { ...timer, firedAt: b.now };
+  switch (data.timer) {
+    case 'waiting_reminder':
+      b.event('customer.reminded', { waitingSince: timer.startedAt.toISOString() });
+      b.toCustomer('customer.waiting_reminder', {});
+      break;
+    case 'waiting_close':
+      b.status('resolve');
+      b.ticket.resolvedAt = b.now;
+      b.status('close');
+      b.ticket.closedAt = b.now;
+      b.event('ticket.closed', { reason: 'no_answer', from: status, waitingSince: timer.startedAt.toISOString() });
+      b.clock({ type: 'closed' });
+      b.toCustomer('customer.closed_no_answer', {});
+      break;
+    case 'auto_close':
+      b.status('close');
+      b.ticket.closedAt = b.now;
+      b.event('ticket.closed', { reason: 'no_answer', from: status });
+      b.clock({ type: 'closed' });
+      break;
   }
   return { outcome: 'fired' };
 }

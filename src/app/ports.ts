@@ -1,9 +1,11 @@
 import type { DepartmentRole, RoutedDepartment } from '../core/route.js';
+import type { LifecycleTimerKind, LifecycleTimers } from '../core/lifecycle-timers.js';
 import type { ClockSet } from '../core/sla/lifecycle.js';
 import type { Category, ClockKind, Severity, TicketStatus, Tier } from '../core/types.js';
 
 /** Where an action came from; recorded on every event. */
-export type Source = 'api' | 'slack' | 'discord' | 'telegram' | 'system';
+/** `web`: the customer's page behind a signed link. */
+export type Source = 'api' | 'web' | 'slack' | 'discord' | 'telegram' | 'system';
 
 export type Actor =
   | { kind: 'staff'; staffId: string }
@@ -124,6 +126,10 @@ export interface TicketState {
   clocks: ClockSet;
   tasks: CoordinationTask[];
   escalations: Escalation[];
+  /** Lifecycle timers (auto close, waiting-on-customer reminder and close); absent = none. */
+  lifecycle?: LifecycleTimers;
+  /** Survey answers so far, loaded with the ticket; absent = none. */
+  surveys?: StoredSurvey[];
 }
 
 /** What a use case decided; the store applies it atomically. */
@@ -131,6 +137,7 @@ export interface TicketChange<T> {
   ticket?: Partial<Omit<TicketRecord, 'id' | 'number' | 'customerId' | 'createdAt'>>;
   addDepartments?: RoutedDepartment[];
   clocks?: ClockSet;
+  lifecycle?: LifecycleTimers;
   tasks?: CoordinationTask[];
   /** Inserted or updated by id. */
   escalations?: Escalation[];
@@ -263,7 +270,8 @@ export interface TimerSpec {
 
 export type TimerData =
   | { type: 'sla'; ticketId: string; clock: ClockKind; kind: 'remind' | 'breach'; version: number }
-  | { type: 'escalation'; ticketId: string; escalationId: string; level: number };
+  | { type: 'escalation'; ticketId: string; escalationId: string; level: number }
+  | { type: 'lifecycle'; ticketId: string; timer: LifecycleTimerKind; version: number };
 
 /**
  * Keeps delayed jobs in line with what Postgres says. Implemented with BullMQ; Postgres

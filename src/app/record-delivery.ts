@@ -1,6 +1,7 @@
 import { afterCommit } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
+import { timerVersions } from './timers.js';
 
 export interface DeliveredRow {
   id: number;
@@ -14,7 +15,7 @@ export async function recordDelivered(deps: UseCaseDeps, row: DeliveredRow): Pro
   if (!row.ticketId || row.kind !== 'customer.result_notice') return;
   const before = new Map<string, number>();
   const committed = await deps.store.mutate({ id: row.ticketId }, (state) => {
-    for (const c of Object.values(state.clocks)) before.set(c.kind, c.version);
+    timerVersions(state, before);
     const b = new ChangeBuilder(deps, state, { kind: 'system' }, 'system', deps.now());
     b.event('followup.result_notice_delivered', { outboxId: row.id });
     b.clock({ type: 'result_notice_sent' });

@@ -3,6 +3,7 @@ import type { Directory } from '../core/directory.js';
 import { AftercareError, ErrorCode } from '../core/errors.js';
 import { maskEmail, maskPhone } from '../core/mask.js';
 import { neutraliseBidi } from '../core/text.js';
+import { commandAllowed, type StaffCommandKey } from '../core/ticket-commands.js';
 import type { ClockKind, Severity } from '../core/types.js';
 import { formatSpan, translator } from '../i18n/index.js';
 import type { CoordinationTask, Escalation, StoredEvent, TicketState } from './ports.js';
@@ -26,6 +27,7 @@ export type CardActionId =
   | 'reveal'
   | 'reclassify'
   | 'delay'
+  | 'close'
   | 'viewFull'
   | 'acknowledge'
   | 'taskClaim'
@@ -187,22 +189,35 @@ export function ticketCard(state: TicketState, departmentId: string, ctx: ViewCo
   const notes: string[] = [];
   if (tk.flagged) notes.push(t('desk.card.flagged'));
   if (tk.complex) notes.push(t('desk.card.complex'));
+  if (state.departments.find((d) => d.departmentId === departmentId)?.role === 'former') {
+    const now = state.departments.filter((d) => d.role !== 'former' && d.role !== 'involved').map((d) => departmentName(ctx.directory, d.departmentId, ctx.language));
+    notes.push(t('desk.card.moved', { departments: now.join(', ') }));
+  }
+  const autoClose = state.lifecycle?.auto_close;
+  if (tk.status === 'resolved' && autoClose?.status === 'running' && autoClose.deadline) {
+    notes.push(t('desk.card.autoClose', { time: formatTime(autoClose.deadline) }));
+  }
   const b = (action: CardActionId, style?: CardButton['style']): CardButton => ({
     action,
     label: t(`desk.action.${action}`),
     value: tk.number,
     ...(style && { style }),
   });
-  const rows: CardButton[][] = [];
-  if (tk.status === 'closed') {
-    rows.push([b('reveal')]);
-  } else if (tk.status === 'resolved') {
-    rows.push([b('reply'), b('reveal'), b('reassign')]);
-  } else {
-    rows.push([...(tk.ownerId === null ? [b('claim', 'primary')] : []), b('reply'), b('progress'), b('resolve', tk.ownerId === null ? undefined : 'primary')]);
-    rows.push([b('involve'), b('escalate', 'danger'), b('reassign'), b('reveal')]);
-    rows.push([b('reclassify'), b('delay')]);
-  }
+  // Buttons follow the status/command table (core/ticket-commands.ts), as a channel member
+  // sees them: supervisor-only cases (closing an open ticket) are left to the API.
+  const can = (c: StaffCommandKey) => commandAllowed(c, tk.status, 'agent');
+  const when = (ok: boolean, button: CardButton): CardButton[] => (ok ? [button] : []);
+  const rows: CardButton[][] = [
+    [
+      ...when(tk.ownerId === null && can('claim'), b('claim', 'primary')),
+      ...when(can('reply'), b('reply')),
+      ...when(can('progress'), b('progress')),
+      ...when(can('resolve'), b('resolve', tk.ownerId === null ? undefined : 'primary')),
+      ...when(can('close'), b('close', 'primary')),
+    ],
+    [...when(can('involve'), b('involve')), ...when(can('escalate'), b('escalate', 'danger')), ...when(can('reassign'), b('reassign')), b('reveal')],
+    [...when(can('reclassify'), b('reclassify')), ...when(can('delay'), b('delay'))],
+  ].filter((r) => r.length > 0);
   if (desc.truncated) rows[rows.length - 1]!.push(b('viewFull'));
   const title = t('desk.card.title', { number: tk.number, category, severity });
   return {
@@ -294,7 +309,11 @@ export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: Vi
         const to = d.to as { category?: string; severity?: string } | undefined;
         const fmt = (x: { category?: string; severity?: string } | undefined) =>
           `${t(`desk.category.${x?.category ?? ''}`, { defaultValue: x?.category ?? '' })} · ${t(`desk.severity.${x?.severity ?? ''}`, { defaultValue: x?.severity ?? '' })}`;
-        entry(t('desk.timeline.reclassified', { staff: who(e), from: fmt(from), to: fmt(to) }));
+        const added = Array.isArray(d.departmentsAdded) ? d.departmentsAdded.map(dept) : [];
+        entry(
+          t('desk.timeline.reclassified', { staff: who(e), from: fmt(from), to: fmt(to) }),
+          added.length ? t('desk.timeline.rerouted', { departments: added.join(', ') }) : undefined,
+        );
         break;
       }
       case 'ticket.delay_explained':
@@ -304,7 +323,13 @@ export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: Vi
         entry(t('desk.timeline.breached', { clock: t(`desk.clock.${str(d.clock)}`, { defaultValue: str(d.clock) }) }));
         break;
       case 'ticket.closed':
-        entry(t('desk.timeline.closed'));
+        entry(
+          t('desk.timeline.closed', { reason: t(`desk.closeReason.${str(d.reason) || 'staff'}`, { defaultValue: str(d.reason), staff: who(e) }) }),
+          str(d.note),
+        );
+        break;
+      case 'customer.reminded':
+        entry(t('desk.timeline.customerReminded'));
         break;
       default:
         break;

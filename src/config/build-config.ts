@@ -151,7 +151,17 @@ export function buildConfig(file: FileConfig): AftercareConfig {
       chains,
     },
     progressPresets: file.progressPresets ?? DEFAULT_PROGRESS_PRESETS,
+    lifecycle: {
+      closeAfterMs: offOrMs(file.lifecycle.closeAfter),
+      waitingReminderAfterMs: offOrMs(file.lifecycle.waitingReminderAfter),
+      waitingCloseAfterMs: offOrMs(file.lifecycle.waitingCloseAfter),
+      customerLinkTtlMs: parseDuration(file.lifecycle.customerLinkTtl)!,
+    },
   };
+}
+
+function offOrMs(v: string): number | null {
+  return v.trim() === 'off' ? null : parseDuration(v)!;
 }
 
 function stringChannels(c: { slack?: string | number | undefined; discord?: string | number | undefined; telegram?: string | number | undefined }) {

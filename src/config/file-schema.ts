@@ -10,6 +10,11 @@ const duration = z.string({ error: 'must be a duration such as 15m, 2h or 3d' })
   'must be a duration such as 15m, 2h or 3d',
 );
 
+const durationOrOff = z.string({ error: 'must be a duration such as 24h or 7d, or off' }).refine(
+  (s) => s.trim() === 'off' || parseDuration(s) !== undefined,
+  'must be a duration such as 24h or 7d, or off',
+);
+
 const platformId = z.union([z.string().trim().min(1), z.number()]).refine((v) => typeof v === 'string', {
   message: 'must be a string: quote platform ids in YAML so large numbers keep every digit',
 });
@@ -173,6 +178,15 @@ export const fileSchema = z
     progressPresets: z
       .array(z.object({ id, label: localized }).strict())
       .optional(),
+    lifecycle: z
+      .object({
+        closeAfter: durationOrOff.default('7d'),
+        waitingReminderAfter: durationOrOff.default('24h'),
+        waitingCloseAfter: durationOrOff.default('7d'),
+        customerLinkTtl: duration.default('14d'),
+      })
+      .strict()
+      .default({ closeAfter: '7d', waitingReminderAfter: '24h', waitingCloseAfter: '7d', customerLinkTtl: '14d' }),
   })
   .strict();
 

@@ -6,6 +6,7 @@ export const ErrorCode = {
   NotFound: 'not_found',
   IllegalTransition: 'illegal_transition',
   AlreadyClaimed: 'already_claimed',
+  SurveyAlreadyAnswered: 'survey_already_answered',
   IdempotencyConflict: 'idempotency_conflict',
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
@@ -67,8 +68,9 @@ export class IllegalTransitionError extends AftercareError {
   constructor(
     readonly from: string,
     readonly action: string,
+    message?: string,
   ) {
-    super(ErrorCode.IllegalTransition, transitionMessage(from, action), { from, action });
+    super(ErrorCode.IllegalTransition, message ?? transitionMessage(from, action), { from, action });
   }
 }
 

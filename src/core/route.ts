@@ -1,7 +1,8 @@
 import { findKeywords } from './keywords.js';
 import type { Category, RoutingTable } from './types.js';
 
-export type DepartmentRole = 'primary' | 'responsible' | 'oversight' | 'involved';
+/** `former`: routed before the category was corrected; keeps its card, which says where the ticket went. */
+export type DepartmentRole = 'primary' | 'responsible' | 'oversight' | 'involved' | 'former';
 
 export interface RoutedDepartment {
   departmentId: string;

@@ -4,7 +4,8 @@ import type { TicketStatus } from './types.js';
 /**
  * Ticket lifecycle (SPEC §6–7):
  * new → assigned → in_progress ⇄ waiting_customer → resolved → closed;
- * resolved/closed → reopened → in_progress.
+ * resolved/closed → reopened → in_progress. Which staff command may run in which status
+ * is decided by the table in ticket-commands.ts.
  */
 export type TicketAction =
   | 'claim'
@@ -13,6 +14,8 @@ export type TicketAction =
   | 'customer_replied'
   | 'resolve'
   | 'close'
+  /** A supervisor closes a ticket that was never resolved. */
+  | 'force_close'
   | 'reopen'
   | 'reassign';
 
@@ -29,6 +32,7 @@ const TRANSITIONS: Record<TicketAction, Partial<Record<TicketStatus, TicketStatu
   customer_replied: { waiting_customer: 'in_progress' },
   resolve: { assigned: 'resolved', in_progress: 'resolved', waiting_customer: 'resolved', reopened: 'resolved' },
   close: { resolved: 'closed' },
+  force_close: { new: 'closed', assigned: 'closed', in_progress: 'closed', waiting_customer: 'closed', reopened: 'closed' },
   reopen: { resolved: 'reopened', closed: 'reopened' },
   reassign: {
     new: 'assigned',

@@ -145,6 +145,18 @@ export interface FollowUpPolicy {
   surveyAfterResolveMs: number;
 }
 
+/** The YAML `lifecycle` section: durations in milliseconds, `null` = off. */
+export interface LifecyclePolicy {
+  /** A resolved ticket nobody confirms closes after this. */
+  closeAfterMs: number | null;
+  /** One reminder to a customer we have waited on this long. */
+  waitingReminderAfterMs: number | null;
+  /** A ticket waiting this long on the customer is resolved and closed. */
+  waitingCloseAfterMs: number | null;
+  /** How long a customer link stays valid. */
+  customerLinkTtlMs: number;
+}
+
 export interface AftercareConfig {
   defaultLanguage: Language;
   departments: Department[];
@@ -153,4 +165,5 @@ export interface AftercareConfig {
   calendars: Calendars;
   escalation: EscalationPolicy;
   progressPresets: ProgressPreset[];
+  lifecycle: LifecyclePolicy;
 }

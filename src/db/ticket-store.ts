@@ -24,6 +24,7 @@ import { ConflictError, ErrorCode, NotFoundError } from '../core/errors.js';
 import type { RoutedDepartment } from '../core/route.js';
 import type { SlaClock } from '../core/sla/clocks.js';
 import type { ClockSet } from '../core/sla/lifecycle.js';
+import { isLifecycleTimer, type LifecycleTimer, type LifecycleTimers } from '../core/lifecycle-timers.js';
 import type { ClockKind } from '../core/types.js';
 import type { Db } from './client.js';
 import {
@@ -88,6 +89,41 @@ function rowToClock(r: typeof slaClocks.$inferSelect): SlaClock {
     breachedAt: r.breachedAt,
     version: r.version,
   };
+}
+
+/** Lifecycle timers share the clocks table: one row per timer kind, `breached_at` = when it fired. */
+function lifecycleToClock(t: LifecycleTimer): SlaClock {
+  return {
+    kind: t.kind as unknown as SlaClock['kind'],
+    status: t.status,
+    budgetMs: t.deadline ? t.deadline.getTime() - t.startedAt.getTime() : 0,
+    consumedMs: 0,
+    startedAt: t.startedAt,
+    segmentStartedAt: t.status === 'running' ? t.startedAt : null,
+    deadline: t.deadline,
+    remindAt: null,
+    calendarId: null,
+    stoppedAt: t.stoppedAt,
+    remindedAt: null,
+    breachedAt: t.firedAt,
+    version: t.version,
+  };
+}
+
+function rowToLifecycle(r: typeof slaClocks.$inferSelect): LifecycleTimer {
+  return {
+    kind: r.kind as LifecycleTimer['kind'],
+    status: r.status === 'running' ? 'running' : 'stopped',
+    startedAt: r.startedAt,
+    deadline: r.deadline,
+    firedAt: r.breachedAt,
+    stoppedAt: r.stoppedAt,
+    version: r.version,
+  };
+}
+
+function rowToSurvey(a: typeof surveys.$inferSelect): StoredSurvey {
+  return { kind: a.kind as StoredSurvey['kind'], csat: a.csat, nps: a.nps, answer: a.answer, comment: a.comment, answeredAt: a.answeredAt };
 }
 
 export function rowToCustomer(r: typeof customers.$inferSelect): CustomerRecord {
@@ -266,6 +302,7 @@ export class PgTicketStore implements TicketStore {
       }
       if (change.addDepartments?.length) await insertDepartments(tx, id, change.addDepartments, now);
       if (change.clocks) await upsertClocks(tx, id, change.clocks);
+      if (change.lifecycle && Object.keys(change.lifecycle).length) await upsertLifecycle(tx, id, change.lifecycle);
       if (change.tasks?.length) {
         for (const t of change.tasks) {
           await tx
@@ -301,14 +338,7 @@ export class PgTicketStore implements TicketStore {
     return {
       ...state,
       chainHead: head!,
-      surveys: answers.map((a) => ({
-        kind: a.kind as StoredSurvey['kind'],
-        csat: a.csat,
-        nps: a.nps,
-        answer: a.answer,
-        comment: a.comment,
-        answeredAt: a.answeredAt,
-      })),
+      surveys: answers.map(rowToSurvey),
       events: events.map(
         (e): StoredEvent => ({
           seq: e.seq,
@@ -372,14 +402,39 @@ function applyChange<T>(state: TicketState, change: TicketChange<T>, patch: Part
     return [...byId.values()];
   };
   const known = new Set(state.departments.map((d) => d.departmentId));
+  const roles = new Map((change.addDepartments ?? []).map((d) => [d.departmentId, d.role]));
   return {
     ticket: { ...state.ticket, ...patch },
     customer: state.customer,
-    departments: [...state.departments, ...(change.addDepartments ?? []).filter((d) => !known.has(d.departmentId))],
+    departments: [
+      ...state.departments.map((d) => ({ ...d, role: roles.get(d.departmentId) ?? d.role })),
+      ...(change.addDepartments ?? []).filter((d) => !known.has(d.departmentId)),
+    ],
     clocks: { ...state.clocks, ...change.clocks },
+    lifecycle: { ...state.lifecycle, ...change.lifecycle },
     tasks: upsert(state.tasks, change.tasks),
     escalations: upsert(state.escalations, change.escalations),
+    surveys: mergeSurveys(state.surveys ?? [], change.surveys ?? [], change.ticket?.updatedAt ?? new Date()),
   };
+}
+
+function mergeSurveys(list: StoredSurvey[], answers: SurveyAnswer[], at: Date): StoredSurvey[] {
+  const out = [...list];
+  for (const a of answers) {
+    const i = out.findIndex((s) => s.kind === a.kind);
+    const prev = i >= 0 ? out[i]! : { kind: a.kind, csat: null, nps: null, answer: null, comment: null, answeredAt: null };
+    const next: StoredSurvey = {
+      kind: a.kind,
+      csat: a.csat ?? prev.csat,
+      nps: a.nps ?? prev.nps,
+      answer: a.answer ?? prev.answer,
+      comment: a.comment ?? prev.comment,
+      answeredAt: at,
+    };
+    if (i >= 0) out[i] = next;
+    else out.push(next);
+  }
+  return out;
 }
 
 async function loadState(
@@ -408,18 +463,24 @@ async function loadStates(
   const missing = ids.filter((id) => !known.has(id));
   if (missing.length) for (const r of await ex.select().from(tickets).where(inArray(tickets.id, missing))) known.set(r.id, r);
   const rows = ids.map((id) => known.get(id)).filter((r) => r !== undefined);
-  const [custs, depts, clocks, tasks, escs] = await Promise.all([
+  const [custs, depts, clocks, tasks, escs, answers] = await Promise.all([
     ex.select().from(customers).where(inArray(customers.id, [...new Set(rows.map((r) => r.customerId))])),
     ex.select().from(ticketDepartments).where(inArray(ticketDepartments.ticketId, ids)).orderBy(asc(ticketDepartments.addedAt)),
     ex.select().from(slaClocks).where(inArray(slaClocks.ticketId, ids)),
     ex.select().from(coordinationTasks).where(inArray(coordinationTasks.ticketId, ids)).orderBy(asc(coordinationTasks.createdAt)),
     ex.select().from(escalations).where(inArray(escalations.ticketId, ids)).orderBy(asc(escalations.createdAt)),
+    ex.select().from(surveys).where(inArray(surveys.ticketId, ids)).orderBy(asc(surveys.createdAt)),
   ]);
   const custById = new Map(custs.map((c) => [c.id, rowToCustomer(c)]));
   const out = new Map<string, TicketState>();
   for (const r of rows) {
     const clockSet: ClockSet = {};
-    for (const c of clocks) if (c.ticketId === r.id) clockSet[c.kind as ClockKind] = rowToClock(c);
+    const lifecycle: LifecycleTimers = {};
+    for (const c of clocks) {
+      if (c.ticketId !== r.id) continue;
+      if (isLifecycleTimer(c.kind)) lifecycle[c.kind] = rowToLifecycle(c);
+      else clockSet[c.kind as ClockKind] = rowToClock(c);
+    }
     // Departments keep their routing order: primary/responsible first.
     const ds = depts
       .filter((d) => d.ticketId === r.id)
@@ -431,6 +492,8 @@ async function loadStates(
       clocks: clockSet,
       tasks: tasks.filter((t) => t.ticketId === r.id).map((t) => ({ ...t }) as CoordinationTask),
       escalations: escs.filter((e) => e.ticketId === r.id).map((e) => ({ ...e }) as Escalation),
+      lifecycle,
+      surveys: answers.filter((a) => a.ticketId === r.id).map(rowToSurvey),
     });
   }
   return out;
@@ -439,14 +502,22 @@ async function loadStates(
 async function insertDepartments(ex: Executor, ticketId: string, list: RoutedDepartment[], at: Date): Promise<void> {
   if (list.length === 0) return;
   // Rows are inserted one millisecond apart so the routing order survives `order by added_at`.
+  // A department already on the ticket keeps its place and takes the new role (re-routing).
   await ex
     .insert(ticketDepartments)
     .values(list.map((d, i) => ({ ticketId, departmentId: d.departmentId, role: d.role, addedAt: new Date(at.getTime() + i) })))
-    .onConflictDoNothing();
+    .onConflictDoUpdate({ target: [ticketDepartments.ticketId, ticketDepartments.departmentId], set: { role: sql`excluded.role` } });
+}
+
+async function upsertLifecycle(ex: Executor, ticketId: string, timers: LifecycleTimers): Promise<void> {
+  await upsertClockRows(ex, Object.values(timers).map((t) => clockToRow(ticketId, lifecycleToClock(t))));
 }
 
 async function upsertClocks(ex: Executor, ticketId: string, clocks: ClockSet): Promise<void> {
-  const rows = Object.values(clocks).map((c) => clockToRow(ticketId, c));
+  await upsertClockRows(ex, Object.values(clocks).map((c) => clockToRow(ticketId, c)));
+}
+
+async function upsertClockRows(ex: Executor, rows: (typeof slaClocks.$inferInsert)[]): Promise<void> {
   if (rows.length === 0) return;
   await ex
     .insert(slaClocks)

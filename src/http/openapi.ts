@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, createdTicketResponse, errorResponse, healthResponse, ticketDetailResponse, ticketListResponse } from './response-schemas.js';
-import { actionBody, createTicketBody, listTicketsQuery, ticketParams } from './schemas.js';
+import { actionBody, createTicketBody, customerActionBody, customerLinkView, listTicketsQuery, ticketParams } from './schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
 
@@ -41,9 +41,11 @@ export function buildOpenApi(): Record<string, unknown> {
       schemas: {
         CreateTicket: json(createTicketBody),
         TicketAction: json(actionBody),
+        CustomerAction: json(customerActionBody),
         CreatedTicket: json(createdTicketResponse, 'output'),
         TicketList: json(ticketListResponse, 'output'),
         TicketDetail: json(ticketDetailResponse, 'output'),
+        CustomerLink: json(customerLinkView, 'output'),
         Health: json(healthResponse, 'output'),
         Error: json(errorResponse, 'output'),
       },
@@ -96,10 +98,49 @@ export function buildOpenApi(): Record<string, unknown> {
             ...common,
             '403': err(403, 'The actor may not do this'),
             '404': err(404, 'Unknown ticket, task or escalation'),
-            '409': err(409, 'Illegal transition, already claimed, or already done'),
+            '409': err(409, 'Illegal transition (e.g. resolving a new ticket, working a resolved one), already claimed, or already done'),
             '413': err(413, 'Body over 64 KB'),
             '415': err(415, 'Body not JSON'),
           },
+        },
+      },
+      '/api/tickets/{number}/customer-actions': {
+        post: {
+          summary: 'Act as the customer (for customers not on Telegram): confirm, not_resolved, survey, message',
+          parameters: [numberParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CustomerAction') } } },
+          responses: {
+            '200': body('The ticket after the action', 'TicketDetail'),
+            '400': err(400, 'Validation failed (e.g. csat outside 1-5)'),
+            ...common,
+            '404': err(404, 'Unknown ticket'),
+            '409': err(409, 'Confirm on a ticket that is not resolved, or the survey was already answered'),
+            '413': err(413, 'Body over 64 KB'),
+            '415': err(415, 'Body not JSON'),
+          },
+        },
+      },
+      '/api/tickets/{number}/customer-link': {
+        get: {
+          summary: "A signed, expiring link to the customer's page /c/<token> (status, result, confirm, not resolved, rating)",
+          parameters: [numberParam],
+          responses: {
+            '200': body('{url, expiresAt}', 'CustomerLink'),
+            '400': err(400, 'Bad ticket number'),
+            ...common,
+            '404': err(404, 'Unknown ticket'),
+          },
+        },
+      },
+      '/c/{token}': {
+        get: {
+          security: [],
+          summary: "The customer's page (HTML, en or zh-CN by ?lang= or Accept-Language); forms post to /c/{token}/confirm, /not-resolved and /survey and answer 303 back",
+          parameters: [
+            { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['en', 'zh-CN'] } },
+          ],
+          responses: { '200': { description: 'HTML page' }, '404': { description: 'Link not valid (HTML)' }, '410': { description: 'Link expired (HTML)' } },
         },
       },
     },

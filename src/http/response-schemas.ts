@@ -123,6 +123,7 @@ export const ERROR_CODES: Record<ErrorCode, { status: number; meaning: string }>
   [ErrorCode.NotFound]: { status: 404, meaning: 'No such ticket, task, escalation or route.' },
   [ErrorCode.IllegalTransition]: { status: 409, meaning: 'The action is not possible in the ticket’s current status; the message says why.' },
   [ErrorCode.AlreadyClaimed]: { status: 409, meaning: 'The ticket or task already has an owner.' },
+  [ErrorCode.SurveyAlreadyAnswered]: { status: 409, meaning: 'The customer already rated this ticket; a rating is recorded once.' },
   [ErrorCode.IdempotencyConflict]: { status: 409, meaning: 'The Idempotency-Key was used before with a different body.' },
   [ErrorCode.Conflict]: { status: 409, meaning: 'The task or escalation was already done or acknowledged.' },
   [ErrorCode.PayloadTooLarge]: { status: 413, meaning: 'The body is over 64 KB.' },

@@ -129,6 +129,28 @@ export const actionBody = z.discriminatedUnion(
       .strict(),
     z.object({ type: z.literal('acknowledge'), actor, escalationId: z.uuid().optional() }).strict(),
     z.object({ type: z.literal('delay'), actor, reason: text(2000), eta: isoDateTime }).strict(),
+    z.object({ type: z.literal('close'), actor, reason: optionalText(2000) }).strict(),
   ],
+  { error: 'must be one of claim, reply, progress, involve, escalate, resolve, reopen, reassign, reclassify, task, acknowledge, delay, close' },
 );
 export type ActionBody = z.infer<typeof actionBody>;
+
+const CSAT = 'must be a whole number from 1 to 5';
+const NPS = 'must be a whole number from 0 to 10';
+export const csat = z.number({ error: CSAT }).int(CSAT).min(1, CSAT).max(5, CSAT);
+export const nps = z.number({ error: NPS }).int(NPS).min(0, NPS).max(10, NPS);
+
+/** What a customer who is not on Telegram can do on their ticket (the Telegram buttons' effects). */
+export const customerActionBody = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('confirm') }).strict(),
+    z.object({ type: z.literal('not_resolved'), text: optionalText(2000) }).strict(),
+    z.object({ type: z.literal('survey'), csat, nps: nps.optional(), comment: optionalText(2000) }).strict(),
+    z.object({ type: z.literal('message'), text: text(4000) }).strict(),
+  ],
+  { error: 'must be one of confirm, not_resolved, survey, message' },
+);
+export type CustomerActionBody = z.infer<typeof customerActionBody>;
+
+export const customerLinkView = z.object({ url: z.url(), expiresAt: z.iso.datetime() });

@@ -4,15 +4,20 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { z } from 'zod';
 import { actOnTicket, type TicketCommand } from '../app/act-on-ticket.js';
 import { createTicket } from '../app/create-ticket.js';
+import { customerAct, type CustomerCommand } from '../app/customer-actions.js';
+import { signCustomerLink, verifyCustomerLink } from '../app/customer-link.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { canonicalJson } from '../core/audit.js';
+import { cleanText } from '../core/text.js';
+import { ERROR_CODES } from './response-schemas.js';
 import { AftercareError, asAftercareError, ErrorCode } from '../core/errors.js';
 import { safeError } from '../core/safe-error.js';
 import { plainErrorMap, plainFields, type PlainField, type PlainFieldOptions } from '../core/plain-issues.js';
 import type { Queue } from 'bullmq';
 import { registerQueueBoard } from './admin-queues.js';
 import { buildOpenApi } from './openapi.js';
-import { actionBody, createTicketBody, listTicketsQuery, ticketParams, type ActionBody } from './schemas.js';
+import { customerPage, linkErrorPage, pageLanguage, type PageNotice } from './customer-page.js';
+import { actionBody, createTicketBody, csat as csatSchema, customerActionBody, listTicketsQuery, nps as npsSchema, ticketParams, type ActionBody, type CustomerActionBody } from './schemas.js';
 import { createdView, detailView, summaryView } from './views.js';
 
 export interface HealthChecks {
@@ -34,6 +39,10 @@ export interface HttpOptions {
    * so handlers may be added after the server is built.
    */
   rawRoutes?: RawRoutes;
+  /** Signs customer links (generated once, kept in Postgres); without it /c/* and customer-link are off. */
+  linkSecret?: string;
+  /** Absolute base URL of customer links (AFTERCARE_PUBLIC_URL, else the server's own address). */
+  publicUrl?: () => string;
 }
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
@@ -41,17 +50,12 @@ export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) 
 
 export const BODY_LIMIT = 64 * 1024;
 
-const STATUS_BY_CODE: Partial<Record<string, number>> = {
-  [ErrorCode.ValidationFailed]: 400,
-  [ErrorCode.Unauthorized]: 401,
-  [ErrorCode.Forbidden]: 403,
-  [ErrorCode.NotFound]: 404,
-  [ErrorCode.IllegalTransition]: 409,
-  [ErrorCode.AlreadyClaimed]: 409,
-  [ErrorCode.IdempotencyConflict]: 409,
-  [ErrorCode.Conflict]: 409,
-  [ErrorCode.PayloadTooLarge]: 413,
-};
+/** The HTTP status of each expected error code (ERROR_CODES documents them); anything else is a 500. */
+const STATUS_BY_CODE: Partial<Record<string, number>> = Object.fromEntries(
+  Object.entries(ERROR_CODES)
+    .filter(([code]) => code !== ErrorCode.Internal)
+    .map(([code, c]) => [code, c.status]),
+);
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string, fields?: { path: string; message: string }[]) {
   return reply.code(status).send({ error: { code, message, ...(fields && { fields }) } });
@@ -111,6 +115,19 @@ function toCommand(body: ActionBody): TicketCommand {
   if (rest.type === 'progress') return { ...rest, eta: rest.eta ? new Date(rest.eta) : undefined };
   if (rest.type === 'delay') return { ...rest, eta: new Date(rest.eta) };
   return rest;
+}
+
+function toCustomerCommand(body: CustomerActionBody): CustomerCommand {
+  switch (body.type) {
+    case 'confirm':
+      return { type: 'confirm', resolved: true };
+    case 'not_resolved':
+      return { type: 'confirm', resolved: false, text: body.text || undefined };
+    case 'survey':
+      return { type: 'survey', csat: body.csat, nps: body.nps, comment: body.comment || undefined };
+    case 'message':
+      return { type: 'message', text: body.text };
+  }
 }
 
 /** The HTTP API: health, intake, tickets, actions and the OpenAPI document. */
@@ -263,8 +280,122 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
       return detailView(detail);
     });
+
+    // For customers who are not on Telegram: what its buttons do, through the same use case.
+    api.post<{ Params: { number: string } }>('/api/tickets/:number/customer-actions', async (req, reply) => {
+      const param = parseOr400(reply, ticketParams, req.params, 'path', 'path');
+      if (!param) return reply;
+      const action = parseOr400(reply, customerActionBody, req.body ?? undefined, 'body', 'customer action');
+      if (!action) return reply;
+      const number = normaliseNumber(param.number);
+      const ticket = await deps.store.get(number);
+      if (!ticket) return sendError(reply, 404, ErrorCode.NotFound, `ticket ${number} not found`);
+      await customerAct(deps, number, ticket.ticket.customerId, 'api', toCustomerCommand(action));
+      const detail = await deps.store.get(number);
+      if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
+      return detailView(detail);
+    });
+
+    api.get<{ Params: { number: string } }>('/api/tickets/:number/customer-link', async (req, reply) => {
+      const param = parseOr400(reply, ticketParams, req.params, 'path', 'path');
+      if (!param) return reply;
+      const number = normaliseNumber(param.number);
+      if (!opts.linkSecret || !opts.publicUrl) return sendError(reply, 404, ErrorCode.NotFound, 'customer links are not enabled');
+      const detail = await deps.store.get(number);
+      if (!detail) return sendError(reply, 404, ErrorCode.NotFound, `ticket ${number} not found`);
+      const expiresAt = new Date(deps.now().getTime() + deps.directory.config.lifecycle.customerLinkTtlMs);
+      // Whole seconds: the token carries seconds, so expiresAt is exactly when it stops working.
+      expiresAt.setUTCMilliseconds(0);
+      const token = signCustomerLink(opts.linkSecret, detail.ticket.number, expiresAt);
+      return { url: `${opts.publicUrl().replace(/\/+$/, '')}/c/${token}`, expiresAt: expiresAt.toISOString() };
+    });
     done();
   });
 
+  if (opts.linkSecret) await app.register((page, _opts, done) => registerCustomerPage(page, deps, opts.linkSecret!, done));
+
   return app;
+}
+
+const NOTICES: readonly PageNotice[] = ['confirmed', 'reopened', 'rated', 'already', 'invalid'];
+
+/**
+ * The customer's page behind a signed link: `/c/<token>` shows the ticket, its forms post to
+ * `/c/<token>/confirm|not-resolved|survey` and answer with a 303 back to the page. An expired
+ * link gets 410, anything else that does not verify 404 — both pages in both languages.
+ */
+function registerCustomerPage(page: FastifyInstance, deps: UseCaseDeps, secret: string, done: (err?: Error) => void): void {
+  // Browsers post forms url-encoded; only these routes accept that.
+  page.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, next) => {
+    next(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+  type Req = FastifyRequest<{ Params: { token: string }; Querystring: { lang?: string; done?: string } }>;
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+      .send(body);
+  const open = async (req: Req, reply: FastifyReply) => {
+    const check = verifyCustomerLink(secret, req.params.token, deps.now());
+    if (!check.ok) {
+      await html(reply, check.reason === 'expired' ? 410 : 404, linkErrorPage(check.reason));
+      return undefined;
+    }
+    const detail = await deps.store.get(check.claims.number);
+    if (!detail) {
+      await html(reply, 404, linkErrorPage('invalid'));
+      return undefined;
+    }
+    return detail;
+  };
+  const language = (req: Req, customerLanguage: string) => pageLanguage(req.query.lang, req.headers['accept-language'], customerLanguage);
+  const back = (req: Req, lang: string, notice: PageNotice) =>
+    `/c/${encodeURIComponent(req.params.token)}?lang=${encodeURIComponent(lang)}&done=${notice}`;
+  const act = async (req: Req, reply: FastifyReply, command: (form: Record<string, string>) => CustomerCommand | undefined, ok: PageNotice) => {
+    const detail = await open(req, reply);
+    if (!detail) return reply;
+    const lang = language(req, detail.customer.language);
+    const form = req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : {};
+    const cmd = command(form);
+    if (!cmd) return reply.redirect(back(req, lang, 'invalid'), 303);
+    try {
+      await customerAct(deps, detail.ticket.number, detail.ticket.customerId, 'web', cmd);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === ErrorCode.IllegalTransition || code === ErrorCode.SurveyAlreadyAnswered) return reply.redirect(back(req, lang, 'already'), 303);
+      throw err;
+    }
+    return reply.redirect(back(req, lang, ok), 303);
+  };
+  // Form fields are customer text: cleaned of control characters like every other chat input.
+  const field = (form: Record<string, string>, name: string, max: number) => cleanText(String(form[name] ?? '')).slice(0, max);
+
+  page.get('/c/:token', async (req: Req, reply) => {
+    const detail = await open(req, reply);
+    if (!detail) return reply;
+    const notice = NOTICES.find((n) => n === req.query.done);
+    return html(reply, 200, customerPage(detail, req.params.token, language(req, detail.customer.language), notice));
+  });
+  page.post('/c/:token/confirm', (req: Req, reply) => act(req, reply, () => ({ type: 'confirm', resolved: true }), 'confirmed'));
+  page.post('/c/:token/not-resolved', (req: Req, reply) =>
+    act(req, reply, (f) => ({ type: 'confirm', resolved: false, text: field(f, 'text', 2000) || undefined }), 'reopened'),
+  );
+  page.post('/c/:token/survey', (req: Req, reply) =>
+    act(
+      req,
+      reply,
+      (f) => {
+        const rating = csatSchema.safeParse(Number(f.csat));
+        if (!f.csat || !rating.success) return undefined;
+        const score = f.nps ? npsSchema.safeParse(Number(f.nps)) : undefined;
+        if (score && !score.success) return undefined;
+        return { type: 'survey', csat: rating.data, nps: score?.data, comment: field(f, 'comment', 2000) || undefined };
+      },
+      'rated',
+    ),
+  );
+  done();
 }

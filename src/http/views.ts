@@ -93,6 +93,13 @@ export function detailView(detail: TicketDetail) {
       tier: c.tier,
     },
     clocks: Object.fromEntries(Object.values(detail.clocks).map((k) => [CLOCK_KIND_TO_KEY[k.kind], clockView(k)])),
+    // Lifecycle timers (autoClose, waitingReminder, waitingClose): when each fires or fired.
+    lifecycle: Object.fromEntries(
+      Object.values(detail.lifecycle ?? {}).map((l) => [
+        l.kind.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()),
+        { status: l.status, startedAt: iso(l.startedAt), deadline: iso(l.deadline), firedAt: iso(l.firedAt) },
+      ]),
+    ),
     coordinationTasks: detail.tasks.map((k) => ({
       id: k.id,
       department: k.departmentId,

@@ -56,6 +56,8 @@ export const deskEn = {
     truncated: '(shortened — use “View full”)',
     flagged: 'Angry customer flagged',
     complex: 'Complex fault',
+    moved: 'Moved after a category correction — now handled by {{departments}}',
+    autoClose: 'Closes automatically {{time}} unless the customer answers',
     suggested: 'Suggested {{category}} · {{severity}}',
   },
   action: {
@@ -72,6 +74,7 @@ export const deskEn = {
     acknowledge: 'Acknowledge',
     taskClaim: 'Claim task',
     taskDone: 'Done',
+    close: 'Close',
     viewFull: 'View full',
   },
   modal: {
@@ -138,9 +141,16 @@ export const deskEn = {
     reclassified: '{{staff}} corrected the classification: {{from}} → {{to}}',
     delay: '{{staff}} told the customer about a delay:',
     breached: '{{clock}} deadline missed',
-    closed: 'Ticket closed',
+    closed: 'Ticket closed — {{reason}}',
+    customerReminded: 'Reminded the customer that we are waiting for their reply',
+    rerouted: 'Now also routed to {{departments}}',
     statusChanged: 'Status: {{to}}',
     eta: 'New ETA: {{eta}}',
+  },
+  closeReason: {
+    confirmed: 'the customer confirmed the result',
+    staff: 'closed by {{staff}}',
+    no_answer: 'no answer from the customer',
   },
   sheet: {
     title: 'Coordination sheet — {{number}}',

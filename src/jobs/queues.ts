@@ -45,7 +45,9 @@ export function outboxJobId(destination: string, rowId: number, attempt: number)
  */
 export function timerJobName(t: TimerSpec): string {
   const ticket = t.ticketNumber ?? `ticket ${t.data.ticketId.slice(0, 8)}`;
-  return t.data.type === 'sla' ? `${ticket} ${CLOCK_KIND_TO_KEY[t.data.clock]} ${t.data.kind}` : `${ticket} escalation L${t.data.level}`;
+  if (t.data.type === 'sla') return `${ticket} ${CLOCK_KIND_TO_KEY[t.data.clock]} ${t.data.kind}`;
+  if (t.data.type === 'lifecycle') return `${ticket} ${t.data.timer}`;
+  return `${ticket} escalation L${t.data.level}`;
 }
 
 /** The delivery job's name in the queue UI: `outbox customer:…`, `outbox department:technical`. */

@@ -5,6 +5,7 @@ import type { TimerScheduler, TimerSpec } from '../app/ports.js';
 import { nextClockTimer, timerSpec } from '../app/timers.js';
 import type { Db } from '../db/client.js';
 import type { PgOutboxStore } from '../db/outbox-store.js';
+import type { LifecycleTimerKind } from '../core/lifecycle-timers.js';
 import { tickets } from '../db/schema.js';
 import type { ClockKind } from '../core/types.js';
 import { outboxJobId, outboxJobName, TIMERS_QUEUE } from './queues.js';
@@ -19,7 +20,7 @@ export interface ReconcileReport {
 }
 
 /**
- * Makes Redis agree with Postgres: every running clock and open escalation has its
+ * Makes Redis agree with Postgres: every running clock, lifecycle timer and open escalation has its
  * delayed job, every destination with due outbox rows a delivery job. Safe to run at
  * any time and from several processes (job ids are deterministic).
  */
@@ -92,7 +93,7 @@ export async function reconcile(opts: {
       where status = 'running' and deadline is not null and (ticket_id, kind) > (${after.ticketId}::uuid, ${after.kind})
       order by ticket_id, kind limit ${BATCH}`)) as unknown as {
       ticket_id: string;
-      kind: ClockKind;
+      kind: ClockKind | LifecycleTimerKind;
       version: number;
       remind_at: string | null;
       deadline: string;

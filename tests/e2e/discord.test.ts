@@ -140,7 +140,9 @@ describe('Discord staff workspace', () => {
     for (const text of ['Li Lei', 'Model X printer', 'SO-2026-0001', 'Unclaimed', 'due in']) expect(fields).toContain(text);
     // The masked phone: its asterisks escaped so they are not read as markdown.
     expect(card.embeds[0]!.fields!.find((f) => f.name === 'Contact')!.value).toBe('+86 138 \\*\\*\\*\\* 8000');
-    expect(customIds(card).map((c) => c.split(':')[1])).toEqual(expect.arrayContaining(['claim', 'reply', 'progress', 'involve', 'escalate', 'resolve', 'reassign', 'reveal']));
+    expect(customIds(card).map((c) => c.split(':')[1])).toEqual(expect.arrayContaining(['claim', 'reply', 'progress', 'involve', 'escalate', 'reassign', 'reveal']));
+    // Nobody has claimed or answered a new ticket yet: it cannot be resolved.
+    expect(customIds(card).map((c) => c.split(':')[1])).not.toContain('resolve');
     expect(card.components.length).toBeLessThanOrEqual(5);
     for (const row of card.components) expect(row.components.length).toBeLessThanOrEqual(5);
     for (const id of customIds(card)) expect(id.length).toBeLessThanOrEqual(100);
@@ -213,6 +215,8 @@ describe('Discord staff workspace', () => {
   it('resolve (modal with diagnosis) → result notice to the customer', async () => {
     const { number } = await openTicket();
     const id = (await cardIn(CH.technical!, number)).response.id as string;
+    await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'claim', actor: 'dave' } });
+    await waitFor(() => customIds(current(CH.technical!, id)).some((c) => c.startsWith('ac:resolve:')), 10_000, 'Resolve button after the claim');
     const i = click(USERS.dave!, CH.technical!, id, 'resolve');
     const modal = await callback(i.id);
     discord.submitModal({

@@ -137,7 +137,9 @@ describe('Slack in Socket Mode', () => {
   it('a modal submitted without its required text gets the field errors in the ack payload', async () => {
     const { number } = await openTicket();
     const card = await cardIn('C0TECH', number);
-    const resolve = button(card.args.blocks, 'ac:resolve');
+    // A new ticket cannot be resolved: claim it first (the card then offers Resolve with this value).
+    expect((await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'claim', actor: 'dave' } })).status).toBe(200);
+    const resolve = { action_id: 'ac:resolve', value: number };
     const triggerId = SlackSender.triggerId();
     const since = slack.mark();
     await send.blockAction({ userId: USERS.dave!, actionId: resolve.action_id, value: resolve.value, channel: 'C0TECH', messageTs: tsOf(card), triggerId });

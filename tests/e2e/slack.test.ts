@@ -109,6 +109,12 @@ async function eventCount(number: string, type: string): Promise<number> {
   return rows[0]!.n;
 }
 
+/** Claims `number` for Dave through the API and waits for the card to offer Resolve. */
+async function claimed(number: string, ts: string): Promise<void> {
+  expect((await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'claim', actor: 'dave' } })).status).toBe(200);
+  await waitFor(() => buttons(latest('C0TECH', ts).blocks).some((b) => b.action_id === 'ac:resolve'), 10_000, 'Resolve button after the claim');
+}
+
 describe('Slack staff workspace', () => {
   it('posts a fault card in the technical channel with every field, masked contact and the buttons', async () => {
     const { number } = await openTicket();
@@ -118,8 +124,10 @@ describe('Slack staff workspace', () => {
     expect(json).toContain('+86 138 **** 8000');
     expect(json).not.toContain('0013');
     expect(buttons(card.args.blocks).map((b) => b.action_id)).toEqual(
-      expect.arrayContaining(['ac:claim', 'ac:reply', 'ac:progress', 'ac:involve', 'ac:escalate', 'ac:resolve', 'ac:reassign', 'ac:reveal']),
+      expect.arrayContaining(['ac:claim', 'ac:reply', 'ac:progress', 'ac:involve', 'ac:escalate', 'ac:reassign', 'ac:reveal']),
     );
+    // Nobody has claimed or answered a new ticket yet: it cannot be resolved.
+    expect(buttons(card.args.blocks).map((b) => b.action_id)).not.toContain('ac:resolve');
   });
 
   it('sends a complaint card to two channels: the responsible department and the supervisors', async () => {
@@ -165,11 +173,12 @@ describe('Slack staff workspace', () => {
   it('a modal submitted without the required text gets a field error and changes nothing', async () => {
     const { number } = await openTicket();
     const ts = tsOf(await cardIn('C0TECH', number));
+    await claimed(number, ts);
     const view = await openModal(USERS.dave!, 'C0TECH', ts, 'ac:resolve');
     const res = await submit(USERS.dave!, view, { measures: textValue('Replaced the board') });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ response_action: 'errors', errors: { advice: expect.any(String) } });
-    expect((await ticket(number)).status).toBe('new');
+    expect((await ticket(number)).status).toBe('assigned');
   });
 
   it('modal text is cleaned: control characters stripped before relaying, invisible-only counts as missing', async () => {
@@ -214,6 +223,7 @@ describe('Slack staff workspace', () => {
   it('resolve with diagnosis fields → result notice and survey to the customer, card shows Resolved', async () => {
     const { number } = await openTicket();
     const ts = tsOf(await cardIn('C0TECH', number));
+    await claimed(number, ts);
     const view = await openModal(USERS.dave!, 'C0TECH', ts, 'ac:resolve');
     await submit(USERS.dave!, view, {
       measures: textValue('Replaced the main board'),

@@ -235,6 +235,7 @@ describe('Telegram customer journeys', () => {
     tg.addChat(chat, { languageCode: 'en' });
     const number = await intakeEn(chat, 'How do I change the toner cartridge of the printer?');
     const since = tg.mark();
+    await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'claim', actor: 'alice' } });
     await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'resolve', actor: 'alice', measures: 'Sent the manual', advice: 'Page 12' } });
     await tg.waitForMessage(chat, 'Is the problem solved?', 10_000, since);
     await tg.waitForMessage(chat, 'How satisfied are you', 10_000, since);

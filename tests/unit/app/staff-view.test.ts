@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../../src/app/ports.js';
 import {
   byDeadline,
   coordinationSheet,
+  departmentName,
   deadlineText,
   escalationPost,
   explainError,
@@ -126,13 +127,15 @@ describe('ticketCard', () => {
   it('offers Claim only while nobody owns the ticket, and names the owner otherwise', () => {
     const unowned = ticketCard(state(), 'technical', ctx());
     expect(field(unowned, 'Owner')).toBe('Unclaimed');
+    // A new ticket cannot be resolved before someone claimed it and answered the customer.
     expect(actions(unowned.buttons)).toEqual([
-      ['claim', 'reply', 'progress', 'resolve'],
+      ['claim', 'reply', 'progress'],
       ['involve', 'escalate', 'reassign', 'reveal'],
       ['reclassify', 'delay'],
     ]);
     expect(unowned.buttons[0]![0]).toEqual({ action: 'claim', label: 'Claim', style: 'primary', value: 'AC-000123' });
-    expect(unowned.buttons[0]!.find((b) => b.action === 'resolve')!.style).toBeUndefined();
+    const reopened = ticketCard(state({ ticket: { status: 'reopened' } }), 'technical', ctx());
+    expect(reopened.buttons[0]!.find((b) => b.action === 'resolve')!.style).toBeUndefined();
 
     const owned = ticketCard(state({ ticket: { ownerId: 'dave', status: 'in_progress' } }), 'technical', ctx());
     expect(field(owned, 'Owner')).toBe('Dave Zhang');
@@ -144,7 +147,7 @@ describe('ticketCard', () => {
     }
   });
 
-  it('offers only Reveal on a closed ticket, and reply/reveal/reassign on a resolved one', () => {
+  it('offers only Reveal on a closed ticket, and Close/Reveal on a resolved one', () => {
     const overdueClock = [running('resolution', at('2027-03-01T09:00:00Z'))];
     const closed = ticketCard(state({ ticket: { status: 'closed', ownerId: 'dave' }, clocks: overdueClock }), 'technical', ctx());
     expect(actions(closed.buttons)).toEqual([['reveal']]);
@@ -153,8 +156,30 @@ describe('ticketCard', () => {
     expect(field(closed, 'Next deadline')).toBe('—');
 
     const resolved = ticketCard(state({ ticket: { status: 'resolved', ownerId: 'dave' } }), 'technical', ctx());
-    expect(actions(resolved.buttons)).toEqual([['reply', 'reveal', 'reassign']]);
+    expect(actions(resolved.buttons)).toEqual([['close'], ['reveal']]);
+    expect(resolved.buttons[0]![0]!.label).toBe('Close');
+    expect(ticketCard(state({ ticket: { status: 'resolved', ownerId: 'dave' } }), 'technical', ctx('zh-CN')).buttons[0]![0]!.label).toBe('关闭');
     expect(resolved.done).toBe(true);
+  });
+
+  it('says on the card of a department the ticket was re-routed away from where it went', () => {
+    const s = state({ ticket: { status: 'assigned', ownerId: 'dave', category: 'complaint' } });
+    s.departments = [
+      { departmentId: 'technical', role: 'former' },
+      { departmentId: 'cs-supervisor', role: 'oversight' },
+    ];
+    const card = ticketCard(s, 'technical', ctx());
+    expect(card.notes.some((n) => n.startsWith('Moved after a category correction'))).toBe(true);
+    expect(ticketCard(s, 'cs-supervisor', ctx()).notes.some((n) => n.startsWith('Moved'))).toBe(false);
+    expect(ticketCard(s, 'technical', ctx('zh-CN')).notes.some((n) => n.includes('类别更正后已转出'))).toBe(true);
+  });
+
+  it('shows when a resolved ticket closes by itself', () => {
+    const s = state({ ticket: { status: 'resolved', ownerId: 'dave' } });
+    s.lifecycle = {
+      auto_close: { kind: 'auto_close', status: 'running', startedAt: NOW, deadline: at('2027-03-08T10:00:00Z'), firedAt: null, stoppedAt: null, version: 1 },
+    };
+    expect(ticketCard(s, 'technical', ctx()).notes).toContain('Closes automatically 2027-03-08 10:00 UTC unless the customer answers');
   });
 
   it('flags an overdue open ticket', () => {
@@ -244,6 +269,26 @@ describe('timelineEntries', () => {
     const zh = new Map(timelineEntries(events, 5, ctx('zh-CN')).map((e) => [e.seq, e]));
     expect(zh.get(6)!.headline).toBe('Heidi Sun 认领了物流部的任务');
     expect(zh.get(7)!.headline).toBe('物流部的任务已完成');
+  });
+
+  it('shows every close with its reason, the customer reminder and the departments a re-route added, in both languages', () => {
+    const list = [
+      ev(30, 'ticket.closed', { reason: 'confirmed', from: 'resolved' }, { kind: 'customer', customerId: 'c1' }),
+      ev(31, 'ticket.closed', { reason: 'staff', from: 'in_progress', note: 'duplicate of AC-000100' }, { kind: 'staff', staffId: 'carol' }),
+      ev(32, 'ticket.closed', { reason: 'no_answer', from: 'resolved' }),
+      ev(33, 'customer.reminded', { waitingSince: '2027-03-01T09:00:00.000Z' }),
+      ev(34, 'ticket.reclassified', { from: { category: 'fault', severity: 'normal' }, to: { category: 'complaint', severity: 'normal' }, departmentsAdded: ['cs-supervisor'] }, dave),
+    ];
+    const en = timelineEntries(list, 0, ctx());
+    expect(en[0]).toEqual({ seq: 30, headline: 'Ticket closed — the customer confirmed the result' });
+    expect(en[1]).toEqual({ seq: 31, headline: 'Ticket closed — closed by Carol Li', quote: 'duplicate of AC-000100' });
+    expect(en[2]!.headline).toBe('Ticket closed — no answer from the customer');
+    expect(en[3]!.headline).toBe('Reminded the customer that we are waiting for their reply');
+    expect(en[4]!.quote).toBe(`Now also routed to ${departmentName(directory, 'cs-supervisor', 'en')}`);
+    const zh = timelineEntries(list, 0, ctx('zh-CN'));
+    expect(zh[0]!.headline).toBe('工单已关闭 — 客户已确认结果');
+    expect(zh[2]!.headline).toBe('工单已关闭 — 客户未回复');
+    expect(zh[3]!.headline).toBe('已提醒客户：我们在等待其回复');
   });
 
   it('leaves out an empty quote', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TicketState } from '../../../src/app/ports.js';
-import { parseTimerId, slaTimerId, supersededTimers, timersFor } from '../../../src/app/timers.js';
+import { lifecycleTimerId, parseTimerId, slaTimerId, supersededTimers, timersFor, timerVersions } from '../../../src/app/timers.js';
+import type { LifecycleTimer } from '../../../src/core/lifecycle-timers.js';
 import type { SlaClock } from '../../../src/core/sla/clocks.js';
 
 const T = '11111111-1111-1111-1111-111111111111';
@@ -118,5 +119,34 @@ describe('supersededTimers', () => {
   it('rejects ids that are not timer ids', () => {
     expect(parseTimerId('s.short.fr.r.1')).toBeUndefined();
     expect(parseTimerId('x.AAAAAAAAAAAAAAAAAAAAAA.fr.r.1')).toBeUndefined();
+  });
+});
+
+describe('lifecycle timers', () => {
+  const timer = (over: Partial<LifecycleTimer> & Pick<LifecycleTimer, 'kind'>): LifecycleTimer => ({
+    status: 'running',
+    startedAt: at('2026-11-23T00:00:00Z'),
+    deadline: at('2026-11-30T00:00:00Z'),
+    firedAt: null,
+    stoppedAt: null,
+    version: 2,
+    ...over,
+  });
+
+  it('schedules each running, unfired lifecycle timer at its deadline with an id that parses back', () => {
+    const s = { ...state([]), lifecycle: { auto_close: timer({ kind: 'auto_close' }), waiting_reminder: timer({ kind: 'waiting_reminder', firedAt: at('2026-11-24T00:00:00Z') }) } };
+    const timers = timersFor(s);
+    expect(timers).toHaveLength(1);
+    expect(timers[0]!.at).toEqual(at('2026-11-30T00:00:00Z'));
+    expect(timers[0]!.id).toBe(lifecycleTimerId(T, 'auto_close', 2));
+    expect(timers[0]!.id).not.toContain(':');
+    expect(parseTimerId(timers[0]!.id)).toEqual({ type: 'lifecycle', ticketId: T, timer: 'auto_close', version: 2 });
+    expect(timersFor({ ...state([]), lifecycle: { auto_close: timer({ kind: 'auto_close', status: 'stopped', deadline: null }) } })).toEqual([]);
+  });
+
+  it('cancels the job of a lifecycle timer version that changed', () => {
+    const s = { ...state([]), lifecycle: { waiting_close: timer({ kind: 'waiting_close', status: 'stopped', version: 3 }) } };
+    const before = timerVersions({ ...state([]), lifecycle: { waiting_close: timer({ kind: 'waiting_close', version: 2 }) } });
+    expect(supersededTimers(T, before, s).map(parseTimerId)).toEqual([{ type: 'lifecycle', ticketId: T, timer: 'waiting_close', version: 2 }]);
   });
 });

@@ -347,3 +347,27 @@ describe('blank environment variables', () => {
     expect(env.AFTERCARE_CONFIG).toBe('config/aftercare.yaml');
   });
 });
+
+describe('lifecycle', () => {
+  const withLifecycle = (block: string) => `${EXAMPLE.replace(/\nlifecycle:[\s\S]*$/, '')}\n${block}`;
+
+  it('defaults to 7d / 24h / 7d and a 14-day customer link', () => {
+    expect(parseConfigText(withLifecycle(''), 'test').lifecycle).toEqual({
+      closeAfterMs: 7 * 86_400_000,
+      waitingReminderAfterMs: 86_400_000,
+      waitingCloseAfterMs: 7 * 86_400_000,
+      customerLinkTtlMs: 14 * 86_400_000,
+    });
+  });
+
+  it('reads durations and off', () => {
+    const c = parseConfigText(withLifecycle('lifecycle:\n  closeAfter: 3d\n  waitingReminderAfter: off\n  waitingCloseAfter: 2d12h\n  customerLinkTtl: 30d\n'), 'test');
+    expect(c.lifecycle).toEqual({ closeAfterMs: 3 * 86_400_000, waitingReminderAfterMs: null, waitingCloseAfterMs: 2.5 * 86_400_000, customerLinkTtlMs: 30 * 86_400_000 });
+  });
+
+  it('names the path of a bad value', () => {
+    const e = configError(() => parseConfigText(withLifecycle('lifecycle:\n  closeAfter: soon\n  customerLinkTtl: off\n'), 'test'));
+    expect(e.issues.some((i) => i.includes('lifecycle.closeAfter') && i.includes('or off'))).toBe(true);
+    expect(e.issues.some((i) => i.includes('lifecycle.customerLinkTtl'))).toBe(true);
+  });
+});

@@ -157,3 +157,12 @@ describe('isOpen', () => {
     expect(OPEN_STATUSES.includes(status)).toBe(open);
   });
 });
+
+describe('force_close (a supervisor closes unresolved work)', () => {
+  it('closes every open status and nothing else', () => {
+    for (const s of TICKET_STATUSES) {
+      if (isOpen(s)) expect(transition(s, 'force_close')).toBe('closed');
+      else expect(() => transition(s, 'force_close')).toThrow(IllegalTransitionError);
+    }
+  });
+});
