@@ -7,6 +7,8 @@ const json = (schema: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSc
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const body = (description: string, schema: string) => ({ description, content: { 'application/json': { schema: ref(schema) } } });
 
+const html = (description: string) => ({ description: `${description} (HTML)`, content: { 'text/html': { schema: { type: 'string' } } } });
+
 /** An error response: the codes that come with `status`, from ERROR_CODES. */
 const err = (status: number, description: string) => {
   const codes = Object.entries(ERROR_CODES)
@@ -140,7 +142,7 @@ export function buildOpenApi(): Record<string, unknown> {
             { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
             { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['en', 'zh-CN'] } },
           ],
-          responses: { '200': { description: 'HTML page' }, '404': { description: 'Link not valid (HTML)' }, '410': { description: 'Link expired (HTML)' } },
+          responses: { '200': html('The page'), '404': html('Link not valid'), '410': html('Link expired') },
         },
       },
     },
