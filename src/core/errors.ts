@@ -9,6 +9,8 @@ export const ErrorCode = {
   IdempotencyConflict: 'idempotency_conflict',
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
+  /** A dependency (the database) is unreachable for a moment: retry after Retry-After seconds. */
+  ServiceUnavailable: 'service_unavailable',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,7 @@ import { createTicket } from '../app/create-ticket.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { canonicalJson } from '../core/audit.js';
 import { AftercareError, asAftercareError, ErrorCode } from '../core/errors.js';
+import { databaseUnavailableCode } from '../db/unavailable.js';
 import type { Queue } from 'bullmq';
 import { registerQueueBoard } from './admin-queues.js';
 import { buildOpenApi } from './openapi.js';
@@ -38,6 +39,9 @@ export interface HttpOptions {
 export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
 
 export const BODY_LIMIT = 64 * 1024;
+
+/** Seconds a client is told to wait (Retry-After) when the database is unreachable. */
+export const RETRY_AFTER_SECONDS = 1;
 
 const STATUS_BY_CODE: Partial<Record<string, number>> = {
   [ErrorCode.ValidationFailed]: 400,
@@ -141,6 +145,12 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, err.statusCode, 'bad_request', err.message);
+    }
+    const unavailable = databaseUnavailableCode(err);
+    if (unavailable) {
+      req.log.warn({ code: unavailable }, 'database unavailable');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendError(reply, 503, ErrorCode.ServiceUnavailable, 'the database is unavailable for a moment: retry after Retry-After seconds');
     }
     req.log.error({ err }, 'request failed');
     return sendError(reply, 500, ErrorCode.Internal, `internal error (reference ${req.id})`);
