@@ -48,6 +48,8 @@ export const envSchema = z.object({
   AFTERCARE_OUTBOX_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1).max(1000).default(50),
   AFTERCARE_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int('must be a whole number').min(1).default(25),
   AFTERCARE_TIMER_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1).max(1000).default(20),
+  // GET /metrics answers without the API token (for a scraper on a private network).
+  AFTERCARE_METRICS_PUBLIC: z.stringbool({ error: 'must be true or false' }).default(false),
   AFTERCARE_WEBHOOK_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
   AFTERCARE_WEBHOOK_SECRET: optionalText,
   AFTERCARE_WEBHOOK_RATE: positive(30),

@@ -10,6 +10,7 @@ import { AftercareError, asAftercareError, ErrorCode } from '../core/errors.js';
 import { databaseUnavailableCode } from '../db/unavailable.js';
 import type { Queue } from 'bullmq';
 import { registerQueueBoard } from './admin-queues.js';
+import { DependencyHealth, healthMetrics } from './health.js';
 import { buildOpenApi } from './openapi.js';
 import { actionBody, createTicketBody, listTicketsQuery, type ActionBody } from './schemas.js';
 import { createdView, detailView, summaryView } from './views.js';
@@ -33,6 +34,8 @@ export interface HttpOptions {
    * so handlers may be added after the server is built.
    */
   rawRoutes?: RawRoutes;
+  /** GET /metrics without the bearer token (AFTERCARE_METRICS_PUBLIC). */
+  metricsPublic?: boolean;
 }
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
@@ -165,18 +168,22 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     return undefined;
   };
 
+  // Reachability, not latency: a slow check is `slow` (up); latency is in /metrics.
+  const metrics = healthMetrics();
+  const dbHealth = new DependencyHealth('db', opts.health.db, metrics);
+  const redisHealth = new DependencyHealth('redis', opts.health.redis, metrics);
   app.get('/healthz', async (_req, reply) => {
-    const check = async (fn: () => Promise<unknown>) => {
-      try {
-        await Promise.race([fn(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
-        return 'ok' as const;
-      } catch {
-        return 'down' as const;
-      }
-    };
-    const [db, redis] = await Promise.all([check(opts.health.db), check(opts.health.redis)]);
-    const ok = db === 'ok' && redis === 'ok';
+    const [db, redis] = await Promise.all([dbHealth.state(), redisHealth.state()]);
+    const ok = db !== 'down' && redis !== 'down';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', db, redis });
+  });
+
+  app.get('/metrics', async (req, reply) => {
+    if (!opts.metricsPublic) {
+      const denied = await requireToken(req, reply);
+      if (denied) return denied;
+    }
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   if (opts.queues?.length) await registerQueueBoard(app, opts.queues, (t) => tokenEquals(t, opts.apiTokenHash));
