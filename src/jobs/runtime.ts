@@ -58,7 +58,7 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
   const producer = new Redis(o.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   // The jobs connection above logs the same outage once.
   producer.on('error', () => undefined);
-  const queues = makeQueues({ prefix: o.prefix, connection: producer });
+  const queues = makeQueues({ prefix: o.prefix, connection: producer, log: o.deps.log });
   const scheduler = new BullTimerScheduler(queues.timers, o.deps.now);
   const kicker = new BullOutboxKicker(queues.outbox);
   const outbox = new PgOutboxStore(o.db);
