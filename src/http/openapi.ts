@@ -25,7 +25,16 @@ export function buildOpenApi(): Record<string, unknown> {
         get: {
           security: [],
           summary: 'Liveness of the API, Postgres and Redis',
-          responses: { '200': { description: '{"status":"ok","db":"ok","redis":"ok"}' }, '503': { description: 'names what is down' } },
+          responses: {
+            '200': { description: '{"status":"ok","db":"ok"|"slow","redis":"ok"|"slow"}: reachable ("slow": no answer within 2 s yet, still up)' },
+            '503': { description: 'names what is down (a failed check, or none answered within 10 s)' },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics: health-check latency and reachability, Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
+          responses: { '200': { description: 'text/plain; version=0.0.4' }, '401': err('Missing or wrong token') },
         },
       },
       '/api/tickets': {
@@ -40,6 +49,7 @@ export function buildOpenApi(): Record<string, unknown> {
             '401': err('Missing or wrong token'),
             '409': err('Idempotency-Key reused with another body'),
             '413': err('Body over 64 KB'),
+            '503': err('PostgreSQL unreachable for a moment: retry after Retry-After seconds with the same Idempotency-Key'),
           },
         },
         get: {
