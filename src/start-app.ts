@@ -196,6 +196,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
         queues: [jobs.queues.timers, jobs.queues.outbox],
         rawRoutes,
+        metricsPublic: env.AFTERCARE_METRICS_PUBLIC,
       });
       telegram?.registerWebhook(http);
       await http.listen({ port: env.PORT, host: env.HOST });

@@ -56,20 +56,34 @@ export function verifyDiscordSignature(key: KeyObject, signatureHex: string, tim
 
 const MAX_BODY = 256 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** Past this, a too-large body is no longer read to its end: the 413 goes out and the connection is closed. */
+const MAX_DRAIN = 4 * 1024 * 1024;
+
+/**
+ * The request body, or undefined when it is over {@link MAX_BODY}. A too-large body is read
+ * to its end (and dropped) before the caller answers, so the client gets the 413 instead of a
+ * reset connection; one over {@link MAX_DRAIN} stops being read once `onAbandon` answered.
+ */
+function readBody(req: IncomingMessage, onAbandon: () => void): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size <= MAX_BODY) chunks.push(c);
+      else if (size > MAX_DRAIN && !settled) {
+        settled = true;
+        req.pause();
+        onAbandon();
         resolve(undefined);
-        req.destroy();
-        return;
       }
-      chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks));
+    });
     req.on('error', reject);
   });
 }
@@ -119,8 +133,15 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
       routes.set(DISCORD_INTERACTIONS_PATH, (req, res) => {
         void (async () => {
           if (req.method !== 'POST') return json(res, 405, { error: { code: 'method_not_allowed', message: 'POST interactions here' } });
-          const body = await readBody(req);
-          if (!body) return json(res, 413, { error: { code: 'payload_too_large', message: `body over ${MAX_BODY} bytes` } });
+          const tooLarge = () => {
+            res.setHeader('connection', 'close');
+            json(res, 413, { error: { code: 'payload_too_large', message: `body over ${MAX_BODY} bytes` } });
+          };
+          const body = await readBody(req, () => {
+            tooLarge();
+            res.once('finish', () => req.destroy());
+          });
+          if (!body) return tooLarge();
           const signature = String(req.headers['x-signature-ed25519'] ?? '');
           const timestamp = String(req.headers['x-signature-timestamp'] ?? '');
           if (!verifyDiscordSignature(key, signature, timestamp, body)) {

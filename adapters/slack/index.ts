@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -15,6 +16,7 @@ import { AftercareError } from '../../src/core/errors.js';
 import type { StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
 import { ACTION_PREFIX, cardBlocks, escapeSlack, plain, type Block } from './blocks.js';
+import { checkEnvelope } from './envelope.js';
 import { buildModal, fullTextModal, MODAL_PREFIX, parseSubmission, viewStateValues, type ModalKind, type ModalMeta } from './modals.js';
 import { SLACK, SlackSurface } from './slack-gateway.js';
 import { safeError } from '../../src/core/safe-error.js';
@@ -45,6 +47,10 @@ export interface SlackAdapter {
   registerRoutes(routes: RawRoutes): void;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+function jsonError(res: ServerResponse, status: number, code: string, message: string, fields?: { path: string; message: string }[]): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message, ...(fields && { fields }) } }));
 }
 
 function boltLogger(log: Logger): BoltLogger {
@@ -385,12 +391,48 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     registerRoutes(routes: RawRoutes) {
       const listener = http?.requestListener;
       if (!listener) return;
+      const signingSecret = o.signingSecret!;
+      /**
+       * Verifies the signature and checks the envelope before Bolt sees the request (Bolt
+       * verifies again: the buffered body is reused). Bolt only gets bodies it can route.
+       */
+      const serve = async (req: IncomingMessage, res: ServerResponse) => {
+        let buffered: BufferedIncomingMessage;
+        try {
+          buffered = await HTTPModuleFunctions.parseAndVerifyHTTPRequest({ enabled: true, signingSecret, bodyLimit: HTTPModuleFunctions.defaultBodyLimit }, req);
+        } catch (err) {
+          if (HTTPModuleFunctions.isRawBodyError(err) && err.statusCode === 413) return jsonError(res, 413, 'payload_too_large', 'request body is too large');
+          return jsonError(res, 401, 'unauthorized', 'missing or wrong Slack request signature');
+        }
+        let body: unknown;
+        try {
+          body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
+        } catch {
+          return jsonError(res, 400, 'validation_failed', 'request body is not valid JSON or form data', [{ path: '(body)', message: 'must be valid JSON or form data' }]);
+        }
+        const check = checkEnvelope(body);
+        if (check.verdict === 'reject') {
+          o.logger.warn({ fields: check.fields.map((f) => f.path) }, 'slack: malformed request rejected');
+          const summary = check.fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+          return jsonError(res, 400, 'validation_failed', `invalid Slack request: ${summary}`, check.fields);
+        }
+        if (check.verdict === 'ignore') {
+          o.logger.debug({ type: check.type }, 'slack: request of a type Aftercare does not handle, ignored');
+          res.writeHead(200).end();
+          return;
+        }
+        listener(buffered, res);
+      };
       routes.set(SLACK_EVENTS_PATH, (req, res) => {
         if (req.method !== 'POST') {
           res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(JSON.stringify({ error: { code: 'method_not_allowed', message: 'POST Slack requests here' } }));
           return;
         }
-        listener(req, res);
+        serve(req, res).catch((err: unknown) => {
+          o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'slack: request failed');
+          if (!res.headersSent) jsonError(res, 500, 'internal_error', 'internal error');
+          else res.end();
+        });
       });
     },
     async start() {

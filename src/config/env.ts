@@ -73,6 +73,8 @@ export const envSchema = z.object({
   AFTERCARE_TIMER_CONCURRENCY: count(20, 1000),
   // Base of the customer links (GET /api/tickets/:number/customer-link); default: this server's own address.
   AFTERCARE_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://help.example.com' }).optional()),
+  // GET /metrics answers without the API token (for a scraper on a private network).
+  AFTERCARE_METRICS_PUBLIC: z.stringbool({ error: 'must be true or false' }).default(false),
   AFTERCARE_WEBHOOK_URL: optionalText.pipe(z.url({ error: 'must be an http(s) URL' }).optional()),
   AFTERCARE_WEBHOOK_SECRET: optionalText,
   AFTERCARE_WEBHOOK_RATE: positive(30),

@@ -11,6 +11,8 @@ export const ErrorCode = {
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
   UnsupportedMediaType: 'unsupported_media_type',
+  /** A dependency (the database) is unreachable for a moment: retry after Retry-After seconds. */
+  ServiceUnavailable: 'service_unavailable',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

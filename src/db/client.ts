@@ -15,6 +15,11 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
+    // While the server restarts, a request waits for a reconnect at most about a second (the
+    // driver's default grows to 20 s across the pool's failed attempts) and then gets an error
+    // the API answers with 503 + Retry-After.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
+    connect_timeout: 10,
     // Timestamps come back as Date; bigint columns are mapped by drizzle.
   });
   const db = drizzle(sql, { schema });

@@ -18,7 +18,11 @@ const err = (status: number, description: string) => {
 };
 
 /** Every route that can fail answers these. */
-const common = { '401': err(401, 'Missing or wrong token'), '500': err(500, 'Internal error') };
+const common = {
+  '401': err(401, 'Missing or wrong token'),
+  '500': err(500, 'Internal error'),
+  '503': err(503, 'PostgreSQL unreachable for a moment: retry after Retry-After seconds (with the same Idempotency-Key for POST /api/tickets)'),
+};
 
 const numberParam = { name: 'number', in: 'path', required: true, schema: { ...(json(ticketParams).properties as Record<string, object>).number, example: 'AC-000001' } };
 
@@ -58,7 +62,19 @@ export function buildOpenApi(): Record<string, unknown> {
         get: {
           security: [],
           summary: 'Liveness of the API, Postgres and Redis',
-          responses: { '200': body('All up', 'Health'), '503': body('Names what is down', 'Health') },
+          responses: {
+            '200': body('Reachable: "ok", or "slow" (no answer within 2 s yet, still up)', 'Health'),
+            '503': body('Names what is down (a failed check, or none answered within 10 s)', 'Health'),
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics: health-check latency and reachability, Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
+          responses: {
+            '200': { description: 'Prometheus text exposition format, version 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '401': err(401, 'Missing or wrong token'),
+          },
         },
       },
       '/api/tickets': {

@@ -111,8 +111,8 @@ export const ticketDetailResponse = ticketSummaryResponse.extend({
 
 export const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
-  db: z.enum(['ok', 'down']),
-  redis: z.enum(['ok', 'down']),
+  db: z.enum(['ok', 'slow', 'down']),
+  redis: z.enum(['ok', 'slow', 'down']),
 });
 
 /** Every error code the API answers with, its HTTP status and what it means (also in the README). */
@@ -128,6 +128,7 @@ export const ERROR_CODES: Record<ErrorCode, { status: number; meaning: string }>
   [ErrorCode.Conflict]: { status: 409, meaning: 'The task or escalation was already done or acknowledged.' },
   [ErrorCode.PayloadTooLarge]: { status: 413, meaning: 'The body is over 64 KB.' },
   [ErrorCode.UnsupportedMediaType]: { status: 415, meaning: 'The body is not sent as application/json.' },
+  [ErrorCode.ServiceUnavailable]: { status: 503, meaning: 'The database is unreachable for a moment (a restart, a failover): retry after the `Retry-After` seconds (POST /api/tickets with the same Idempotency-Key, so a retry never opens a second ticket).' },
   [ErrorCode.Internal]: { status: 500, meaning: 'Something failed on our side; the message carries a reference to quote (it is in the log).' },
 };
 

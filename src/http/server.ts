@@ -13,8 +13,10 @@ import { ERROR_CODES } from './response-schemas.js';
 import { AftercareError, asAftercareError, ErrorCode } from '../core/errors.js';
 import { safeError } from '../core/safe-error.js';
 import { plainErrorMap, plainFields, type PlainField, type PlainFieldOptions } from '../core/plain-issues.js';
+import { databaseUnavailableCode } from '../db/unavailable.js';
 import type { Queue } from 'bullmq';
 import { registerQueueBoard } from './admin-queues.js';
+import { DependencyHealth, healthMetrics } from './health.js';
 import { buildOpenApi } from './openapi.js';
 import { customerPage, linkErrorPage, pageLanguage, type PageNotice } from './customer-page.js';
 import { actionBody, createTicketBody, csat as csatSchema, customerActionBody, listTicketsQuery, nps as npsSchema, ticketParams, type ActionBody, type CustomerActionBody } from './schemas.js';
@@ -43,12 +45,17 @@ export interface HttpOptions {
   linkSecret?: string;
   /** Absolute base URL of customer links (AFTERCARE_PUBLIC_URL, else the server's own address). */
   publicUrl?: () => string;
+  /** GET /metrics without the bearer token (AFTERCARE_METRICS_PUBLIC). */
+  metricsPublic?: boolean;
 }
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
 export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
 
 export const BODY_LIMIT = 64 * 1024;
+
+/** Seconds a client is told to wait (Retry-After) when the database is unreachable. */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** The HTTP status of each expected error code (ERROR_CODES documents them); anything else is a 500. */
 const STATUS_BY_CODE: Partial<Record<string, number>> = Object.fromEntries(
@@ -179,6 +186,12 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, 400, ErrorCode.ValidationFailed, 'the request could not be read', [{ path: '(request)', message: 'is malformed' }]);
     }
+    const unavailable = databaseUnavailableCode(err);
+    if (unavailable) {
+      req.log.warn({ code: unavailable }, 'database unavailable');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendError(reply, 503, ErrorCode.ServiceUnavailable, 'the database is unavailable for a moment: retry after Retry-After seconds');
+    }
     req.log.error({ err: safeError(err) }, 'request failed');
     return sendError(reply, 500, ErrorCode.Internal, `internal error (reference ${req.id})`);
   });
@@ -192,18 +205,22 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     return undefined;
   };
 
+  // Reachability, not latency: a slow check is `slow` (up); latency is in /metrics.
+  const metrics = healthMetrics();
+  const dbHealth = new DependencyHealth('db', opts.health.db, metrics);
+  const redisHealth = new DependencyHealth('redis', opts.health.redis, metrics);
   app.get('/healthz', async (_req, reply) => {
-    const check = async (fn: () => Promise<unknown>) => {
-      try {
-        await Promise.race([fn(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
-        return 'ok' as const;
-      } catch {
-        return 'down' as const;
-      }
-    };
-    const [db, redis] = await Promise.all([check(opts.health.db), check(opts.health.redis)]);
-    const ok = db === 'ok' && redis === 'ok';
+    const [db, redis] = await Promise.all([dbHealth.state(), redisHealth.state()]);
+    const ok = db !== 'down' && redis !== 'down';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', db, redis });
+  });
+
+  app.get('/metrics', async (req, reply) => {
+    if (!opts.metricsPublic) {
+      const denied = await requireToken(req, reply);
+      if (denied) return denied;
+    }
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   if (opts.queues?.length) await registerQueueBoard(app, opts.queues, (t) => tokenEquals(t, opts.apiTokenHash));

@@ -6,7 +6,7 @@ import type { ChatGateway, DeliveryResult } from '../app/chat-gateway.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { recordDelivered, recordDeliveryFailed } from '../app/record-delivery.js';
 import type { OutboxRow, PgOutboxStore } from '../db/outbox-store.js';
-import { OUTBOX_QUEUE, outboxJobId, outboxJobName } from './queues.js';
+import { logBullErrors, OUTBOX_QUEUE, outboxJobId, outboxJobName } from './queues.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { safeError } from '../core/safe-error.js';
 
@@ -110,6 +110,7 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
   );
   worker.on('failed', (job, err) => o.deps.log?.warn({ job: job?.id, err: safeError(err) }, 'outbox job failed'));
+  logBullErrors(worker, 'outbox worker', o.deps.log);
   return {
     worker,
     stop() {

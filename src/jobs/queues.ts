@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { UseCaseLog } from '../app/deps.js';
 import type { TimerSpec } from '../app/ports.js';
 import { CLOCK_KIND_TO_KEY } from '../config/build-config.js';
 
@@ -11,20 +12,32 @@ export interface QueueSettings {
   /** Redis key prefix of every queue (lets tests and several installs share one Redis). */
   prefix: string;
   connection: Redis;
+  log?: UseCaseLog | undefined;
+}
+
+/**
+ * Logs a BullMQ object's `error` events as one JSON line each (without a listener BullMQ
+ * prints raw stack traces to stderr). Only the message, cut short: no job data.
+ */
+export function logBullErrors(emitter: { on(event: 'error', listener: (err: Error) => void): unknown }, what: string, log: UseCaseLog | undefined): void {
+  emitter.on('error', (err: Error) => {
+    log?.warn({ err: String(err?.message ?? err).slice(0, 300) }, `${what} error`);
+  });
 }
 
 export function makeQueues(s: QueueSettings): { timers: Queue; outbox: Queue } {
   const opts = { connection: s.connection as ConnectionOptions, prefix: s.prefix };
-  return {
-    // Removal is set on the timer worker instead of on each job: smaller jobs in Redis.
-    timers: new Queue(TIMERS_QUEUE, opts),
-    // A delivery job that failed for good (e.g. Postgres was down) is removed, so the sweeper
-    // can queue the same destination again; the rows themselves are never lost.
-    outbox: new Queue(OUTBOX_QUEUE, {
-      ...opts,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
-    }),
-  };
+  // Removal is set on the timer worker instead of on each job: smaller jobs in Redis.
+  const timers = new Queue(TIMERS_QUEUE, opts);
+  // A delivery job that failed for good (e.g. Postgres was down) is removed, so the sweeper
+  // can queue the same destination again; the rows themselves are never lost.
+  const outbox = new Queue(OUTBOX_QUEUE, {
+    ...opts,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+  });
+  logBullErrors(timers, 'timers queue', s.log);
+  logBullErrors(outbox, 'outbox queue', s.log);
+  return { timers, outbox };
 }
 
 /** Job ids may not contain ":"; destinations do, so they are hashed. */

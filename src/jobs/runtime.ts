@@ -54,7 +54,12 @@ export async function checkEvictionPolicy(redis: Redis): Promise<string | undefi
 export async function startJobs(o: JobsOptions): Promise<Jobs> {
   const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   connection.on('error', (err) => o.deps.log?.warn({ err: safeError(err) }, 'redis (jobs) connection error'));
-  const queues = makeQueues({ prefix: o.prefix, connection });
+  // Adding jobs fails at once while Redis is down instead of queueing in memory: the rows are
+  // in Postgres, and the sweep and reconciliation add the jobs again later.
+  const producer = new Redis(o.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  // The jobs connection above logs the same outage once.
+  producer.on('error', () => undefined);
+  const queues = makeQueues({ prefix: o.prefix, connection: producer, log: o.deps.log });
   const scheduler = new BullTimerScheduler(queues.timers, o.deps.now);
   const kicker = new BullOutboxKicker(queues.outbox);
   const outbox = new PgOutboxStore(o.db);
@@ -113,6 +118,7 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
       }
       await Promise.all([queues.timers.close(), queues.outbox.close()]);
       connection.disconnect();
+      producer.disconnect();
     },
   };
 }

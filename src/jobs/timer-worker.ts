@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { UseCaseDeps } from '../app/deps.js';
 import { handleTimer } from '../app/handle-timer.js';
 import { parseTimerId } from '../app/timers.js';
-import { TIMERS_QUEUE } from './queues.js';
+import { logBullErrors, TIMERS_QUEUE } from './queues.js';
 import { safeError } from '../core/safe-error.js';
 
 /** Runs due SLA reminders/breaches and escalation steps; the job id says which (app/timers.ts). */
@@ -35,5 +35,6 @@ export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: s
     { connection, prefix, concurrency, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
   );
   worker.on('failed', (job, err) => deps.log?.warn({ job: job?.id, err: safeError(err) }, 'timer job failed'));
+  logBullErrors(worker, 'timer worker', deps.log);
   return worker;
 }

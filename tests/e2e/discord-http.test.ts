@@ -221,6 +221,16 @@ describe('Discord HTTP interactions endpoint', () => {
     expect(await eventCount(number, 'ticket.claimed')).toBe(1);
   });
 
+  it('a body over 256 KB gets a 413 answer (not a closed connection), and the endpoint keeps working', async () => {
+    const big = { type: 1, filler: 'x'.repeat(300 * 1024) };
+    const res = await discord.signedInteractionRequest(URL_, big);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    const ping = await discord.signedInteractionRequest(URL_, { id: '1300000000000000001', type: 1, application_id: '1', token: 't', version: 1 });
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toEqual({ type: 1 });
+  });
+
   it('a replayed interaction (same id, same signed bytes, or concurrent copies) is handled once', async () => {
     const { number, messageId } = await newCard();
     const escalate = press(USERS.dave!, messageId, 'escalate');
