@@ -2,6 +2,8 @@ import type { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { TimerScheduler, TimerSpec } from '../app/ports.js';
+import type { UseCaseDeps } from '../app/deps.js';
+import { startLifecycleTimers } from '../app/start-lifecycle-timers.js';
 import { nextClockTimer, timerSpec } from '../app/timers.js';
 import type { Db } from '../db/client.js';
 import type { PgOutboxStore } from '../db/outbox-store.js';
@@ -12,7 +14,35 @@ import { outboxJobId, outboxJobName, TIMERS_QUEUE } from './queues.js';
 
 const BATCH = 5000;
 
+/**
+ * Tickets resolved or waiting on the customer with no lifecycle timer row at all — opened
+ * before lifecycle timers existed — get theirs (started now). Only kinds the policy turns
+ * on, and not while a verification callback is still due (it comes first), so a ticket is
+ * never picked again once done.
+ */
+async function startMissingLifecycleTimers(db: Db, deps: UseCaseDeps): Promise<number> {
+  const policy = deps.directory.config.lifecycle;
+  const closeOn = policy.closeAfterMs !== null;
+  const waitOn = policy.waitingReminderAfterMs !== null || policy.waitingCloseAfterMs !== null;
+  if (!closeOn && !waitOn) return 0;
+  let started = 0;
+  for (;;) {
+    const rows = (await db.execute(sql`
+      select t.id from tickets t
+      where ((t.status = 'resolved' and ${closeOn}) or (t.status = 'waiting_customer' and ${waitOn}))
+        and not exists (select 1 from sla_clocks c where c.ticket_id = t.id and c.kind in ('auto_close', 'waiting_reminder', 'waiting_close'))
+        and not (t.status = 'resolved' and exists (
+          select 1 from sla_clocks v where v.ticket_id = t.id and v.kind = 'verification_callback' and v.status = 'running'))
+      order by t.id limit 500`)) as unknown as { id: string }[];
+    for (const r of rows) await startLifecycleTimers(deps, r.id);
+    started += rows.length;
+    if (rows.length < 500) return started;
+  }
+}
+
 export interface ReconcileReport {
+  /** Resolved or waiting tickets that had no lifecycle timers yet (opened before they existed). */
+  lifecycleStarted: number;
   clocks: number;
   escalations: number;
   timersAdded: number;
@@ -31,8 +61,11 @@ export async function reconcile(opts: {
   scheduler: TimerScheduler;
   outboxQueue: Queue;
   outbox: PgOutboxStore;
+  /** With it, tickets that should have lifecycle timers and have none get them first. */
+  deps?: UseCaseDeps;
 }): Promise<ReconcileReport> {
-  const report: ReconcileReport = { clocks: 0, escalations: 0, timersAdded: 0, destinations: 0 };
+  const report: ReconcileReport = { lifecycleStarted: 0, clocks: 0, escalations: 0, timersAdded: 0, destinations: 0 };
+  if (opts.deps) report.lifecycleStarted = await startMissingLifecycleTimers(opts.db, opts.deps);
   const q = `${opts.prefix}:${TIMERS_QUEUE}`;
   const [delayed, waiting, active, prioritized] = await Promise.all([
     opts.redis.zcard(`${q}:delayed`),

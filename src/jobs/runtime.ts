@@ -63,7 +63,7 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
   const scheduler = new BullTimerScheduler(queues.timers, o.deps.now);
   const kicker = new BullOutboxKicker(queues.outbox);
   const outbox = new PgOutboxStore(o.db);
-  const runReconcile = () => reconcile({ db: o.db, redis: connection, prefix: o.prefix, scheduler, outboxQueue: queues.outbox, outbox });
+  const runReconcile = () => reconcile({ db: o.db, redis: connection, prefix: o.prefix, scheduler, outboxQueue: queues.outbox, outbox, deps: o.deps });
 
   const workers: Worker[] = [];
   const timers: NodeJS.Timeout[] = [];

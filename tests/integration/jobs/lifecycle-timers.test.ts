@@ -164,4 +164,29 @@ describe('lifecycle timers are rebuilt from Postgres and run on the injected clo
     const closed = await waitEvent(n, (e) => e.type === 'ticket.closed', 'auto close after reconciliation');
     expect(closed.data.reason).toBe('no_answer');
   });
+
+  it('a ticket resolved before lifecycle timers existed gets its auto close from reconciliation, counted from then', async () => {
+    const n = await create();
+    await act(n, { type: 'claim', actor: 'alice' });
+    await act(n, { type: 'reply', actor: 'alice', text: 'x' });
+    await act(n, { type: 'resolve', actor: 'alice', measures: 'm', advice: 'a' });
+    // As an install upgraded from a version without lifecycle timers has it: no row at all.
+    await app.database.sql`delete from sla_clocks where kind in ('auto_close', 'waiting_reminder', 'waiting_close')`;
+    expect((await detail(n)).lifecycle.autoClose).toBeUndefined();
+
+    const first = await app.jobs.reconcileNow();
+    expect(first.lifecycleStarted).toBe(1);
+    const started = (await detail(n)).lifecycle.autoClose;
+    expect(started).toMatchObject({ status: 'running', firedAt: null });
+    expect(new Date(started.deadline as string).getTime() - app.deps.now().getTime()).toBeGreaterThan(7 * 86_400_000 - 60_000);
+    // Picked once: the next run finds nothing to start.
+    expect((await app.jobs.reconcileNow()).lifecycleStarted).toBe(0);
+
+    const keys = await redis.keys(`${prefix}:timers:*`);
+    if (keys.length) await redis.del(...keys);
+    offsetMs += 7 * 86_400_000 + 1000;
+    await app.jobs.reconcileNow();
+    const closed = await waitEvent(n, (e) => e.type === 'ticket.closed', 'auto close of the upgraded ticket');
+    expect(closed.data.reason).toBe('no_answer');
+  });
 });
