@@ -515,7 +515,8 @@ export function explainError(err: unknown, number: string, ctx: ViewContext, ref
       // A missing task or escalation on an existing ticket is not a missing ticket.
       return d.what === 'ticket' ? t('desk.reply.notFound', { number }) : t('desk.reply.conflict', { error: err.message });
     case ErrorCode.IllegalTransition:
-      return t('desk.reply.illegal', { error: err.message });
+      // English keeps the core's reason; other languages say it from the status.
+      return t('desk.reply.illegal', { error: err.message, status: t(`desk.status.${str(d.from)}`, { defaultValue: str(d.from) }) });
     case ErrorCode.ValidationFailed: {
       const fields = (d.fields as { path: string; message: string }[] | undefined) ?? [];
       return t('desk.reply.invalid', { details: fields.length ? fields.map((f) => `${f.path} ${f.message}`).join('; ') : err.message });

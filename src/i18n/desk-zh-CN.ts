@@ -196,7 +196,7 @@ export const deskZhCN: DeskTexts = {
     alreadyClaimed: '{{number}} 已被 {{owner}} 认领。',
     alreadyYours: '{{number}} 已经是您的工单。',
     notFound: '未找到工单 {{number}}。',
-    illegal: '当前无法执行：{{error}}',
+    illegal: '当前无法执行：工单状态为「{{status}}」，不能进行此操作。',
     invalid: '请检查：{{details}}',
     conflict: '{{error}}',
     failed: '出错了（编号 {{ref}}），请重试。',

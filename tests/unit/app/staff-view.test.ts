@@ -441,6 +441,7 @@ describe('explainError', () => {
   it('maps not found, illegal transitions, validation and other conflicts', () => {
     expect(explain(new NotFoundError('ticket', 'AC-000999'))).toBe('Ticket AC-000123 was not found.');
     expect(explain(new IllegalTransitionError('closed', 'claim'))).toBe('Not possible now: a closed ticket cannot be claimed; reopen it first');
+    expect(explain(new IllegalTransitionError('resolved', 'start_work'), 'zh-CN')).toBe('当前无法执行：工单状态为「已解决」，不能进行此操作。');
     expect(explain(new ValidationError('bad', [{ path: 'eta', message: 'must be in the future' }, { path: 'to', message: 'unknown' }]))).toBe(
       'Please check: eta must be in the future; to unknown',
     );
