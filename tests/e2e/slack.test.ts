@@ -184,10 +184,13 @@ describe('Slack staff workspace', () => {
   it('modal text is cleaned: control characters stripped before relaying, invisible-only counts as missing', async () => {
     const { number } = await openTicket();
     const ts = tsOf(await cardIn('C0TECH', number));
+    await click(USERS.dave!, 'C0TECH', ts, 'ac:claim');
+    // A claimed card offers Resolve (a new one does not).
+    await slack.waitForCall('chat.update', (c) => c.args.ts === ts && JSON.stringify(c.args.blocks).includes('ac:resolve'), 20_000);
     const resolve = await openModal(USERS.dave!, 'C0TECH', ts, 'ac:resolve');
     const refused = await submit(USERS.dave!, resolve, { measures: textValue('Replaced the board'), advice: textValue('\u200B\u2060 \uFEFF') });
     expect(refused.body).toMatchObject({ response_action: 'errors', errors: { advice: expect.any(String) } });
-    expect((await ticket(number)).status).toBe('new');
+    expect((await ticket(number)).status).toBe('assigned');
     const reply = await openModal(USERS.dave!, 'C0TECH', ts, 'ac:reply');
     const res = await submit(USERS.dave!, reply, { text: textValue('A technician\u0000 comes\u001b[2J tomorrow.\r\nThanks') });
     expect(res.status).toBe(200);
