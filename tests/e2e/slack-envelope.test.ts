@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, SlackSender } from '../fakes/fake-slack.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { DEFAULT_CHANNEL, slackConfig, USERS } from '../helpers/slack-org.js';
+import type { SlackSender } from '../fakes/fake-slack.js';
+import type { TestApp } from '../helpers/app.js';
+import { USERS, startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';
 
 /**
  * Correctly signed requests whose body Bolt cannot route: each gets 400 (malformed) or 200
@@ -12,21 +12,16 @@ const SECRET = 'slack-signing-secret-for-envelope-tests';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-let slack: FakeSlack;
 let app: TestApp;
 let send: SlackSender;
+let workspace: SlackWorkspace | undefined;
 
 beforeAll(async () => {
-  slack = await new FakeSlack().start();
-  app = await startTestApp({
-    config: slackConfig(),
-    env: { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL },
-  });
-  send = new SlackSender(`${app.url}/slack/events`, SECRET);
+  workspace = await startSlackWorkspace({ secret: SECRET });
+  ({ app, send } = workspace);
 });
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
+  await workspace?.stop();
 });
 
 const form = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AftercareConfig } from '../../src/core/types.js';
-import { FakeSlack, SlackSender, type SlackCall } from '../fakes/fake-slack.js';
-import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
+import type { FakeSlack} from '../fakes/fake-slack.js';
+import { SlackSender, type SlackCall } from '../fakes/fake-slack.js';
+import { ticketBody, type TestApp } from '../helpers/app.js';
 import { longClocks, withChatIds } from '../helpers/config.js';
+import { startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A ladder that climbs from level 1 after 1 s without acknowledgement, so a level-up happens within the test, then waits. */
@@ -19,18 +21,14 @@ function ladderConfig(): AftercareConfig {
 let slack: FakeSlack;
 let app: TestApp;
 let send: SlackSender;
+let workspace: SlackWorkspace | undefined;
 
 beforeAll(async () => {
-  slack = await new FakeSlack().start();
-  app = await startTestApp({
-    config: ladderConfig(),
-    env: { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, SLACK_DEFAULT_CHANNEL: 'C0ALL', AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s' },
-  });
-  send = new SlackSender(`${app.url}/slack/events`, SECRET);
+  workspace = await startSlackWorkspace({ secret: SECRET, config: ladderConfig(), defaultChannel: 'C0ALL' });
+  ({ slack, app, send } = workspace);
 });
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
+  await workspace?.stop();
 });
 
 const blocksOf = (c: SlackCall) => JSON.stringify(c.args.blocks ?? '');

@@ -1,37 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, SlackSender, type SlackCall } from '../fakes/fake-slack.js';
-import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
-import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
-import { DEFAULT_CHANNEL, slackConfig, USERS } from '../helpers/slack-org.js';
+import type { FakeSlack} from '../fakes/fake-slack.js';
+import { SlackSender, type SlackCall } from '../fakes/fake-slack.js';
+import { ticketBody, type TestApp } from '../helpers/app.js';
+import { USERS, startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'slack-signing-secret-for-lifecycle-tests';
 
 let slack: FakeSlack;
-let hook: FakeWebhookPlatform;
 let app: TestApp;
 let send: SlackSender;
+let workspace: SlackWorkspace | undefined;
 
 beforeAll(async () => {
-  slack = await new FakeSlack().start();
-  hook = await new FakeWebhookPlatform().start();
-  app = await startTestApp({
-    config: slackConfig(),
-    env: {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL,
-      AFTERCARE_WEBHOOK_URL: hook.url,
-      AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s',
-    },
-  });
-  send = new SlackSender(`${app.url}/slack/events`, SECRET, { responseUrl: () => slack.responseUrl() });
+  workspace = await startSlackWorkspace({ secret: SECRET, webhook: true });
+  ({ slack, app, send } = workspace);
 });
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
-  await hook?.stop();
+  await workspace?.stop();
 });
 
 type Blocks = { type: string; elements?: { action_id?: string; value?: string }[] }[];

@@ -1,38 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationTimerId } from '../../src/app/timers.js';
-import { FakeSlack, SlackSender, type SlackCall } from '../fakes/fake-slack.js';
-import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
-import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
-import { DEFAULT_CHANNEL, ESCALATION_CHANNEL, slackConfig, USERS } from '../helpers/slack-org.js';
+import type { FakeSlack} from '../fakes/fake-slack.js';
+import { SlackSender, type SlackCall } from '../fakes/fake-slack.js';
+import type { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
+import { ticketBody, type TestApp } from '../helpers/app.js';
+import { DEFAULT_CHANNEL, ESCALATION_CHANNEL, USERS, startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'slack-signing-secret-for-tests';
 
 let slack: FakeSlack;
-let hook: FakeWebhookPlatform;
 let app: TestApp;
 let send: SlackSender;
+let hook: FakeWebhookPlatform;
+let workspace: SlackWorkspace | undefined;
 
 beforeAll(async () => {
-  slack = await new FakeSlack().start();
-  hook = await new FakeWebhookPlatform().start();
-  app = await startTestApp({
-    config: slackConfig(),
-    env: {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL,
-      AFTERCARE_WEBHOOK_URL: hook.url,
-      AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s',
-    },
-  });
-  send = new SlackSender(`${app.url}/slack/events`, SECRET, { responseUrl: () => slack.responseUrl() });
+  workspace = await startSlackWorkspace({ secret: SECRET, webhook: true });
+  ({ slack, app, send } = workspace);
+  hook = workspace.hook!;
 });
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
-  await hook?.stop();
+  await workspace?.stop();
 });
 
 type Blocks = { type: string; text?: { type: string; text: string }; elements?: { action_id?: string; value?: string; text?: { text: string } }[]; fields?: { text: string }[] }[];
