@@ -113,3 +113,8 @@ export class FakeWebhookPlatform {
     send(200, {}, JSON.stringify({ ok: true, messageId: `m${this.nextMessageId++}` }));
   }
 }
+
+/** The app's environment for delivering to `platform` with the webhook gateway's own limits out of the way, swept every second. */
+export function webhookEnv(platform: FakeWebhookPlatform): Record<string, string> {
+  return { AFTERCARE_WEBHOOK_URL: platform.url, AFTERCARE_WEBHOOK_PER_DESTINATION_RATE: '100', AFTERCARE_WEBHOOK_RATE: '1000', AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s' };
+}

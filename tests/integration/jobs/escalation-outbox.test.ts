@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, TEST_TOKEN, ticketBody, type TestApp } from '../../helpers/app.js';
 import { fastClocksConfig } from '../../helpers/config.js';
-import { FakeWebhookPlatform } from '../../fakes/fake-webhook-platform.js';
+import { FakeWebhookPlatform, webhookEnv } from '../../fakes/fake-webhook-platform.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let app: TestApp;
@@ -12,12 +12,7 @@ beforeAll(async () => {
   // Long SLA budgets: only the escalation ladder (1 s per level) and the outbox move here.
   app = await startTestApp({
     config: fastClocksConfig({ first_response: 600, resolution: 600, contact_customer: 600, critical_start: 600 }, 1),
-    env: {
-      AFTERCARE_WEBHOOK_URL: platform.url,
-      AFTERCARE_WEBHOOK_PER_DESTINATION_RATE: '100',
-      AFTERCARE_WEBHOOK_RATE: '1000',
-      AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s',
-    },
+    env: webhookEnv(platform),
   });
 });
 afterAll(async () => {

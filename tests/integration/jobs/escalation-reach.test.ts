@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
 import { longClocks } from '../../helpers/config.js';
-import { FakeWebhookPlatform } from '../../fakes/fake-webhook-platform.js';
+import { FakeWebhookPlatform, webhookEnv } from '../../fakes/fake-webhook-platform.js';
 
 let app: TestApp;
 let platform: FakeWebhookPlatform;
@@ -11,12 +11,7 @@ beforeAll(async () => {
   // Levels of 10 minutes: the ladder stays at level 1 while the test acts on it.
   app = await startTestApp({
     config: longClocks(600),
-    env: {
-      AFTERCARE_WEBHOOK_URL: platform.url,
-      AFTERCARE_WEBHOOK_PER_DESTINATION_RATE: '100',
-      AFTERCARE_WEBHOOK_RATE: '1000',
-      AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s',
-    },
+    env: webhookEnv(platform),
   });
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AftercareConfig } from '../../../src/core/types.js';
-import { FakeWebhookPlatform } from '../../fakes/fake-webhook-platform.js';
+import { FakeWebhookPlatform, webhookEnv } from '../../fakes/fake-webhook-platform.js';
 import { startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
 import { fastClocksConfig } from '../../helpers/config.js';
 import { REDIS_URL } from '../../helpers/db.js';
@@ -43,7 +43,7 @@ describe('lifecycle timers (real jobs, seconds-long durations)', () => {
     platform = await new FakeWebhookPlatform().start();
     app = await startTestApp({
       config: config({ closeAfterMs: 2000, waitingReminderAfterMs: 1000, waitingCloseAfterMs: 3000, customerLinkTtlMs: 86_400_000 }, 2),
-      env: { AFTERCARE_WEBHOOK_URL: platform.url, AFTERCARE_WEBHOOK_PER_DESTINATION_RATE: '100', AFTERCARE_WEBHOOK_RATE: '1000', AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s' },
+      env: webhookEnv(platform),
     });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
 import { fastClocksConfig } from '../../helpers/config.js';
-import { FakeWebhookPlatform } from '../../fakes/fake-webhook-platform.js';
+import { FakeWebhookPlatform, webhookEnv } from '../../fakes/fake-webhook-platform.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let app: TestApp;
@@ -11,7 +11,7 @@ beforeAll(async () => {
   platform = await new FakeWebhookPlatform().start();
   app = await startTestApp({
     config: fastClocksConfig({ first_response: 2, contact_customer: 2, diagnosis_plan: 2, resolution: 4, critical_start: 2, result_notice: 2, verification_callback: 2 }, 1),
-    env: { AFTERCARE_WEBHOOK_URL: platform.url, AFTERCARE_WEBHOOK_PER_DESTINATION_RATE: '100', AFTERCARE_WEBHOOK_RATE: '1000', AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s' },
+    env: webhookEnv(platform),
   });
 });
 afterAll(async () => {
