@@ -60,9 +60,9 @@ beforeAll(async () => {
     AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s',
   };
   // One at a time: the first creates and migrates the database.
-  processes.push(await startAppProcess('api', env, 'api', 60_000));
-  processes.push(...(await Promise.all([startAppProcess('worker', env, 'worker#1', 60_000), startAppProcess('worker', env, 'worker#2', 60_000)])));
-}, 120_000);
+  processes.push(await startAppProcess('api', env, 'api'));
+  processes.push(...(await Promise.all([startAppProcess('worker', env, 'worker#1'), startAppProcess('worker', env, 'worker#2')])));
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill9()));
@@ -70,7 +70,8 @@ afterAll(async () => {
   await deleteRedisKeys(prefix);
 }, 60_000);
 
-describe('a PostgreSQL restart under load', () => {
+// Starts a cluster and three processes, then restarts PostgreSQL four times: minutes on a busy machine.
+describe('a PostgreSQL restart under load', { timeout: 240_000 }, () => {
   it('kills no process; requests in flight get 503 with Retry-After and succeed on retry; no acknowledged ticket is lost', async () => {
     const api = processes[0]!;
     const outcomes: Outcome[] = [];

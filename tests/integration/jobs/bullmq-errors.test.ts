@@ -15,7 +15,7 @@ let app: AppProcess;
 beforeAll(async () => {
   await redis.start();
   app = await install.start('all', 'all', { REDIS_URL: redis.url, AFTERCARE_OUTBOX_SWEEP_INTERVAL: '1s' });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await install.close();
   await redis.stop();
