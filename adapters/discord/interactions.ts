@@ -7,7 +7,7 @@ import { createTicket } from '../../src/app/create-ticket.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { InboundDedup, TicketDetail } from '../../src/app/ports.js';
 import { findCard, revealContactText, ticketByNumber, ticketList, TICKET_NUMBER } from '../../src/app/staff-queries.js';
-import { departmentName, explainError, parseWhen, truncate, type ViewContext } from '../../src/app/staff-view.js';
+import { departmentName, explainError, parseWhen, ticketTimeZone, truncate, type ViewContext } from '../../src/app/staff-view.js';
 import { AftercareError, ValidationError } from '../../src/core/errors.js';
 import { CATEGORIES, SEVERITIES, type StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
@@ -77,9 +77,19 @@ function modalValues(i: RawInteraction): Record<string, string> {
   return out;
 }
 
-const input = (id: string, label: string, style: TextInputStyle, required: boolean, max = 1000) => ({
+const input = (id: string, label: string, style: TextInputStyle, required: boolean, max = 1000, placeholder?: string) => ({
   type: ComponentType.ActionRow,
-  components: [{ type: ComponentType.TextInput, custom_id: id, label: truncate(label, 45).text, style, required, max_length: max }],
+  components: [
+    {
+      type: ComponentType.TextInput,
+      custom_id: id,
+      label: truncate(label, 45).text,
+      style,
+      required,
+      max_length: max,
+      ...(placeholder ? { placeholder: truncate(placeholder, 100).text } : {}),
+    },
+  ],
 });
 
 export function createInteractionHandler(o: InteractionOptions) {
@@ -222,12 +232,12 @@ export function createInteractionHandler(o: InteractionOptions) {
         return respond(
           modal(customId('m', `delay:${number}`), m('delayTitle'), [
             input('reason', m('delayReason'), TextInputStyle.Paragraph, true, 2000),
-            { ...input('eta', `${m('etaRequired')} ${m('etaHint')}`, TextInputStyle.Short, true, 40) },
+            input('eta', m('etaRequired'), TextInputStyle.Short, true, 40, t('desk.modal.etaHint', { zone: ticketTimeZone(detail, directory) })),
           ]),
         );
       case 'progress': {
         const presets = directory.config.progressPresets;
-        if (!presets.length) return respond(progressModal(s, number, '-'));
+        if (!presets.length) return respond(progressModal(s, detail, '-'));
         const zh = languageOf(s) === 'zh-CN';
         return respond(
           ephemeral(`${number}: ${m('preset')}`, {
@@ -264,12 +274,12 @@ export function createInteractionHandler(o: InteractionOptions) {
     }
   }
 
-  function progressModal(s: StaffMember, number: string, preset: string): InteractionResponse {
+  function progressModal(s: StaffMember, detail: TicketDetail, preset: string): InteractionResponse {
     const t = translator(languageOf(s));
     const m = (k: string) => t(`desk.modal.${k}`);
-    return modal(customId('m', `progress:${number}:${preset}`), m('progressTitle'), [
+    return modal(customId('m', `progress:${detail.ticket.number}:${preset}`), m('progressTitle'), [
       input('text', m('progressText'), TextInputStyle.Paragraph, preset === '-', 3000),
-      input('eta', `${m('eta')}`, TextInputStyle.Short, false, 40),
+      input('eta', m('eta'), TextInputStyle.Short, false, 40, t('desk.modal.etaHint', { zone: ticketTimeZone(detail, directory) })),
     ]);
   }
 
@@ -283,7 +293,7 @@ export function createInteractionHandler(o: InteractionOptions) {
     if (!detail) return respond(ephemeral(t('desk.reply.notFound', { number })));
     switch (kind) {
       case 'pp':
-        return respond(progressModal(s, number, value));
+        return respond(progressModal(s, detail, value));
       case 'idept': {
         if (!directory.department(value)) return respond(ephemeral(t('desk.reply.invalid', { details: `department: ${value}` })));
         return respond({
@@ -325,9 +335,10 @@ export function createInteractionHandler(o: InteractionOptions) {
     return v;
   }
 
-  function when(value: string | undefined, key: string, t: (k: string) => string): Date | undefined {
+  /** A typed date-time; one without a zone is the ticket department's wall-clock time, as the hint says. */
+  function when(value: string | undefined, key: string, t: (k: string) => string, timeZone: string): Date | undefined {
     if (!value) return undefined;
-    const d = parseWhen(value);
+    const d = parseWhen(value, timeZone);
     if (!d) throw new ValidationError(`${key} ${t('desk.reply.badDate')}`, [{ path: key, message: t('desk.reply.badDate') }]);
     return d;
   }
@@ -360,7 +371,7 @@ export function createInteractionHandler(o: InteractionOptions) {
           break;
         case 'progress': {
           const preset = args[1] && args[1] !== '-' ? args[1] : undefined;
-          command = { type: 'progress', preset, text: values.text || undefined, eta: when(values.eta, 'eta', t) };
+          command = { type: 'progress', preset, text: values.text || undefined, eta: when(values.eta, 'eta', t, ticketTimeZone(detail, directory)) };
           break;
         }
         case 'involve':
@@ -378,7 +389,7 @@ export function createInteractionHandler(o: InteractionOptions) {
           break;
         }
         case 'delay':
-          command = { type: 'delay', reason: need(values, 'reason', t('desk.modal.delayReason'), t), eta: when(need(values, 'eta', t('desk.modal.etaRequired'), t), 'eta', t)! };
+          command = { type: 'delay', reason: need(values, 'reason', t('desk.modal.delayReason'), t), eta: when(need(values, 'eta', t('desk.modal.etaRequired'), t), 'eta', t, ticketTimeZone(detail, directory))! };
           break;
         default:
           return t('common.invalidButton');

@@ -8,7 +8,7 @@ import type { CustomerStore, DialogStore, InboundDedup, TelegramCustomer, Ticket
 import { CLOCK_KIND_TO_KEY } from '../../src/config/build-config.js';
 import { SEVERITIES, type Severity } from '../../src/core/types.js';
 import { detectTone } from '../../src/core/tone.js';
-import { toLanguage, translator } from '../../src/i18n/index.js';
+import { formatDateTime, toLanguage, translator } from '../../src/i18n/index.js';
 import type { CallbackSigner } from './callback-data.js';
 import { escapeHtml } from './html.js';
 import { cleanText } from '../../src/core/text.js';
@@ -210,7 +210,8 @@ export class TelegramConversation {
           product: escapeHtml(a.product ?? ''),
           order: escapeHtml(a.orderNumber ?? ''),
           urgency: t(`severity.${a.severity ?? 'normal'}`),
-          expected: a.expectedBy ? a.expectedBy.slice(0, 16).replace('T', ' ') + ' UTC' : t('intake.notSet'),
+          // No department yet, and the intake dialogue reads the date in UTC: shown in UTC, zone named.
+          expected: a.expectedBy ? formatDateTime(a.expectedBy, language, 'UTC') : t('intake.notSet'),
           attachments: String(state.attachments.length),
           description: escapeHtml(a.description ?? ''),
         });
@@ -278,7 +279,8 @@ export class TelegramConversation {
       product: escapeHtml(s.ticket.product),
       status: t(`status.${s.ticket.status}`),
       owner: owner ? escapeHtml(owner) : t('statusCmd.nobody'),
-      deadline: next?.deadline ? `${next.deadline.toISOString().slice(0, 16).replace('T', ' ')} UTC` : t('statusCmd.noDeadline'),
+      // Customers read the service's local time: the ticket's primary department's calendar zone.
+      deadline: next?.deadline ? formatDateTime(next.deadline, language, this.o.deps.directory.timeZoneOf(s.ticket.primaryDepartmentId)) : t('statusCmd.noDeadline'),
     });
   }
 

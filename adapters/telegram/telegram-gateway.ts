@@ -2,7 +2,7 @@ import { TelegramApiError, type Api, type InlineKeyboardMarkup } from 'node-tele
 import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from '../../src/app/chat-gateway.js';
 import type { CustomerStore } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
-import { formatSpan, translator } from '../../src/i18n/index.js';
+import { formatDateTime, formatSpan, translator } from '../../src/i18n/index.js';
 import { describeTelegramError } from './bot-api-fetch.js';
 import type { CallbackSigner } from './callback-data.js';
 import { escapeHtml, splitHtml } from './html.js';
@@ -14,16 +14,6 @@ export interface RenderedMessage {
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
-}
-
-function formatTime(iso: string, language: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(language === 'zh-CN' ? 'zh-CN' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: 'UTC',
-  }).format(d) + ' UTC';
 }
 
 /**
@@ -41,11 +31,11 @@ export function renderForCustomer(kind: string, p: Record<string, unknown>, lang
     case 'customer.progress': {
       const label = p.presetLabel && typeof p.presetLabel === 'object' ? str((p.presetLabel as Record<string, unknown>)[language === 'zh-CN' ? 'zh-CN' : 'en']) : '';
       const text = [label, str(p.text)].filter(Boolean).map(escapeHtml).join(' — ');
-      const eta = p.eta ? `\n${t('staff.eta', { eta: formatTime(str(p.eta), language) })}` : '';
+      const eta = p.eta ? `\n${t('staff.eta', { eta: formatDateTime(str(p.eta), language, str(p.timeZone) || 'UTC') })}` : '';
       return { html: t('staff.progress', { number, text }) + eta };
     }
     case 'customer.overdue': {
-      const eta = p.eta ? `\n${t('staff.eta', { eta: formatTime(str(p.eta), language) })}` : '';
+      const eta = p.eta ? `\n${t('staff.eta', { eta: formatDateTime(str(p.eta), language, str(p.timeZone) || 'UTC') })}` : '';
       return { html: t('staff.overdue', { number, text: escapeHtml(str(p.reason)) }) + eta };
     }
     case 'customer.result_notice':

@@ -85,7 +85,9 @@ export class ChangeBuilder {
     this.outbox.push({
       destination: `customer:${this.state.ticket.customerId}`,
       kind,
-      payload: { ...this.base(), language: this.state.customer.language, ...payload },
+      // Customers have no time zone of their own: they read times in the service's local time,
+      // the zone of the ticket's primary department's calendar (e.g. Asia/Shanghai).
+      payload: { ...this.base(), language: this.state.customer.language, timeZone: this.deps.directory.timeZoneOf(this.state.ticket.primaryDepartmentId), ...payload },
     });
   }
 

@@ -8,6 +8,7 @@ import {
   staffNotice,
   taskCard,
   ticketCard,
+  ticketTimeZone,
   timelineEntries,
   type CardButton,
   type EscalationPost,
@@ -216,7 +217,7 @@ export class StaffGateway implements ChatGateway {
     const key = `card:${detail.ticket.id}:${departmentId}`;
     const { record } = await this.upsert(key, detail.ticket.id, { channel }, s.render.card(card));
     const ids = [`${record.channel}/${record.messageId}`];
-    const entries = timelineEntries(detail.events, record.timelineSeq, ctx);
+    const entries = timelineEntries(detail.events, record.timelineSeq, ctx, ticketTimeZone(detail, ctx.directory));
     const last = detail.events.at(-1)?.seq ?? 0;
     if (entries.length || detail.tasks.length) {
       let thread: Place;

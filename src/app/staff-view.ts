@@ -1,11 +1,12 @@
 import type { TFunction } from 'i18next';
+import { DateTime } from 'luxon';
 import type { Directory } from '../core/directory.js';
 import { AftercareError, ErrorCode } from '../core/errors.js';
 import { maskEmail, maskPhone } from '../core/mask.js';
 import { neutraliseBidi } from '../core/text.js';
 import { commandAllowed, type StaffCommandKey } from '../core/ticket-commands.js';
 import type { ClockKind, Severity } from '../core/types.js';
-import { formatSpan, translator } from '../i18n/index.js';
+import { formatDateTime, formatSpan, translator } from '../i18n/index.js';
 import type { CoordinationTask, Escalation, StoredEvent, TicketState } from './ports.js';
 
 /**
@@ -72,19 +73,32 @@ export interface ViewContext {
   language: string;
 }
 
-/** "2027-03-01 14:00 UTC". */
-export function formatTime(at: Date | string): string {
-  const d = typeof at === 'string' ? new Date(at) : at;
-  if (Number.isNaN(d.getTime())) return String(at);
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/**
+ * The time zone staff read a ticket's times in: its owning (primary) department's calendar
+ * zone, UTC when that department has no calendar.
+ */
+export function ticketTimeZone(state: Pick<TicketState, 'ticket'>, directory: Directory): string {
+  return directory.timeZoneOf(state.ticket.primaryDepartmentId);
 }
 
-/** "2027-03-01 14:00", "2027-03-01T14:00:00Z" or an ISO string from a date-time picker → a Date (UTC). */
-export function parseWhen(s: string): Date | undefined {
+/**
+ * "2027-03-01 14:00", "2027-03-01T14:00:00Z" or an ISO string from a date-time picker → a Date.
+ * A time without a zone or offset is wall-clock time in `timeZone` (the ticket's department's,
+ * as the hint staff see names it); "Z"/"UTC" or an offset say otherwise.
+ */
+export function parseWhen(s: string, timeZone = 'UTC'): Date | undefined {
   const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i.exec(s.trim());
   if (!m) return undefined;
-  const zone = !m[4] || /^(z|utc)$/i.test(m[4]) ? 'Z' : m[4];
-  const d = new Date(`${m[1]}T${m[2]}${m[3] ?? ':00'}${zone}`);
+  const local = `${m[1]}T${m[2]}${m[3] ?? ':00'}`;
+  let d: Date;
+  if (m[4]) {
+    d = new Date(`${local}${/^(z|utc)$/i.test(m[4]) ? 'Z' : m[4]}`);
+  } else {
+    // A wall-clock time that does not exist (skipped by a DST change) is refused, not shifted.
+    const dt = DateTime.fromISO(local, { zone: timeZone });
+    if (!dt.isValid || dt.toFormat("yyyy-MM-dd'T'HH:mm") !== local.slice(0, 16)) return undefined;
+    d = dt.toJSDate();
+  }
   if (Number.isNaN(d.getTime())) return undefined;
   // Reject dates the parser would roll over (2027-02-30 → 2027-03-02).
   const [y, mo, day] = m[1]!.split('-').map(Number) as [number, number, number];
@@ -102,7 +116,8 @@ export function nextDeadline(state: Pick<TicketState, 'clocks'>): { kind: ClockK
   return best;
 }
 
-export function deadlineText(state: Pick<TicketState, 'clocks'>, now: Date, language: string): { text: string; overdue: boolean } {
+/** The next deadline as staff read it; its moment in `timeZone` (see {@link ticketTimeZone}). */
+export function deadlineText(state: Pick<TicketState, 'clocks'>, now: Date, language: string, timeZone = 'UTC'): { text: string; overdue: boolean } {
   const t = translator(language);
   const next = nextDeadline(state);
   if (!next) {
@@ -112,7 +127,7 @@ export function deadlineText(state: Pick<TicketState, 'clocks'>, now: Date, lang
   const left = next.at.getTime() - now.getTime();
   const clock = t(`desk.clock.${next.kind}`);
   const text = t(left >= 0 ? 'desk.card.dueIn' : 'desk.card.overdueBy', { clock, left: formatSpan(left, language) });
-  return { text: `${text} (${formatTime(next.at)})`, overdue: left < 0 };
+  return { text: `${text} (${formatDateTime(next.at, language, timeZone)})`, overdue: left < 0 };
 }
 
 export function staffName(directory: Directory, id: string | null | undefined): string {
@@ -171,7 +186,8 @@ export function ticketCard(state: TicketState, departmentId: string, ctx: ViewCo
   const none = t('desk.card.none');
   const category = t(`desk.category.${tk.category}`);
   const severity = t(`desk.severity.${tk.severity}`);
-  const deadline = deadlineText(state, ctx.now, ctx.language);
+  const zone = ticketTimeZone(state, ctx.directory);
+  const deadline = deadlineText(state, ctx.now, ctx.language, zone);
   const desc = truncate(tk.description, descriptionLimit);
   const customer = [state.customer.name, state.customer.company].filter(Boolean).join(' · ');
   const done = tk.status === 'resolved' || tk.status === 'closed';
@@ -195,7 +211,7 @@ export function ticketCard(state: TicketState, departmentId: string, ctx: ViewCo
   }
   const autoClose = state.lifecycle?.auto_close;
   if (tk.status === 'resolved' && autoClose?.status === 'running' && autoClose.deadline) {
-    notes.push(t('desk.card.autoClose', { time: formatTime(autoClose.deadline) }));
+    notes.push(t('desk.card.autoClose', { time: formatDateTime(autoClose.deadline, ctx.language, zone) }));
   }
   const b = (action: CardActionId, style?: CardButton['style']): CardButton => ({
     action,
@@ -248,8 +264,9 @@ export interface TimelineEntry {
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
 /** The timeline entries of events after `afterSeq` (SPEC §6: the thread is the ticket's history). */
-export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: ViewContext): TimelineEntry[] {
+export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: ViewContext, timeZone = 'UTC'): TimelineEntry[] {
   const t = translator(ctx.language);
+  const when = (v: unknown) => formatDateTime(str(v), ctx.language, timeZone);
   const who = (e: StoredEvent) => (e.actor.kind === 'staff' ? staffName(ctx.directory, e.actor.staffId) : e.actor.kind === 'customer' ? t('desk.card.customer') : 'Aftercare');
   const dept = (id: unknown) => departmentName(ctx.directory, str(id), ctx.language);
   const out: TimelineEntry[] = [];
@@ -267,7 +284,7 @@ export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: Vi
       case 'ticket.progress': {
         const preset = ctx.directory.config.progressPresets.find((p) => p.id === d.preset);
         const label = preset ? (ctx.language === 'zh-CN' ? preset.label['zh-CN'] : preset.label.en) : '';
-        const eta = d.eta ? t('desk.timeline.eta', { eta: formatTime(str(d.eta)) }) : '';
+        const eta = d.eta ? t('desk.timeline.eta', { eta: when(d.eta) }) : '';
         entry(t('desk.timeline.progress', { staff: who(e) }), [label, str(d.text), eta].filter(Boolean).join('\n'));
         break;
       }
@@ -317,7 +334,7 @@ export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: Vi
         break;
       }
       case 'ticket.delay_explained':
-        entry(t('desk.timeline.delay', { staff: who(e) }), [str(d.reason), t('desk.timeline.eta', { eta: formatTime(str(d.eta)) })].join('\n'));
+        entry(t('desk.timeline.delay', { staff: who(e) }), [str(d.reason), t('desk.timeline.eta', { eta: when(d.eta) })].join('\n'));
         break;
       case 'sla.breached':
         entry(t('desk.timeline.breached', { clock: t(`desk.clock.${str(d.clock)}`, { defaultValue: str(d.clock) }) }));
@@ -419,7 +436,7 @@ export function escalationPost(state: TicketState, esc: Escalation, ctx: ViewCon
       : esc.status === 'exhausted'
         ? t('desk.escalation.exhausted')
         : esc.nextStepAt
-          ? t('desk.escalation.ackBy', { time: formatTime(esc.nextStepAt) })
+          ? t('desk.escalation.ackBy', { time: formatDateTime(esc.nextStepAt, ctx.language, ticketTimeZone(state, ctx.directory)) })
           : '';
   const title = t('desk.escalation.title', { number, level: esc.level });
   return {
@@ -532,7 +549,7 @@ export function ticketLine(state: TicketState, ctx: ViewContext): string {
   return t('desk.command.line', {
     number: state.ticket.number,
     status: t(`desk.status.${state.ticket.status}`),
-    deadline: deadlineText(state, ctx.now, ctx.language).text,
+    deadline: deadlineText(state, ctx.now, ctx.language, ticketTimeZone(state, ctx.directory)).text,
     product: state.ticket.product,
   });
 }

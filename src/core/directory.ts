@@ -38,6 +38,15 @@ export class Directory {
     return this.departmentsById.get(id);
   }
 
+  /**
+   * The IANA time zone people read a department's times in: its calendar's zone, UTC for a
+   * department without a calendar (or an unknown department).
+   */
+  timeZoneOf(departmentId: string): string {
+    const calendar = this.department(departmentId)?.calendar;
+    return (calendar && this.config.calendars[calendar]?.timeZone) || 'UTC';
+  }
+
   departments(): Department[] {
     return this.config.departments;
   }

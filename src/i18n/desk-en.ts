@@ -89,7 +89,7 @@ export const deskEn = {
     progressText: 'Details for the customer',
     eta: 'New expected completion (optional)',
     etaRequired: 'New expected completion',
-    etaHint: 'YYYY-MM-DD HH:MM (UTC)',
+    etaHint: 'YYYY-MM-DD HH:MM, {{zone}} time',
     complex: 'This is a complex fault',
     involveTitle: 'Involve a department',
     department: 'Department',

@@ -91,7 +91,7 @@ export const deskZhCN: DeskTexts = {
     progressText: '给客户的说明',
     eta: '新的预计完成时间（可选）',
     etaRequired: '新的预计完成时间',
-    etaHint: 'YYYY-MM-DD HH:MM（UTC）',
+    etaHint: 'YYYY-MM-DD HH:MM（{{zone}} 时间）',
     complex: '这是复杂故障',
     involveTitle: '协调其他部门',
     department: '部门',

@@ -53,3 +53,48 @@ export function formatSpan(ms: number, language: string, style: 'short' | 'long'
   }
   return parts.join(' ');
 }
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateTimeFormat(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}`;
+  let f = dateTimeFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, {
+      year: 'numeric',
+      month: locale === 'en-GB' ? 'short' : 'numeric',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+      timeZoneName: 'shortOffset',
+    });
+    dateTimeFormats.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * A moment for people, in `language` and in `timeZone` (an IANA name; an unknown one falls
+ * back to UTC), to the minute and always with the zone's offset on that date, so nobody has
+ * to guess whose 22:00 it is: "1 Mar 2027, 22:00 UTC+8" in English, "2027年3月1日 22:00（UTC+8）"
+ * in Chinese; "UTC" for a zero offset. A string is read as an ISO date-time; one that is not a
+ * date is returned as it is.
+ */
+export function formatDateTime(at: Date | string, language: string, timeZone = 'UTC'): string {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  if (Number.isNaN(d.getTime())) return String(at);
+  const zh = toLanguage(language) === 'zh-CN';
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = dateTimeFormat(zh ? 'zh-CN' : 'en-GB', timeZone).formatToParts(d);
+  } catch {
+    parts = dateTimeFormat(zh ? 'zh-CN' : 'en-GB', 'UTC').formatToParts(d);
+  }
+  const p = (type: Intl.DateTimeFormatPartTypes) => parts.find((x) => x.type === type)?.value ?? '';
+  const offset = p('timeZoneName').replace(/^GMT/, '');
+  const zone = offset === '' || /^[+-]0$/.test(offset) ? 'UTC' : `UTC${offset}`;
+  const time = `${p('hour')}:${p('minute')}`;
+  return zh ? `${p('year')}年${p('month')}月${p('day')}日 ${time}（${zone}）` : `${p('day')} ${p('month')} ${p('year')}, ${time} ${zone}`;
+}

@@ -230,6 +230,21 @@ describe('Discord staff workspace', () => {
     expect(await eventCount(number, 'ticket.diagnosed')).toBe(1);
   });
 
+  it('delay (modal): the ETA is typed in the department’s time zone, which the hint names (UTC here: no calendar)', async () => {
+    const { number } = await openTicket();
+    const id = (await cardIn(CH.technical!, number)).response.id as string;
+    await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'claim', actor: 'dave' } });
+    await waitFor(() => customIds(current(CH.technical!, id)).some((c) => c.startsWith('ac:delay:')), 10_000, 'Delay button after the claim');
+    const modal = await callback(click(USERS.dave!, CH.technical!, id, 'delay').id);
+    const inputs = (modal.data!.components as { components: { custom_id: string; placeholder?: string }[] }[]).flatMap((r) => r.components);
+    expect(inputs.find((c) => c.custom_id === 'eta')?.placeholder).toBe('YYYY-MM-DD HH:MM, UTC time');
+    discord.submitModal({ guildId: GUILD, channelId: CH.technical!, userId: USERS.dave!, customId: String(modal.data!.custom_id), fields: { reason: 'Spare part ships tomorrow', eta: '2030-03-01 22:00' } });
+    await hook.until(() => hook.delivered.some((m) => m.kind === 'customer.overdue' && m.payload.number === number));
+    const sent = hook.delivered.find((m) => m.kind === 'customer.overdue' && m.payload.number === number)!;
+    expect(sent.payload.eta).toBe('2030-03-01T22:00:00.000Z');
+    expect(sent.payload.timeZone).toBe('UTC');
+  });
+
   it('supervisor gets a DM and an escalation post; Acknowledge stops the ladder and edits the post', async () => {
     const { id: ticketId, number } = await openTicket({ severity: 'critical', description: 'The printer is broken and the production line is down' });
     const post = await discord.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${ESCALATIONS}/messages` && JSON.stringify(r.body).includes(number), 10_000);

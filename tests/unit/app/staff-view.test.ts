@@ -7,11 +7,12 @@ import {
   deadlineText,
   escalationPost,
   explainError,
-  formatTime,
   nextDeadline,
+  parseWhen,
   staffNotice,
   taskCard,
   ticketCard,
+  ticketTimeZone,
   timelineEntries,
   truncate,
   type CardButton,
@@ -30,14 +31,30 @@ function staff(id: string): StaffMember {
 
 const actions = (rows: CardButton[][]) => rows.map((r) => r.map((b) => b.action));
 
-describe('formatTime', () => {
-  it('prints UTC to the minute, from a Date or an ISO string in any offset', () => {
-    expect(formatTime(at('2027-03-01T14:05:59Z'))).toBe('2027-03-01 14:05 UTC');
-    expect(formatTime('2027-03-01T22:05:00+08:00')).toBe('2027-03-01 14:05 UTC');
+describe('ticketTimeZone', () => {
+  it('is the zone of the primary department’s calendar, UTC for a department without one', () => {
+    expect(ticketTimeZone(state(), directory)).toBe('Asia/Shanghai');
+    expect(ticketTimeZone(state({ ticket: { primaryDepartmentId: 'nowhere' } }), directory)).toBe('UTC');
+  });
+});
+
+describe('parseWhen in a time zone', () => {
+  it('reads a time without a zone as wall-clock time in the given zone', () => {
+    expect(parseWhen('2027-03-01 22:00', 'Asia/Shanghai')?.toISOString()).toBe('2027-03-01T14:00:00.000Z');
+    expect(parseWhen('2027-01-15 09:00', 'Europe/Berlin')?.toISOString()).toBe('2027-01-15T08:00:00.000Z');
+    expect(parseWhen('2027-07-15 09:00', 'Europe/Berlin')?.toISOString()).toBe('2027-07-15T07:00:00.000Z');
+    expect(parseWhen('2027-03-01 14:00')?.toISOString()).toBe('2027-03-01T14:00:00.000Z');
   });
 
-  it('passes a string that is no date through unchanged', () => {
-    expect(formatTime('soon')).toBe('soon');
+  it('lets an explicit zone or offset win over the department’s', () => {
+    expect(parseWhen('2027-03-01 14:00 UTC', 'Asia/Shanghai')?.toISOString()).toBe('2027-03-01T14:00:00.000Z');
+    expect(parseWhen('2027-03-01 14:00 -05:00', 'Asia/Shanghai')?.toISOString()).toBe('2027-03-01T19:00:00.000Z');
+  });
+
+  it('refuses a wall-clock time the DST change skips, and impossible dates', () => {
+    expect(parseWhen('2027-03-28 02:30', 'Europe/Berlin')).toBeUndefined();
+    expect(parseWhen('2027-03-28 03:30', 'Europe/Berlin')?.toISOString()).toBe('2027-03-28T01:30:00.000Z');
+    expect(parseWhen('2027-02-30 14:00', 'Asia/Shanghai')).toBeUndefined();
   });
 });
 
@@ -71,8 +88,9 @@ describe('nextDeadline and deadlineText', () => {
       ],
     });
     expect(nextDeadline(s)).toEqual({ kind: 'first_response', at: at('2027-03-01T11:30:00Z') });
-    expect(deadlineText(s, NOW, 'en')).toEqual({ text: 'First response due in 1 h 30 min (2027-03-01 11:30 UTC)', overdue: false });
-    expect(deadlineText(s, NOW, 'zh-CN')).toEqual({ text: '首次响应剩余 1 小时 30 分钟 (2027-03-01 11:30 UTC)', overdue: false });
+    expect(deadlineText(s, NOW, 'en')).toEqual({ text: 'First response due in 1 h 30 min (1 Mar 2027, 11:30 UTC)', overdue: false });
+    expect(deadlineText(s, NOW, 'en', 'Asia/Shanghai').text).toBe('First response due in 1 h 30 min (1 Mar 2027, 19:30 UTC+8)');
+    expect(deadlineText(s, NOW, 'zh-CN', 'Asia/Shanghai')).toEqual({ text: '首次响应剩余 1 小时 30 分钟 (2027年3月1日 19:30（UTC+8）)', overdue: false });
   });
 
   it('counts the last minute in seconds, never rounding up to a whole minute', () => {
@@ -85,8 +103,8 @@ describe('nextDeadline and deadlineText', () => {
 
   it('reports a deadline that has passed as overdue', () => {
     const s = state({ clocks: [running('resolution', at('2027-03-01T09:35:00Z'))] });
-    expect(deadlineText(s, NOW, 'en')).toEqual({ text: 'Resolution overdue by 25 min (2027-03-01 09:35 UTC)', overdue: true });
-    expect(deadlineText(s, NOW, 'zh-CN').text).toBe('解决已超时 25 分钟 (2027-03-01 09:35 UTC)');
+    expect(deadlineText(s, NOW, 'en')).toEqual({ text: 'Resolution overdue by 25 min (1 Mar 2027, 09:35 UTC)', overdue: true });
+    expect(deadlineText(s, NOW, 'zh-CN').text).toBe('解决已超时 25 分钟 (2027年3月1日 09:35（UTC）)');
   });
 
   it('says the clocks are paused when only paused clocks remain, and that none runs otherwise', () => {
@@ -110,7 +128,7 @@ describe('ticketCard', () => {
     expect(field(card, 'Product')).toBe('X200 printer');
     expect(field(card, 'Order')).toBe('SO-778');
     expect(field(card, 'Status')).toBe('New');
-    expect(field(card, 'Next deadline')).toBe('First response due in 1 h 30 min (2027-03-01 11:30 UTC)');
+    expect(field(card, 'Next deadline')).toBe('First response due in 1 h 30 min (1 Mar 2027, 19:30 UTC+8)');
     expect(JSON.stringify(card)).not.toContain('13812345678');
     expect(JSON.stringify(card)).not.toContain('lilei@');
     expect(card.fallback).toBe('AC-000123 · Fault · Urgent — New');
@@ -179,7 +197,7 @@ describe('ticketCard', () => {
     s.lifecycle = {
       auto_close: { kind: 'auto_close', status: 'running', startedAt: NOW, deadline: at('2027-03-08T10:00:00Z'), firedAt: null, stoppedAt: null, version: 1 },
     };
-    expect(ticketCard(s, 'technical', ctx()).notes).toContain('Closes automatically 2027-03-08 10:00 UTC unless the customer answers');
+    expect(ticketCard(s, 'technical', ctx()).notes).toContain('Closes automatically 8 Mar 2027, 18:00 UTC+8 unless the customer answers');
   });
 
   it('flags an overdue open ticket', () => {
@@ -247,7 +265,7 @@ describe('timelineEntries', () => {
   });
 
   it('gives each entry a headline naming who acted, and quotes what was said', () => {
-    const bySeq = new Map(timelineEntries(events, 0, ctx()).map((e) => [e.seq, e]));
+    const bySeq = new Map(timelineEntries(events, 0, ctx(), 'Asia/Shanghai').map((e) => [e.seq, e]));
     expect(bySeq.get(2)).toEqual({ seq: 2, headline: 'Dave Zhang claimed the ticket' });
     expect(bySeq.get(3)).toEqual({ seq: 3, headline: 'Dave Zhang involved Logistics — Explain and compensate', quote: 'check the courier' });
     expect(bySeq.get(4)).toEqual({ seq: 4, headline: 'Dave Zhang replied to the customer:', quote: 'We are on it <!channel>' });
@@ -255,7 +273,7 @@ describe('timelineEntries', () => {
     expect(bySeq.get(9)).toEqual({
       seq: 9,
       headline: 'Dave Zhang updated progress:',
-      quote: 'Parts are ready\nFitting tomorrow\nNew ETA: 2027-03-02 09:00 UTC',
+      quote: 'Parts are ready\nFitting tomorrow\nNew ETA: 2 Mar 2027, 17:00 UTC+8',
     });
     expect(bySeq.get(10)!.headline).toBe('Dave Zhang corrected the classification: Fault · Normal → Complaint · Urgent');
     expect(bySeq.get(11)).toEqual({ seq: 11, headline: 'Resolution deadline missed' });
@@ -357,7 +375,7 @@ describe('escalationPost', () => {
     const post = escalationPost(state(), escalation({ reason: 'resolution deadline passed' }), ctx());
     expect(post.open).toBe(true);
     expect(post.title).toBe('Escalation: AC-000123 — level 2');
-    expect(post.status).toBe('Acknowledge by 2027-03-01 10:15 UTC');
+    expect(post.status).toBe('Acknowledge by 1 Mar 2027, 18:15 UTC+8');
     expect(post.buttons).toEqual([
       { action: 'acknowledge', label: 'Acknowledge', value: 'AC-000123:e1', style: 'danger' },
       { action: 'reassign', label: 'Reassign', value: 'AC-000123' },

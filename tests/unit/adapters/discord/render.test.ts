@@ -360,7 +360,7 @@ describe('taskMessage, escalationMessage, sheetMessage, noticeMessage', () => {
       ['ac:acknowledge:AC-000123:e1', 4],
       ['ac:reassign:AC-000123', 2],
     ]);
-    expect((open.embeds![0] as Embed).footer!.text).toContain('2027-03-01 10:15 UTC');
+    expect((open.embeds![0] as Embed).footer!.text).toContain('1 Mar 2027, 18:15 UTC+8');
     const acked = escalationMessage(escalationPost(s, escalation({ status: 'acknowledged', acknowledgedBy: 'erin' }), ctx('zh-CN')));
     expectWithinLimits(acked);
     expect(acked.components).toEqual([]);

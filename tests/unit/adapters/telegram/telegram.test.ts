@@ -65,6 +65,13 @@ describe('renderForCustomer', () => {
     expect(ack(90_000, 'zh-CN')).toContain('将在 1 分钟 30 秒内');
   });
 
+  it('shows an ETA in the service’s time zone carried by the message, UTC when it carries none', () => {
+    const eta = '2027-03-01T14:00:00.000Z';
+    expect(renderForCustomer('customer.progress', { number: 'AC-000005', text: 'parts', eta, timeZone: 'Asia/Shanghai' }, 'en')?.html).toContain('Expected: 1 Mar 2027, 22:00 UTC+8');
+    expect(renderForCustomer('customer.overdue', { number: 'AC-000005', reason: 'late', eta, timeZone: 'Asia/Shanghai' }, 'zh-CN')?.html).toContain('2027年3月1日 22:00（UTC+8）');
+    expect(renderForCustomer('customer.overdue', { number: 'AC-000005', reason: 'late', eta }, 'en')?.html).toContain('1 Mar 2027, 14:00 UTC');
+  });
+
   it('does not render staff-only kinds for customers', () => {
     expect(renderForCustomer('ticket.card', { number: 'AC-000003' }, 'en')).toBeUndefined();
   });
