@@ -12,12 +12,8 @@ import type { CoordinationTask, Source, TicketRef, TicketState } from './ports.j
 export const COORDINATION_ROLES = ['calm_customer', 'diagnose_fix', 'explain_compensate', 'other'] as const;
 export type CoordinationRole = (typeof COORDINATION_ROLES)[number];
 
-export interface Diagnosis {
-  cause: string;
-  measures: string;
-  timeNeeded: string;
-  estimatedCost: string;
-}
+import type { Diagnosis } from '../core/ticket-events.js';
+export type { Diagnosis };
 
 /** Every staff action on a ticket; the HTTP API and the chat buttons both send these. */
 export type TicketCommand =
@@ -235,7 +231,7 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       b.tasks.push(task);
       if (!b.state.departments.some((d) => d.departmentId === dept.id)) b.addDepartments.push({ departmentId: dept.id, role: 'involved' });
       b.event('coordination.task_created', { taskId: task.id, department: dept.id, role: cmd.role, note: task.note });
-      b.outbox.push({ destination: `department:${dept.id}`, kind: 'coordination.task', payload: { ticketId: t.id, number: t.number, taskId: task.id } });
+      b.toDepartment(dept.id, 'coordination.task', { taskId: task.id });
       return;
     }
     case 'task': {
@@ -253,7 +249,7 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
         b.tasks.push({ ...task, status: 'done', ownerId: task.ownerId ?? actor.id, outcome: cmd.outcome ?? null, updatedAt: b.now });
         b.event('coordination.task_done', { taskId: task.id, outcome: cmd.outcome ?? null });
       }
-      b.outbox.push({ destination: `department:${task.departmentId}`, kind: 'coordination.task_update', payload: { ticketId: t.id, number: t.number, taskId: task.id } });
+      b.toDepartment(task.departmentId, 'coordination.task_update', { taskId: task.id });
       return;
     }
     case 'escalate': {
@@ -318,7 +314,7 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       b.ticket.ownerId = to.id;
       b.event('ticket.reassigned', { from: t.ownerId, to: to.id, reason: cmd.reason ?? '' });
       if (!hadOwner) b.clock({ type: 'claimed' });
-      b.outbox.push({ destination: `staff:${to.id}`, kind: 'staff.assigned', payload: { ticketId: t.id, number: t.number, by: actor.id } });
+      b.toStaff(to.id, 'staff.assigned', { by: actor.id });
       return;
     }
     case 'reclassify': {

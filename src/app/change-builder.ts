@@ -1,5 +1,6 @@
 import { DEFAULT_LIFECYCLE, planLifecycleTimers, type LifecycleTimers } from '../core/lifecycle-timers.js';
 import { applyClockTrigger, type ClockSet, type ClockTrigger } from '../core/sla/lifecycle.js';
+import type { CustomerMessageKind, CustomerMessageMap, StaffMessageKind, StaffMessageMap, TicketEventMap, TicketEventType } from '../core/ticket-events.js';
 import { transition, type TicketAction } from '../core/ticket-state.js';
 import { clockContext, type UseCaseDeps } from './deps.js';
 import type {
@@ -14,7 +15,8 @@ import type {
   TicketState,
 } from './ports.js';
 
-export type EscalationTrigger = 'critical' | 'complaint' | 'manual' | 'sla_breach' | 'reopened' | 'angry_customer';
+export type { EscalationTrigger } from '../core/ticket-events.js';
+import type { EscalationTrigger } from '../core/ticket-events.js';
 
 /** Builds up one ticket change while a use case decides it; the store commits it in one transaction. */
 export class ChangeBuilder {
@@ -43,8 +45,9 @@ export class ChangeBuilder {
     return { ...this.state.clocks, ...this.clocks };
   }
 
-  event(type: string, data: Record<string, unknown>, actor: Actor = this.actor): void {
-    this.events.push({ type, actor, source: actor.kind === 'system' ? 'system' : this.source, data });
+  /** Records an event; its payload is checked against core/ticket-events.ts. */
+  event<K extends TicketEventType>(type: K, data: TicketEventMap[K], actor: Actor = this.actor): void {
+    this.events.push({ type, actor, source: actor.kind === 'system' ? 'system' : this.source, data: data as Record<string, unknown> });
   }
 
   status(action: TicketAction): void {
@@ -73,7 +76,7 @@ export class ChangeBuilder {
                 ? 'resumed'
                 : 'rescheduled'
               : 'started';
-      this.event(`sla.clock_${what}`, { clock: c.kind, deadline: c.deadline?.toISOString() ?? null, budgetMs: c.budgetMs }, { kind: 'system' });
+      this.event(`sla.clock_${what}` as const, { clock: c.kind, deadline: c.deadline?.toISOString() ?? null, budgetMs: c.budgetMs }, { kind: 'system' });
     }
   }
 
@@ -81,26 +84,36 @@ export class ChangeBuilder {
     return { ticketId: this.state.ticket.id, number: this.state.ticket.number };
   }
 
-  toCustomer(kind: string, payload: Record<string, unknown>): void {
-    this.outbox.push({
-      destination: `customer:${this.state.ticket.customerId}`,
+  /** Queues one message; every outbox row goes through here, typed by core/ticket-events.ts. */
+  private queue(destination: string, kind: StaffMessageKind | CustomerMessageKind, payload: Record<string, unknown>): void {
+    this.outbox.push({ destination, kind, payload });
+  }
+
+  toCustomer<K extends CustomerMessageKind>(kind: K, payload: CustomerMessageMap[K]): void {
+    this.queue(
+      `customer:${this.state.ticket.customerId}`,
       kind,
       // Customers have no time zone of their own: they read times in the service's local time,
       // the zone of the ticket's primary department's calendar (e.g. Asia/Shanghai).
-      payload: { ...this.base(), language: this.state.customer.language, timeZone: this.deps.directory.timeZoneOf(this.state.ticket.primaryDepartmentId), ...payload },
-    });
+      { ...this.base(), language: this.state.customer.language, timeZone: this.deps.directory.timeZoneOf(this.state.ticket.primaryDepartmentId), ...payload },
+    );
   }
 
-  toStaff(staffId: string, kind: string, payload: Record<string, unknown>): void {
-    this.outbox.push({ destination: `staff:${staffId}`, kind, payload: { ...this.base(), ...payload } });
+  toStaff<K extends StaffMessageKind>(staffId: string, kind: K, payload: StaffMessageMap[K]): void {
+    this.queue(`staff:${staffId}`, kind, { ...this.base(), ...payload });
   }
 
-  toDepartment(departmentId: string, kind: string, payload: Record<string, unknown>): void {
-    this.outbox.push({ destination: `department:${departmentId}`, kind, payload: { ...this.base(), ...payload } });
+  toDepartment<K extends StaffMessageKind>(departmentId: string, kind: K, payload: StaffMessageMap[K]): void {
+    this.queue(`department:${departmentId}`, kind, { ...this.base(), ...payload });
+  }
+
+  /** To the supervisors' escalation channel. */
+  toEscalation<K extends 'escalation.ping' | 'escalation.acknowledged'>(kind: K, payload: StaffMessageMap[K]): void {
+    this.queue('escalation', kind, { ...this.base(), ...payload });
   }
 
   /** To the owner, or to the owning department's channel while nobody owns the ticket. */
-  toOwner(kind: string, payload: Record<string, unknown>): void {
+  toOwner<K extends StaffMessageKind>(kind: K, payload: StaffMessageMap[K]): void {
     const owner = this.current.ownerId;
     if (owner) this.toStaff(owner, kind, payload);
     else this.toDepartment(this.current.primaryDepartmentId, kind, payload);
@@ -157,7 +170,7 @@ export class ChangeBuilder {
 
   private ping(esc: Escalation, notify: string[]): void {
     const payload = { escalationId: esc.id, level: esc.level, trigger: esc.trigger, reason: esc.reason, notify };
-    this.outbox.push({ destination: 'escalation', kind: 'escalation.ping', payload: { ...this.base(), ...payload } });
+    this.toEscalation('escalation.ping', payload);
     for (const id of notify) this.toStaff(id, 'escalation.ping', payload);
   }
 
@@ -188,11 +201,7 @@ export class ChangeBuilder {
     const done: Escalation = { ...esc, status: 'acknowledged', nextStepAt: null, acknowledgedBy: staffId, acknowledgedAt: this.now, updatedAt: this.now };
     this.escalations.push(done);
     this.event('escalation.acknowledged', { escalationId: esc.id, level: esc.level, by: staffId });
-    this.outbox.push({
-      destination: 'escalation',
-      kind: 'escalation.acknowledged',
-      payload: { ...this.base(), escalationId: esc.id, level: esc.level, by: staffId },
-    });
+    this.toEscalation('escalation.acknowledged', { escalationId: esc.id, level: esc.level, by: staffId });
   }
 
   /** Starts and stops the lifecycle timers for where the ticket now stands (core/lifecycle-timers.ts). */

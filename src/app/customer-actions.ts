@@ -6,12 +6,8 @@ import type { UseCaseDeps } from './deps.js';
 import { timerVersions } from './timers.js';
 import type { Source, SurveyAnswer, TicketRef, TicketState } from './ports.js';
 
-export interface Attachment {
-  type: 'photo' | 'document';
-  fileId: string;
-  fileName?: string | undefined;
-  size?: number | undefined;
-}
+import type { Attachment } from '../core/ticket-events.js';
+export type { Attachment };
 
 export type CustomerCommand =
   | { type: 'message'; text: string; attachments?: Attachment[] | undefined }
