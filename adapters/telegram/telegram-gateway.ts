@@ -1,7 +1,10 @@
+import type { TFunction } from 'i18next';
 import { TelegramApiError, type Api, type InlineKeyboardMarkup } from 'node-telegram-bot-api';
 import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from '../../src/app/chat-gateway.js';
 import type { CustomerStore } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
+import { num, str } from '../../src/core/payload.js';
+import { isCustomerMessageKind, type CustomerMessageKind, type StoredCustomerPayload } from '../../src/core/ticket-events.js';
 import { formatDateTime, formatSpan, translator } from '../../src/i18n/index.js';
 import { describeTelegramError } from './bot-api-fetch.js';
 import type { CallbackSigner } from './callback-data.js';
@@ -12,8 +15,48 @@ export interface RenderedMessage {
   buttons?: { text: string; action: string; arg: string }[][];
 }
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+type CustomerRenderer<K extends CustomerMessageKind> = (p: StoredCustomerPayload<K>, h: { t: TFunction; language: string; number: string }) => RenderedMessage;
+
+const etaLine = (p: { eta?: unknown; timeZone?: unknown }, t: TFunction, language: string) =>
+  p.eta ? `\n${t('staff.eta', { eta: formatDateTime(str(p.eta), language, str(p.timeZone) || 'UTC') })}` : '';
+
+/** How each customer message reads in Telegram (SPEC §2, §6, §7), escaped for parse_mode HTML. */
+const CUSTOMER_MESSAGES: { [K in CustomerMessageKind]: CustomerRenderer<K> } = {
+  'customer.acknowledgement': (p, { t, language, number }) => ({
+    html: t('intake.created', { number, promise: formatSpan(num(p.promisedMs) ?? 7_200_000, language, 'long') }),
+  }),
+  'customer.reply': (p, { t, number }) => ({ html: t('staff.reply', { staff: escapeHtml(str(p.staffName)), number, text: escapeHtml(str(p.text)) }) }),
+  'customer.progress': (p, { t, language, number }) => {
+    const label = p.presetLabel && typeof p.presetLabel === 'object' ? str((p.presetLabel as Record<string, unknown>)[language === 'zh-CN' ? 'zh-CN' : 'en']) : '';
+    const text = [label, str(p.text)].filter(Boolean).map(escapeHtml).join(' — ');
+    return { html: t('staff.progress', { number, text }) + etaLine(p, t, language) };
+  },
+  'customer.overdue': (p, { t, language, number }) => ({ html: t('staff.overdue', { number, text: escapeHtml(str(p.reason)) }) + etaLine(p, t, language) }),
+  'customer.result_notice': (p, { t, number }) => ({
+    html: t('result.notice', { number, measures: escapeHtml(str(p.measures)), advice: escapeHtml(str(p.advice)) }),
+    buttons: [[
+      { text: t('result.confirm'), action: 'rc', arg: number },
+      { text: t('result.notResolved'), action: 'rn', arg: number },
+    ]],
+  }),
+  'customer.survey': (_p, { t, number }) => ({
+    html: t('survey.csat', { number }),
+    buttons: [[1, 2, 3, 4, 5].map((n) => ({ text: String(n), action: 'cs', arg: `${number}:${n}` }))],
+  }),
+  'customer.waiting_reminder': (_p, { t, number }) => ({ html: t('lifecycle.waitingReminder', { number }) }),
+  'customer.closed_no_answer': (_p, { t, number }) => ({ html: t('lifecycle.closedNoAnswer', { number }) }),
+  'customer.verification_callback': (_p, { t, number }) => ({
+    html: t('verify.ask', { number }),
+    buttons: [[
+      { text: t('verify.stillFixed'), action: 'vf', arg: number },
+      { text: t('verify.problemAgain'), action: 'va', arg: number },
+    ]],
+  }),
+};
+
+function renderKnown<K extends CustomerMessageKind>(kind: K, p: Record<string, unknown>, language: string): RenderedMessage {
+  const render: CustomerRenderer<K> = CUSTOMER_MESSAGES[kind];
+  return render(p, { t: translator(language), language, number: str(p.number) });
 }
 
 /**
@@ -21,51 +64,7 @@ function str(v: unknown): string {
  * Returns undefined for kinds a customer does not receive.
  */
 export function renderForCustomer(kind: string, p: Record<string, unknown>, language: string): RenderedMessage | undefined {
-  const t = translator(language);
-  const number = str(p.number);
-  switch (kind) {
-    case 'customer.acknowledgement':
-      return { html: t('intake.created', { number, promise: formatSpan(Number(p.promisedMs ?? 7_200_000), language, 'long') }) };
-    case 'customer.reply':
-      return { html: t('staff.reply', { staff: escapeHtml(str(p.staffName)), number, text: escapeHtml(str(p.text)) }) };
-    case 'customer.progress': {
-      const label = p.presetLabel && typeof p.presetLabel === 'object' ? str((p.presetLabel as Record<string, unknown>)[language === 'zh-CN' ? 'zh-CN' : 'en']) : '';
-      const text = [label, str(p.text)].filter(Boolean).map(escapeHtml).join(' — ');
-      const eta = p.eta ? `\n${t('staff.eta', { eta: formatDateTime(str(p.eta), language, str(p.timeZone) || 'UTC') })}` : '';
-      return { html: t('staff.progress', { number, text }) + eta };
-    }
-    case 'customer.overdue': {
-      const eta = p.eta ? `\n${t('staff.eta', { eta: formatDateTime(str(p.eta), language, str(p.timeZone) || 'UTC') })}` : '';
-      return { html: t('staff.overdue', { number, text: escapeHtml(str(p.reason)) }) + eta };
-    }
-    case 'customer.result_notice':
-      return {
-        html: t('result.notice', { number, measures: escapeHtml(str(p.measures)), advice: escapeHtml(str(p.advice)) }),
-        buttons: [[
-          { text: t('result.confirm'), action: 'rc', arg: number },
-          { text: t('result.notResolved'), action: 'rn', arg: number },
-        ]],
-      };
-    case 'customer.survey':
-      return {
-        html: t('survey.csat', { number }),
-        buttons: [[1, 2, 3, 4, 5].map((n) => ({ text: String(n), action: 'cs', arg: `${number}:${n}` }))],
-      };
-    case 'customer.waiting_reminder':
-      return { html: t('lifecycle.waitingReminder', { number }) };
-    case 'customer.closed_no_answer':
-      return { html: t('lifecycle.closedNoAnswer', { number }) };
-    case 'customer.verification_callback':
-      return {
-        html: t('verify.ask', { number }),
-        buttons: [[
-          { text: t('verify.stillFixed'), action: 'vf', arg: number },
-          { text: t('verify.problemAgain'), action: 'va', arg: number },
-        ]],
-      };
-    default:
-      return undefined;
-  }
+  return isCustomerMessageKind(kind) ? renderKnown(kind, p, language) : undefined;
 }
 
 export function keyboard(signer: CallbackSigner, chatId: string, rows: RenderedMessage['buttons']): InlineKeyboardMarkup | undefined {

@@ -18,7 +18,9 @@ import {
   type ViewContext,
 } from './staff-view.js';
 import { translator } from '../i18n/index.js';
+import { str } from '../core/payload.js';
 import { safeError } from '../core/safe-error.js';
+import { isStaffMessageKind } from '../core/ticket-events.js';
 
 /** A message rendered for one platform (Block Kit, an embed with components, …). */
 export type Rendered = unknown;
@@ -67,7 +69,6 @@ export interface StaffGatewayOptions {
   defaultChannel?: string | undefined;
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
 interface Target {
   channel: string;
@@ -155,23 +156,36 @@ export class StaffGateway implements ChatGateway {
       if (!detail) return { status: 'skipped', reason: `ticket ${number || '(none)'} not found` };
       const channel = target.staffId ? await this.dm(target.channel) : target.channel;
       const language = target.language ?? this.directory.config.defaultLanguage;
-      let ids: string[];
-      switch (m.kind) {
-        case 'ticket.card':
-        case 'ticket.card_update':
-          if (!m.destination.startsWith('department:')) return { status: 'skipped', reason: 'cards go to department channels' };
-          ids = await this.syncCard(detail, m.destination.slice('department:'.length), channel, language);
-          break;
-        case 'coordination.task':
-        case 'coordination.task_update':
-          ids = await this.syncTask(detail, str(m.payload.taskId), channel, language);
-          break;
-        case 'escalation.ping':
-        case 'escalation.acknowledged':
-          ids = await this.syncEscalation(detail, str(m.payload.escalationId), channel, target.staffId, language);
-          break;
-        default:
-          ids = await this.notice(m, detail, channel, language);
+      const kind = m.kind;
+      let ids: string[] = [];
+      if (isStaffMessageKind(kind)) {
+        switch (kind) {
+          case 'ticket.card':
+          case 'ticket.card_update':
+            if (!m.destination.startsWith('department:')) return { status: 'skipped', reason: 'cards go to department channels' };
+            ids = await this.syncCard(detail, m.destination.slice('department:'.length), channel, language);
+            break;
+          case 'coordination.task':
+          case 'coordination.task_update':
+            ids = await this.syncTask(detail, str(m.payload.taskId), channel, language);
+            break;
+          case 'escalation.ping':
+          case 'escalation.acknowledged':
+            ids = await this.syncEscalation(detail, str(m.payload.escalationId), channel, target.staffId, language);
+            break;
+          case 'staff.assigned':
+          case 'customer.message':
+          case 'sla.reminder':
+          case 'sla.overdue_prompt':
+          case 'followup.result_notice_due':
+          case 'outbox.delivery_failed':
+            ids = await this.notice(m, detail, channel, language);
+            break;
+          default: {
+            const _exhaustive: never = kind;
+            return _exhaustive;
+          }
+        }
       }
       return ids.length
         ? { status: 'delivered', messageIds: { [this.platform]: ids.join(',') } }

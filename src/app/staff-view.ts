@@ -6,6 +6,8 @@ import { maskEmail, maskPhone } from '../core/mask.js';
 import { neutraliseBidi } from '../core/text.js';
 import { commandAllowed, type StaffCommandKey } from '../core/ticket-commands.js';
 import type { ClockKind, Severity } from '../core/types.js';
+import { str } from '../core/payload.js';
+import { isTicketEventType, type StaffMessageKind, type StoredEventData, type StoredStaffPayload, type TicketEventType } from '../core/ticket-events.js';
 import { formatDateTime, formatSpan, translator } from '../i18n/index.js';
 import type { CoordinationTask, Escalation, StoredEvent, TicketState } from './ports.js';
 
@@ -261,7 +263,104 @@ export interface TimelineEntry {
   quote?: string;
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+/** What a timeline renderer is given: the translator and the readers of names and times. */
+interface TimelineHelpers {
+  t: TFunction;
+  ctx: ViewContext;
+  events: StoredEvent[];
+  who: string;
+  when: (v: unknown) => string;
+  dept: (id: unknown) => string;
+}
+
+type TimelineRenderer<K extends TicketEventType> = (d: StoredEventData<K>, h: TimelineHelpers) => { headline: string; quote?: string | undefined };
+
+/**
+ * How each event type shows in the timeline; `false` for what a person does not need to read
+ * there (bookkeeping, clocks, what the card or another notice already shows).
+ */
+const TIMELINE: { [K in TicketEventType]: TimelineRenderer<K> | false } = {
+  'ticket.created': false,
+  'ticket.classification_suggested': false,
+  'ticket.attachments_added': false,
+  'ticket.flagged': false,
+  'ticket.status_changed': false,
+  'ticket.marked_complex': false,
+  'ticket.diagnosed': false,
+  'ticket.confirmed': false,
+  'escalation.retriggered': false,
+  'customer.contact_revealed': false,
+  'survey.answered': false,
+  'followup.verification_sent': false,
+  'followup.verification_answered': false,
+  'followup.result_notice_delivered': false,
+  'outbox.delivery_failed': false,
+  'sla.clock_started': false,
+  'sla.clock_paused': false,
+  'sla.clock_resumed': false,
+  'sla.clock_rescheduled': false,
+  'sla.clock_stopped': false,
+  'sla.reminder': false,
+  'ticket.claimed': (_d, { t, who }) => ({ headline: t('desk.timeline.claimed', { staff: who }) }),
+  'ticket.replied': (d, { t, who }) => ({ headline: t('desk.timeline.replied', { staff: who }), quote: str(d.text) }),
+  'ticket.progress': (d, { t, ctx, who, when }) => {
+    const preset = ctx.directory.config.progressPresets.find((p) => p.id === d.preset);
+    const label = preset ? (ctx.language === 'zh-CN' ? preset.label['zh-CN'] : preset.label.en) : '';
+    const eta = d.eta ? t('desk.timeline.eta', { eta: when(d.eta) }) : '';
+    return { headline: t('desk.timeline.progress', { staff: who }), quote: [label, str(d.text), eta].filter(Boolean).join('\n') };
+  },
+  'customer.message': (d, { t }) => ({ headline: t('desk.timeline.customerMessage'), quote: str(d.text) }),
+  'ticket.escalated': (d, { t }) => ({
+    headline: t('desk.timeline.escalated', { level: str(d.level), trigger: t(`desk.trigger.${str(d.trigger)}`, { defaultValue: str(d.trigger) }) }),
+    quote: str(d.reason),
+  }),
+  'escalation.level_up': (d, { t }) => ({ headline: t('desk.timeline.levelUp', { level: str(d.level) }) }),
+  'escalation.acknowledged': (_d, { t, who }) => ({ headline: t('desk.timeline.acknowledged', { staff: who }) }),
+  'escalation.exhausted': (_d, { t }) => ({ headline: t('desk.timeline.exhausted') }),
+  'coordination.task_created': (d, { t, who, dept }) => ({
+    headline: t('desk.timeline.taskCreated', { staff: who, department: dept(d.department), role: t(`desk.role.${str(d.role)}`, { defaultValue: str(d.role) }) }),
+    quote: str(d.note),
+  }),
+  'coordination.task_claimed': (d, { t, ctx, events, dept }) => ({
+    headline: t('desk.timeline.taskClaimed', { staff: staffName(ctx.directory, str(d.owner)), department: dept(taskDepartment(events, d.taskId)) }),
+  }),
+  'coordination.task_done': (d, { t, events, dept }) => ({
+    headline: t('desk.timeline.taskDone', { department: dept(taskDepartment(events, d.taskId)) }),
+    quote: str(d.outcome),
+  }),
+  'ticket.resolved': (d, { t, who }) => ({ headline: t('desk.timeline.resolved', { staff: who }), quote: [str(d.measures), str(d.advice)].filter(Boolean).join('\n') }),
+  'ticket.reopened': (d, { t }) => ({ headline: t('desk.timeline.reopened'), quote: str(d.reason) }),
+  'ticket.reassigned': (d, { t, ctx, who }) => ({
+    headline: t('desk.timeline.reassigned', { staff: who, to: staffName(ctx.directory, str(d.to)) }),
+    quote: str(d.reason),
+  }),
+  'ticket.reclassified': (d, { t, who, dept }) => {
+    const from = d.from as { category?: string; severity?: string } | undefined;
+    const to = d.to as { category?: string; severity?: string } | undefined;
+    const fmt = (x: { category?: string; severity?: string } | undefined) =>
+      `${t(`desk.category.${x?.category ?? ''}`, { defaultValue: x?.category ?? '' })} · ${t(`desk.severity.${x?.severity ?? ''}`, { defaultValue: x?.severity ?? '' })}`;
+    const added = Array.isArray(d.departmentsAdded) ? d.departmentsAdded.map(dept) : [];
+    return {
+      headline: t('desk.timeline.reclassified', { staff: who, from: fmt(from), to: fmt(to) }),
+      quote: added.length ? t('desk.timeline.rerouted', { departments: added.join(', ') }) : undefined,
+    };
+  },
+  'ticket.delay_explained': (d, { t, who, when }) => ({
+    headline: t('desk.timeline.delay', { staff: who }),
+    quote: [str(d.reason), t('desk.timeline.eta', { eta: when(d.eta) })].join('\n'),
+  }),
+  'sla.breached': (d, { t }) => ({ headline: t('desk.timeline.breached', { clock: t(`desk.clock.${str(d.clock)}`, { defaultValue: str(d.clock) }) }) }),
+  'ticket.closed': (d, { t, who }) => ({
+    headline: t('desk.timeline.closed', { reason: t(`desk.closeReason.${str(d.reason) || 'staff'}`, { defaultValue: str(d.reason), staff: who }) }),
+    quote: str(d.note),
+  }),
+  'customer.reminded': (_d, { t }) => ({ headline: t('desk.timeline.customerReminded') }),
+};
+
+function renderTimeline<K extends TicketEventType>(type: K, data: Record<string, unknown>, h: TimelineHelpers): { headline: string; quote?: string | undefined } | undefined {
+  const render: TimelineRenderer<K> | false = TIMELINE[type];
+  return render ? render(data, h) : undefined;
+}
 
 /** The timeline entries of events after `afterSeq` (SPEC §6: the thread is the ticket's history). */
 export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: ViewContext, timeZone = 'UTC'): TimelineEntry[] {
@@ -271,86 +370,9 @@ export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: Vi
   const dept = (id: unknown) => departmentName(ctx.directory, str(id), ctx.language);
   const out: TimelineEntry[] = [];
   for (const e of events) {
-    if (e.seq <= afterSeq) continue;
-    const d = e.data;
-    const entry = (headline: string, quote?: string) => out.push({ seq: e.seq, headline, ...(quote ? { quote } : {}) });
-    switch (e.type) {
-      case 'ticket.claimed':
-        entry(t('desk.timeline.claimed', { staff: who(e) }));
-        break;
-      case 'ticket.replied':
-        entry(t('desk.timeline.replied', { staff: who(e) }), str(d.text));
-        break;
-      case 'ticket.progress': {
-        const preset = ctx.directory.config.progressPresets.find((p) => p.id === d.preset);
-        const label = preset ? (ctx.language === 'zh-CN' ? preset.label['zh-CN'] : preset.label.en) : '';
-        const eta = d.eta ? t('desk.timeline.eta', { eta: when(d.eta) }) : '';
-        entry(t('desk.timeline.progress', { staff: who(e) }), [label, str(d.text), eta].filter(Boolean).join('\n'));
-        break;
-      }
-      case 'customer.message':
-        entry(t('desk.timeline.customerMessage'), str(d.text));
-        break;
-      case 'ticket.escalated':
-        entry(t('desk.timeline.escalated', { level: str(d.level), trigger: t(`desk.trigger.${str(d.trigger)}`, { defaultValue: str(d.trigger) }) }), str(d.reason));
-        break;
-      case 'escalation.level_up':
-        entry(t('desk.timeline.levelUp', { level: str(d.level) }));
-        break;
-      case 'escalation.acknowledged':
-        entry(t('desk.timeline.acknowledged', { staff: who(e) }));
-        break;
-      case 'escalation.exhausted':
-        entry(t('desk.timeline.exhausted'));
-        break;
-      case 'coordination.task_created':
-        entry(t('desk.timeline.taskCreated', { staff: who(e), department: dept(d.department), role: t(`desk.role.${str(d.role)}`, { defaultValue: str(d.role) }) }), str(d.note));
-        break;
-      case 'coordination.task_claimed':
-        entry(t('desk.timeline.taskClaimed', { staff: staffName(ctx.directory, str(d.owner)), department: dept(taskDepartment(events, d.taskId)) }));
-        break;
-      case 'coordination.task_done':
-        entry(t('desk.timeline.taskDone', { department: dept(taskDepartment(events, d.taskId)) }), str(d.outcome));
-        break;
-      case 'ticket.resolved':
-        entry(t('desk.timeline.resolved', { staff: who(e) }), [str(d.measures), str(d.advice)].filter(Boolean).join('\n'));
-        break;
-      case 'ticket.reopened':
-        entry(t('desk.timeline.reopened'), str(d.reason));
-        break;
-      case 'ticket.reassigned':
-        entry(t('desk.timeline.reassigned', { staff: who(e), to: staffName(ctx.directory, str(d.to)) }), str(d.reason));
-        break;
-      case 'ticket.reclassified': {
-        const from = d.from as { category?: string; severity?: string } | undefined;
-        const to = d.to as { category?: string; severity?: string } | undefined;
-        const fmt = (x: { category?: string; severity?: string } | undefined) =>
-          `${t(`desk.category.${x?.category ?? ''}`, { defaultValue: x?.category ?? '' })} · ${t(`desk.severity.${x?.severity ?? ''}`, { defaultValue: x?.severity ?? '' })}`;
-        const added = Array.isArray(d.departmentsAdded) ? d.departmentsAdded.map(dept) : [];
-        entry(
-          t('desk.timeline.reclassified', { staff: who(e), from: fmt(from), to: fmt(to) }),
-          added.length ? t('desk.timeline.rerouted', { departments: added.join(', ') }) : undefined,
-        );
-        break;
-      }
-      case 'ticket.delay_explained':
-        entry(t('desk.timeline.delay', { staff: who(e) }), [str(d.reason), t('desk.timeline.eta', { eta: when(d.eta) })].join('\n'));
-        break;
-      case 'sla.breached':
-        entry(t('desk.timeline.breached', { clock: t(`desk.clock.${str(d.clock)}`, { defaultValue: str(d.clock) }) }));
-        break;
-      case 'ticket.closed':
-        entry(
-          t('desk.timeline.closed', { reason: t(`desk.closeReason.${str(d.reason) || 'staff'}`, { defaultValue: str(d.reason), staff: who(e) }) }),
-          str(d.note),
-        );
-        break;
-      case 'customer.reminded':
-        entry(t('desk.timeline.customerReminded'));
-        break;
-      default:
-        break;
-    }
+    if (e.seq <= afterSeq || !isTicketEventType(e.type)) continue;
+    const shown = renderTimeline(e.type, e.data, { t, ctx, events, who: who(e), when, dept });
+    if (shown) out.push({ seq: e.seq, headline: shown.headline, ...(shown.quote ? { quote: shown.quote } : {}) });
   }
   return out;
 }
@@ -471,38 +493,45 @@ export function staffNotice(
   payload: Record<string, unknown>,
   ctx: ViewContext,
 ): { text: string; quote?: string; buttons: CardButton[] } | undefined {
-  const t = translator(ctx.language);
-  const number = str(payload.number);
-  const clock = t(`desk.clock.${str(payload.clock)}`, { defaultValue: str(payload.clock) });
-  switch (kind) {
-    case 'sla.reminder': {
-      const deadline = str(payload.deadline);
-      const ms = deadline ? new Date(deadline).getTime() - ctx.now.getTime() : 0;
-      if (deadline && ms < 0) {
-        return { text: t('desk.notice.overdue', { number, clock }), buttons: [{ action: 'delay', label: t('desk.action.delay'), value: number, style: 'primary' }] };
-      }
-      return { text: t('desk.notice.reminder', { number, clock, left: formatSpan(ms, ctx.language) }), buttons: [] };
-    }
-    case 'sla.overdue_prompt':
-      return {
-        text: t('desk.notice.overdue', { number, clock }),
-        buttons: [{ action: 'delay', label: t('desk.action.delay'), value: number, style: 'primary' }],
-      };
-    case 'followup.result_notice_due':
-      return { text: t('desk.notice.resultNoticeDue', { number }), buttons: [] };
-    case 'staff.assigned':
-      return { text: t('desk.notice.assigned', { number, by: staffName(ctx.directory, str(payload.by)) }), buttons: [] };
-    case 'customer.message':
-      return {
-        text: t('desk.notice.customerMessage', { number }),
-        quote: str(payload.text),
-        buttons: [{ action: 'reply', label: t('desk.action.reply'), value: number, style: 'primary' }],
-      };
-    case 'outbox.delivery_failed':
-      return { text: t('desk.notice.deliveryFailed', { number, kind: str(payload.kind), error: str(payload.error) }), buttons: [] };
-    default:
-      return undefined;
-  }
+  if (!isNoticeKind(kind)) return undefined;
+  return renderNotice(kind, payload, ctx);
+}
+
+/** Staff messages the gateway shows as a one-off notice (the others are cards kept up to date). */
+export type NoticeKind = Exclude<StaffMessageKind, 'ticket.card' | 'ticket.card_update' | 'coordination.task' | 'coordination.task_update' | 'escalation.ping' | 'escalation.acknowledged'>;
+
+type Notice = { text: string; quote?: string; buttons: CardButton[] };
+type NoticeRenderer<K extends NoticeKind> = (p: StoredStaffPayload<K>, h: { t: TFunction; ctx: ViewContext; number: string }) => Notice;
+
+const clockName = (t: TFunction, clock: unknown) => t(`desk.clock.${str(clock)}`, { defaultValue: str(clock) });
+const overdue = (t: TFunction, number: string, clock: unknown): Notice => ({
+  text: t('desk.notice.overdue', { number, clock: clockName(t, clock) }),
+  buttons: [{ action: 'delay', label: t('desk.action.delay'), value: number, style: 'primary' }],
+});
+
+const NOTICES: { [K in NoticeKind]: NoticeRenderer<K> } = {
+  'sla.reminder': (p, { t, ctx, number }) => {
+    const deadline = str(p.deadline);
+    const ms = deadline ? new Date(deadline).getTime() - ctx.now.getTime() : 0;
+    if (deadline && ms < 0) return overdue(t, number, p.clock);
+    return { text: t('desk.notice.reminder', { number, clock: clockName(t, p.clock), left: formatSpan(ms, ctx.language) }), buttons: [] };
+  },
+  'sla.overdue_prompt': (p, { t, number }) => overdue(t, number, p.clock),
+  'followup.result_notice_due': (_p, { t, number }) => ({ text: t('desk.notice.resultNoticeDue', { number }), buttons: [] }),
+  'staff.assigned': (p, { t, ctx, number }) => ({ text: t('desk.notice.assigned', { number, by: staffName(ctx.directory, str(p.by)) }), buttons: [] }),
+  'customer.message': (p, { t, number }) => ({
+    text: t('desk.notice.customerMessage', { number }),
+    quote: str(p.text),
+    buttons: [{ action: 'reply', label: t('desk.action.reply'), value: number, style: 'primary' }],
+  }),
+  'outbox.delivery_failed': (p, { t, number }) => ({ text: t('desk.notice.deliveryFailed', { number, kind: str(p.kind), error: str(p.error) }), buttons: [] }),
+};
+
+const isNoticeKind = (kind: string): kind is NoticeKind => Object.hasOwn(NOTICES, kind);
+
+function renderNotice<K extends NoticeKind>(kind: K, payload: Record<string, unknown>, ctx: ViewContext): Notice {
+  const render: NoticeRenderer<K> = NOTICES[kind];
+  return render(payload, { t: translator(ctx.language), ctx, number: str(payload.number) });
 }
 
 /** What to tell a staff member whose action failed, in their language. */
