@@ -9,6 +9,7 @@ import { customerAct } from '../../../src/app/customer-actions.js';
 import type { UseCaseDeps } from '../../../src/app/deps.js';
 import { handleTimer } from '../../../src/app/handle-timer.js';
 import { MemoryTicketStore } from '../../../src/app/memory-ticket-store.js';
+import { timelineEntries } from '../../../src/app/staff-view.js';
 import type { TicketState } from '../../../src/app/ports.js';
 import { verifyChain } from '../../../src/core/audit.js';
 import { Directory } from '../../../src/core/directory.js';
@@ -141,6 +142,23 @@ describe('actOnTicket rules', () => {
     const closed = await act(t, 'erin', { type: 'close', reason: 'duplicate of AC-000002' });
     expect(closed.ticket).toMatchObject({ status: 'closed', closedAt: START });
     expect((await events(t)).at(-1)).toMatchObject({ type: 'ticket.closed', data: { reason: 'staff', from: 'assigned', note: 'duplicate of AC-000002' } });
+  });
+
+  it('a closed ticket shows in the timeline with who closed it and why', async () => {
+    const t = await newTicket();
+    await act(t, 'dave', { type: 'claim' });
+    await act(t, 'erin', { type: 'close', reason: 'duplicate of AC-000002' });
+    const entries = timelineEntries(await events(t), 0, { directory: deps.directory, now, language: 'en' });
+    expect(entries.at(-1)).toEqual({ seq: expect.any(Number), headline: 'Ticket closed — closed by 刘尔', quote: 'duplicate of AC-000002' });
+    const zh = timelineEntries(await events(t), 0, { directory: deps.directory, now, language: 'zh-CN' });
+    expect(zh.at(-1)?.headline).toContain('关闭');
+  });
+
+  it('a ticket the customer confirms shows as closed on their word', async () => {
+    const t = await resolvedTicket();
+    await customerAct(deps, t.ticket.number, t.customer.id, 'telegram', { type: 'confirm', resolved: true });
+    const entries = timelineEntries(await events(t), 0, { directory: deps.directory, now, language: 'en' });
+    expect(entries.at(-1)?.headline).toContain('the customer confirmed the result');
   });
 
   it('an agent closes a resolved ticket without a reason', async () => {
