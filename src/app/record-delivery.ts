@@ -1,3 +1,4 @@
+import type { OutboxKind } from '../core/ticket-events.js';
 import { afterCommit } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
@@ -12,7 +13,7 @@ export interface DeliveredRow {
 
 /** A message reached its destination: the result notice stops its clock (SPEC §4). */
 export async function recordDelivered(deps: UseCaseDeps, row: DeliveredRow): Promise<void> {
-  if (!row.ticketId || row.kind !== 'customer.result_notice') return;
+  if (!row.ticketId || row.kind !== ('customer.result_notice' satisfies OutboxKind)) return;
   const before = new Map<string, number>();
   const committed = await deps.store.mutate({ id: row.ticketId }, (state) => {
     timerVersions(state, before);
@@ -33,7 +34,7 @@ export async function recordDeliveryFailed(deps: UseCaseDeps, row: DeliveredRow,
   const committed = await deps.store.mutate({ id: row.ticketId }, (state) => {
     const b = new ChangeBuilder(deps, state, { kind: 'system' }, 'system', deps.now());
     b.event('outbox.delivery_failed', { outboxId: row.id, destination: row.destination, kind: row.kind, error });
-    if (row.kind !== 'outbox.delivery_failed') {
+    if (row.kind !== ('outbox.delivery_failed' satisfies OutboxKind)) {
       b.toDepartment(state.ticket.primaryDepartmentId, 'outbox.delivery_failed', {
         outboxId: row.id,
         destination: row.destination,
