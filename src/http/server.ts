@@ -337,6 +337,7 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   });
 
   if (opts.linkSecret) await app.register((page, _opts, done) => registerCustomerPage(page, deps, opts.linkSecret!, done));
+  for (const r of opts.routes ?? []) r.fastify?.(app);
 
   return app;
 }
