@@ -157,8 +157,9 @@ export async function profileIntake(ctx: BenchContext, o: { sequential: number; 
       return round(n / ((performance.now() - t0) / 1000));
     };
     const withJobsPerSecond = await throughput({ ...deps, store, scheduler, kicker });
-    const transactionOnlyPerSecond = await throughput({ ...deps, store, scheduler: undefined, kicker: undefined });
-    const transactionOnlyWallClockPerSecond = await throughput({ ...deps, store, scheduler: undefined, kicker: undefined, directory: new Directory(wallClockConfig()) });
+    const transactionOnly = { schedule: () => Promise.resolve(), cancel: () => Promise.resolve(), kick: () => Promise.resolve() };
+    const transactionOnlyPerSecond = await throughput({ ...deps, store, scheduler: transactionOnly, kicker: transactionOnly });
+    const transactionOnlyWallClockPerSecond = await throughput({ ...deps, store, scheduler: transactionOnly, kicker: transactionOnly, directory: new Directory(wallClockConfig()) });
     log(
       `intake profile, createTicket() in process at concurrency ${o.concurrency}: ${withJobsPerSecond}/s with jobs, ` +
         `${transactionOnlyPerSecond}/s transaction only, ${transactionOnlyWallClockPerSecond}/s transaction only on wall-clock time`,

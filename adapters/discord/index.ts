@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { ChatMessageStore, InboundDedup } from '../../src/app/ports.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
-import type { RawRoutes } from '../../src/http/server.js';
+import type { AdapterRoutes, RawRoutes } from '../../src/http/server.js';
 import { DiscordSurface } from './discord-surface.js';
 import { createInteractionHandler, type InteractionResponse } from './interactions.js';
 import { safeError } from '../../src/core/safe-error.js';
@@ -34,7 +34,8 @@ export interface DiscordAdapter {
   client: Client | undefined;
   rest: REST;
   gateway: StaffGateway;
-  registerRoutes(routes: RawRoutes): void;
+  /** The HTTP interactions endpoint (with a public key). */
+  routes: AdapterRoutes;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -124,50 +125,54 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
     client.on(Events.Error, (err) => log.warn({ err: safeError(err) }, 'discord client error'));
   }
 
+  const addRoutes = (routes: RawRoutes): void => {
+    if (!key) return;
+    routes.set(DISCORD_INTERACTIONS_PATH, (req, res) => {
+      void (async () => {
+        if (req.method !== 'POST') return json(res, 405, { error: { code: 'method_not_allowed', message: 'POST interactions here' } });
+        const tooLarge = () => {
+          res.setHeader('connection', 'close');
+          json(res, 413, { error: { code: 'payload_too_large', message: `body over ${MAX_BODY} bytes` } });
+        };
+        const body = await readBody(req, () => {
+          tooLarge();
+          res.once('finish', () => req.destroy());
+        });
+        if (!body) return tooLarge();
+        const signature = String(req.headers['x-signature-ed25519'] ?? '');
+        const timestamp = String(req.headers['x-signature-timestamp'] ?? '');
+        if (!verifyDiscordSignature(key, signature, timestamp, body)) {
+          log.warn({ ip: req.socket.remoteAddress }, 'discord: interaction with a bad signature rejected');
+          return json(res, 401, { error: { code: 'unauthorized', message: 'invalid request signature' } });
+        }
+        let payload: unknown;
+        try {
+          payload = JSON.parse(body.toString('utf8'));
+        } catch {
+          return json(res, 400, { error: { code: 'validation_failed', message: 'body must be JSON' } });
+        }
+        let answered = false;
+        await handle(payload, (answer) => {
+          answered = true;
+          json(res, 200, answer);
+          return Promise.resolve();
+        });
+        // Duplicates and malformed payloads get an empty acknowledgement.
+        if (!answered) json(res, 200, { type: 6 });
+      })().catch((err: unknown) => {
+        log.error({ err: safeError(err) }, 'discord: HTTP interaction failed');
+        json(res, 500, { error: { code: 'internal_error', message: 'interaction failed' } });
+      });
+    });
+  };
+  const raw: RawRoutes = new Map();
+  addRoutes(raw);
+
   return {
     client,
     rest,
     gateway,
-    registerRoutes(routes: RawRoutes) {
-      if (!key) return;
-      routes.set(DISCORD_INTERACTIONS_PATH, (req, res) => {
-        void (async () => {
-          if (req.method !== 'POST') return json(res, 405, { error: { code: 'method_not_allowed', message: 'POST interactions here' } });
-          const tooLarge = () => {
-            res.setHeader('connection', 'close');
-            json(res, 413, { error: { code: 'payload_too_large', message: `body over ${MAX_BODY} bytes` } });
-          };
-          const body = await readBody(req, () => {
-            tooLarge();
-            res.once('finish', () => req.destroy());
-          });
-          if (!body) return tooLarge();
-          const signature = String(req.headers['x-signature-ed25519'] ?? '');
-          const timestamp = String(req.headers['x-signature-timestamp'] ?? '');
-          if (!verifyDiscordSignature(key, signature, timestamp, body)) {
-            log.warn({ ip: req.socket.remoteAddress }, 'discord: interaction with a bad signature rejected');
-            return json(res, 401, { error: { code: 'unauthorized', message: 'invalid request signature' } });
-          }
-          let payload: unknown;
-          try {
-            payload = JSON.parse(body.toString('utf8'));
-          } catch {
-            return json(res, 400, { error: { code: 'validation_failed', message: 'body must be JSON' } });
-          }
-          let answered = false;
-          await handle(payload, (answer) => {
-            answered = true;
-            json(res, 200, answer);
-            return Promise.resolve();
-          });
-          // Duplicates and malformed payloads get an empty acknowledgement.
-          if (!answered) json(res, 200, { type: 6 });
-        })().catch((err: unknown) => {
-          log.error({ err: safeError(err) }, 'discord: HTTP interaction failed');
-          json(res, 500, { error: { code: 'internal_error', message: 'interaction failed' } });
-        });
-      });
-    },
+    routes: { raw },
     async start() {
       if (!client) return;
       let timer: NodeJS.Timeout | undefined;

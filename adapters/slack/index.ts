@@ -9,7 +9,7 @@ import { createTicket } from '../../src/app/create-ticket.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { ChatMessageStore, InboundDedup } from '../../src/app/ports.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
-import type { RawRoutes } from '../../src/http/server.js';
+import type { AdapterRoutes, RawRoutes } from '../../src/http/server.js';
 import { findCard, revealContactText, ticketByNumber, ticketList, TICKET_NUMBER } from '../../src/app/staff-queries.js';
 import { departmentName, explainError, type ViewContext } from '../../src/app/staff-view.js';
 import { AftercareError } from '../../src/core/errors.js';
@@ -43,8 +43,8 @@ export interface SlackAdapter {
   app: App;
   client: WebClient;
   gateway: StaffGateway;
-  /** Serves /slack/events on the app's HTTP server (HTTP mode). */
-  registerRoutes(routes: RawRoutes): void;
+  /** /slack/events on the app's HTTP server (HTTP mode). */
+  routes: AdapterRoutes;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -384,57 +384,61 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     return Promise.resolve();
   });
 
+  const addRoutes = (routes: RawRoutes): void => {
+    const listener = http?.requestListener;
+    if (!listener) return;
+    const signingSecret = o.signingSecret!;
+    /**
+     * Verifies the signature and checks the envelope before Bolt sees the request (Bolt
+     * verifies again: the buffered body is reused). Bolt only gets bodies it can route.
+     */
+    const serve = async (req: IncomingMessage, res: ServerResponse) => {
+      let buffered: BufferedIncomingMessage;
+      try {
+        buffered = await HTTPModuleFunctions.parseAndVerifyHTTPRequest({ enabled: true, signingSecret, bodyLimit: HTTPModuleFunctions.defaultBodyLimit }, req);
+      } catch (err) {
+        if (HTTPModuleFunctions.isRawBodyError(err) && err.statusCode === 413) return jsonError(res, 413, 'payload_too_large', 'request body is too large');
+        return jsonError(res, 401, 'unauthorized', 'missing or wrong Slack request signature');
+      }
+      let body: unknown;
+      try {
+        body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
+      } catch {
+        return jsonError(res, 400, 'validation_failed', 'request body is not valid JSON or form data', [{ path: '(body)', message: 'must be valid JSON or form data' }]);
+      }
+      const check = checkEnvelope(body);
+      if (check.verdict === 'reject') {
+        o.logger.warn({ fields: check.fields.map((f) => f.path) }, 'slack: malformed request rejected');
+        const summary = check.fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+        return jsonError(res, 400, 'validation_failed', `invalid Slack request: ${summary}`, check.fields);
+      }
+      if (check.verdict === 'ignore') {
+        o.logger.debug({ type: check.type }, 'slack: request of a type Aftercare does not handle, ignored');
+        res.writeHead(200).end();
+        return;
+      }
+      listener(buffered, res);
+    };
+    routes.set(SLACK_EVENTS_PATH, (req, res) => {
+      if (req.method !== 'POST') {
+        res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(JSON.stringify({ error: { code: 'method_not_allowed', message: 'POST Slack requests here' } }));
+        return;
+      }
+      serve(req, res).catch((err: unknown) => {
+        o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'slack: request failed');
+        if (!res.headersSent) jsonError(res, 500, 'internal_error', 'internal error');
+        else res.end();
+      });
+    });
+  };
+  const raw: RawRoutes = new Map();
+  addRoutes(raw);
+
   return {
     app,
     client,
     gateway,
-    registerRoutes(routes: RawRoutes) {
-      const listener = http?.requestListener;
-      if (!listener) return;
-      const signingSecret = o.signingSecret!;
-      /**
-       * Verifies the signature and checks the envelope before Bolt sees the request (Bolt
-       * verifies again: the buffered body is reused). Bolt only gets bodies it can route.
-       */
-      const serve = async (req: IncomingMessage, res: ServerResponse) => {
-        let buffered: BufferedIncomingMessage;
-        try {
-          buffered = await HTTPModuleFunctions.parseAndVerifyHTTPRequest({ enabled: true, signingSecret, bodyLimit: HTTPModuleFunctions.defaultBodyLimit }, req);
-        } catch (err) {
-          if (HTTPModuleFunctions.isRawBodyError(err) && err.statusCode === 413) return jsonError(res, 413, 'payload_too_large', 'request body is too large');
-          return jsonError(res, 401, 'unauthorized', 'missing or wrong Slack request signature');
-        }
-        let body: unknown;
-        try {
-          body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
-        } catch {
-          return jsonError(res, 400, 'validation_failed', 'request body is not valid JSON or form data', [{ path: '(body)', message: 'must be valid JSON or form data' }]);
-        }
-        const check = checkEnvelope(body);
-        if (check.verdict === 'reject') {
-          o.logger.warn({ fields: check.fields.map((f) => f.path) }, 'slack: malformed request rejected');
-          const summary = check.fields.map((f) => `${f.path}: ${f.message}`).join('; ');
-          return jsonError(res, 400, 'validation_failed', `invalid Slack request: ${summary}`, check.fields);
-        }
-        if (check.verdict === 'ignore') {
-          o.logger.debug({ type: check.type }, 'slack: request of a type Aftercare does not handle, ignored');
-          res.writeHead(200).end();
-          return;
-        }
-        listener(buffered, res);
-      };
-      routes.set(SLACK_EVENTS_PATH, (req, res) => {
-        if (req.method !== 'POST') {
-          res.writeHead(405, { 'content-type': 'application/json', allow: 'POST' }).end(JSON.stringify({ error: { code: 'method_not_allowed', message: 'POST Slack requests here' } }));
-          return;
-        }
-        serve(req, res).catch((err: unknown) => {
-          o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'slack: request failed');
-          if (!res.headersSent) jsonError(res, 500, 'internal_error', 'internal error');
-          else res.end();
-        });
-      });
-    },
+    routes: { raw },
     async start() {
       const me = await whoAmI();
       if (me.botUserId) o.logger.info({ botUser: me.botUserId }, 'slack connected');

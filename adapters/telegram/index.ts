@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { DialogState } from '../../src/app/intake-dialog.js';
 import type { CustomerStore, DialogStore, InboundDedup } from '../../src/app/ports.js';
+import type { AdapterRoutes } from '../../src/http/server.js';
 import { en } from '../../src/i18n/en.js';
 import { zhCN } from '../../src/i18n/zh-CN.js';
 import { botApiFetch, describeTelegramError } from './bot-api-fetch.js';
@@ -31,8 +32,8 @@ export interface TelegramOptions {
 export interface TelegramAdapter {
   gateway: TelegramGateway;
   bot: Bot;
-  /** Serves the webhook on the app's fastify (webhook mode only). */
-  registerWebhook(app: FastifyInstance): void;
+  /** The webhook on the app's fastify (webhook mode only). */
+  routes: AdapterRoutes;
   /** Registers commands (and the webhook), then starts polling unless in webhook mode. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -121,26 +122,27 @@ export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
   const commands = (c: typeof en) =>
     (['new', 'status', 'language', 'cancel', 'help'] as const).map((command) => ({ command, description: c.commands[command] }));
 
+  const webhookSecret = o.webhookUrl ? o.webhookSecret : undefined;
+  const serveWebhook = (app: FastifyInstance, secret: string) => {
+    app.post(TELEGRAM_WEBHOOK_PATH, async (req, reply) => {
+      const given = req.headers['x-telegram-bot-api-secret-token'];
+      if (!sameSecret(Array.isArray(given) ? given[0] : given, secret)) {
+        req.log.warn('telegram webhook with a wrong or missing secret token');
+        return reply.code(401).send({ error: { code: 'unauthorized', message: 'wrong or missing X-Telegram-Bot-Api-Secret-Token' } });
+      }
+      const parsed = updateShape.safeParse(req.body);
+      if (!parsed.success) {
+        return reply.code(400).send({ error: { code: 'validation_failed', message: 'body must be a Telegram Update with update_id' } });
+      }
+      await bot.handleUpdate(parsed.data as unknown as Update);
+      return reply.code(200).send({ ok: true });
+    });
+  };
+
   return {
     gateway,
     bot,
-    registerWebhook(app) {
-      if (!o.webhookUrl || !o.webhookSecret) return;
-      const secret = o.webhookSecret;
-      app.post(TELEGRAM_WEBHOOK_PATH, async (req, reply) => {
-        const given = req.headers['x-telegram-bot-api-secret-token'];
-        if (!sameSecret(Array.isArray(given) ? given[0] : given, secret)) {
-          req.log.warn('telegram webhook with a wrong or missing secret token');
-          return reply.code(401).send({ error: { code: 'unauthorized', message: 'wrong or missing X-Telegram-Bot-Api-Secret-Token' } });
-        }
-        const parsed = updateShape.safeParse(req.body);
-        if (!parsed.success) {
-          return reply.code(400).send({ error: { code: 'validation_failed', message: 'body must be a Telegram Update with update_id' } });
-        }
-        await bot.handleUpdate(parsed.data as unknown as Update);
-        return reply.code(200).send({ ok: true });
-      });
-    },
+    routes: webhookSecret ? { fastify: (app) => serveWebhook(app, webhookSecret) } : {},
     async start() {
       const api = bot.api;
       // Registration problems are logged, not fatal: the bot still answers, and the next start retries.

@@ -26,9 +26,9 @@ export async function afterCommit(
     const stale = supersededTimers(state.ticket.id, clockVersionsBefore, state);
     // Independent Redis calls: in parallel, so a change waits for one round trip, not three.
     await Promise.all([
-      deps.scheduler?.schedule(timersFor(state)),
-      stale.length ? deps.scheduler?.cancel(stale) : undefined,
-      outbox.length ? deps.kicker?.kick(outbox) : undefined,
+      deps.scheduler.schedule(timersFor(state)),
+      stale.length ? deps.scheduler.cancel(stale) : undefined,
+      outbox.length ? deps.kicker.kick(outbox) : undefined,
     ]);
   })().catch((err: unknown) => {
     deps.log?.warn({ err: safeError(err), ticket: state.ticket.number }, 'could not schedule jobs after commit; reconciliation will');

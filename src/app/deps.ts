@@ -15,10 +15,10 @@ export interface UseCaseDeps {
   directory: Directory;
   now: Clock;
   newId: NewId;
-  /** Delayed jobs (SLA timers, escalation steps); absent when no job queue is wired. */
-  scheduler?: TimerScheduler | undefined;
-  /** Outbox delivery wake-up; absent when no delivery is wired. */
-  kicker?: OutboxKicker | undefined;
+  /** Delayed jobs (SLA timers, escalation steps). */
+  scheduler: TimerScheduler;
+  /** Wakes outbox delivery for rows just committed. */
+  kicker: OutboxKicker;
   log?: UseCaseLog | undefined;
 }
 

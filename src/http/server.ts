@@ -35,12 +35,8 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
   /** Queues shown in the queue UI at /admin/queues. */
   queues?: Queue[];
-  /**
-   * Paths answered by a plain Node handler before fastify parses anything (chat platforms
-   * that verify a signature over the raw body, e.g. Slack's /slack/events). Read per request,
-   * so handlers may be added after the server is built.
-   */
-  rawRoutes?: RawRoutes;
+  /** What the chat adapters serve (Slack's /slack/events, Discord interactions, the Telegram webhook). */
+  routes?: AdapterRoutes[];
   /** Signs customer links (generated once, kept in Postgres); without it /c/* and customer-link are off. */
   linkSecret?: string;
   /** Absolute base URL of customer links (AFTERCARE_PUBLIC_URL, else the server's own address). */
@@ -51,6 +47,17 @@ export interface HttpOptions {
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
 export type RawRoutes = Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
+
+/** What a chat adapter serves on the app's HTTP server. */
+export interface AdapterRoutes {
+  /**
+   * Paths answered by a plain Node handler before fastify parses anything (platforms that
+   * verify a signature over the raw body, e.g. Slack's /slack/events).
+   */
+  raw?: RawRoutes;
+  /** Routes registered on the fastify instance (bodies parsed and limited by fastify). */
+  fastify?: (app: FastifyInstance) => void;
+}
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -140,7 +147,7 @@ function toCustomerCommand(body: CustomerActionBody): CustomerCommand {
 /** The HTTP API: health, intake, tickets, actions and the OpenAPI document. */
 export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstance> {
   const { deps } = opts;
-  const rawRoutes = opts.rawRoutes;
+  const rawRoutes: RawRoutes | undefined = opts.routes && new Map(opts.routes.flatMap((r) => [...(r.raw ?? [])]));
   const app = Fastify({
     ...(rawRoutes && {
       serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
@@ -330,6 +337,7 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   });
 
   if (opts.linkSecret) await app.register((page, _opts, done) => registerCustomerPage(page, deps, opts.linkSecret!, done));
+  for (const r of opts.routes ?? []) r.fastify?.(app);
 
   return app;
 }

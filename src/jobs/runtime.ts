@@ -1,7 +1,8 @@
 import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ChatGateway } from '../app/chat-gateway.js';
-import type { UseCaseDeps } from '../app/deps.js';
+import type { UseCaseDeps, UseCaseLog } from '../app/deps.js';
+import type { Clock } from '../app/ports.js';
 import type { Db } from '../db/client.js';
 import { PgOutboxStore } from '../db/outbox-store.js';
 import { startOutboxWorker } from './outbox-worker.js';
@@ -16,9 +17,26 @@ import { safeError } from '../core/safe-error.js';
 /** How long handled platform event ids are remembered (platforms stop redelivering well before). */
 export const INBOUND_DEDUP_KEEP_MS = 7 * 24 * 3600_000;
 
-export interface JobsOptions {
+export interface JobQueuesOptions {
   redisUrl: string;
   prefix: string;
+  now: Clock;
+  log?: UseCaseLog | undefined;
+}
+
+/** The queues and what adds jobs to them: everything the use cases need, before any worker runs. */
+export interface JobQueues {
+  queues: { timers: Queue; outbox: Queue };
+  scheduler: BullTimerScheduler;
+  kicker: BullOutboxKicker;
+  /** The blocking connection the workers and reconciliation use. */
+  connection: Redis;
+  prefix: string;
+  /** Closes the queues and both connections (after the workers stopped). */
+  close(): Promise<void>;
+}
+
+export interface JobsOptions {
   db: Db;
   deps: UseCaseDeps;
   gateway: ChatGateway;
@@ -37,7 +55,7 @@ export interface Jobs {
   scheduler: BullTimerScheduler;
   kicker: BullOutboxKicker;
   reconcileNow(): Promise<ReconcileReport>;
-  /** Stops taking jobs, lets running ones finish (at most `graceMs`), closes connections. */
+  /** Stops taking jobs and lets running ones finish (at most `graceMs`); the queues stay open. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -51,19 +69,34 @@ export async function checkEvictionPolicy(redis: Redis): Promise<string | undefi
   }
 }
 
-export async function startJobs(o: JobsOptions): Promise<Jobs> {
+export function createJobQueues(o: JobQueuesOptions): JobQueues {
   const connection = new Redis(o.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-  connection.on('error', (err) => o.deps.log?.warn({ err: safeError(err) }, 'redis (jobs) connection error'));
+  connection.on('error', (err) => o.log?.warn({ err: safeError(err) }, 'redis (jobs) connection error'));
   // Adding jobs fails at once while Redis is down instead of queueing in memory: the rows are
   // in Postgres, and the sweep and reconciliation add the jobs again later.
   const producer = new Redis(o.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   // The jobs connection above logs the same outage once.
   producer.on('error', () => undefined);
-  const queues = makeQueues({ prefix: o.prefix, connection: producer, log: o.deps.log });
-  const scheduler = new BullTimerScheduler(queues.timers, o.deps.now);
-  const kicker = new BullOutboxKicker(queues.outbox);
+  const queues = makeQueues({ prefix: o.prefix, connection: producer, log: o.log });
+  return {
+    queues,
+    scheduler: new BullTimerScheduler(queues.timers, o.now),
+    kicker: new BullOutboxKicker(queues.outbox),
+    connection,
+    prefix: o.prefix,
+    async close() {
+      await Promise.all([queues.timers.close(), queues.outbox.close()]);
+      connection.disconnect();
+      producer.disconnect();
+    },
+  };
+}
+
+/** Starts the workers, the outbox sweep, reconciliation and dedup pruning (when `o.workers`). */
+export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
+  const { queues, scheduler, kicker, connection, prefix } = q;
   const outbox = new PgOutboxStore(o.db);
-  const runReconcile = () => reconcile({ db: o.db, redis: connection, prefix: o.prefix, scheduler, outboxQueue: queues.outbox, outbox, deps: o.deps });
+  const runReconcile = () => reconcile({ db: o.db, redis: connection, prefix, scheduler, outboxQueue: queues.outbox, outbox, deps: o.deps });
 
   const workers: Worker[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -73,16 +106,15 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
     if (policy && policy !== 'noeviction') {
       o.deps.log?.warn({ policy }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued reminders may be evicted`);
     }
-    const deps = { ...o.deps, scheduler, kicker };
-    workers.push(startTimerWorker(deps, connection, o.prefix, o.timerConcurrency));
+    workers.push(startTimerWorker(o.deps, connection, prefix, o.timerConcurrency));
     const ob = startOutboxWorker({
-      deps,
+      deps: o.deps,
       store: outbox,
       gateway: o.gateway,
-      limiter: new RateLimiter(connection, o.prefix),
+      limiter: new RateLimiter(connection, prefix),
       queue: queues.outbox,
       connection,
-      prefix: o.prefix,
+      prefix,
       leaseMs: o.leaseMs,
       concurrency: o.outboxConcurrency,
       maxAttempts: o.maxAttempts,
@@ -116,9 +148,6 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
         // Still running after the grace period: their rows stay leased and are taken over later.
         await Promise.all(workers.map((w) => w.close(true)));
       }
-      await Promise.all([queues.timers.close(), queues.outbox.close()]);
-      connection.disconnect();
-      producer.disconnect();
     },
   };
 }

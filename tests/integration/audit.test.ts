@@ -8,6 +8,7 @@ import { PgTicketStore } from '../../src/db/ticket-store.js';
 import { verifyAllChains } from '../../src/db/verify-audit.js';
 import { exampleConfig } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { noJobs } from '../helpers/no-jobs.js';
 
 const config = exampleConfig();
 let tdb: TestDatabase;
@@ -15,7 +16,7 @@ const numbers: string[] = [];
 
 beforeAll(async () => {
   tdb = await freshDatabase(config);
-  const deps: UseCaseDeps = { store: new PgTicketStore(tdb.database.db), directory: new Directory(config), now: () => new Date('2026-11-23T02:00:00Z'), newId: randomUUID };
+  const deps: UseCaseDeps = { store: new PgTicketStore(tdb.database.db), directory: new Directory(config), now: () => new Date('2026-11-23T02:00:00Z'), newId: randomUUID, ...noJobs() };
   for (let i = 0; i < 3; i++) {
     const r = await createTicket(deps, {
       customer: { name: 'Zhang San', phone: '13800138000' },

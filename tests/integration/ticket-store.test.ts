@@ -7,6 +7,7 @@ import { Directory } from '../../src/core/directory.js';
 import { PgTicketStore } from '../../src/db/ticket-store.js';
 import { exampleConfig } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { noJobs } from '../helpers/no-jobs.js';
 
 const config = exampleConfig();
 let tdb: TestDatabase;
@@ -15,7 +16,7 @@ let now = new Date('2026-11-23T02:00:00Z');
 
 beforeAll(async () => {
   tdb = await freshDatabase(config);
-  deps = { store: new PgTicketStore(tdb.database.db), directory: new Directory(config), now: () => now, newId: randomUUID };
+  deps = { store: new PgTicketStore(tdb.database.db), directory: new Directory(config), now: () => now, newId: randomUUID, ...noJobs() };
 });
 afterAll(async () => {
   await tdb.drop();

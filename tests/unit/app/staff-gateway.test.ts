@@ -5,6 +5,7 @@ import type { ChatMessageStore, PostedMessage, TicketDetail, TicketStore } from 
 import { coveredByFirstMessage, StaffGateway, type Place, type Rendered, type StaffSurface } from '../../../src/app/staff-gateway.js';
 import type { TimelineEntry } from '../../../src/app/staff-view.js';
 import { directory, eventMaker, NOW, state } from '../../helpers/ticket-fixtures.js';
+import { noJobs } from '../../helpers/no-jobs.js';
 
 /** Posted messages kept in memory, like the Postgres store. */
 class MemoryMessages implements ChatMessageStore {
@@ -84,7 +85,7 @@ function detail(events: ReturnType<typeof ev>[]): TicketDetail {
 
 function gateway(surface: RecordingSurface, messages: MemoryMessages, current: () => TicketDetail): StaffGateway {
   const store = { get: () => Promise.resolve(current()) } as unknown as TicketStore;
-  const deps: UseCaseDeps = { store, directory, now: () => NOW, newId: () => 'x' };
+  const deps: UseCaseDeps = { store, directory, now: () => NOW, newId: () => 'x', ...noJobs() };
   return new StaffGateway({ surface, deps, messages, botKey: 'bot', defaultChannel: 'C1' });
 }
 

@@ -14,6 +14,7 @@ import type { TicketState } from '../../../src/app/ports.js';
 import { verifyChain } from '../../../src/core/audit.js';
 import { Directory } from '../../../src/core/directory.js';
 import { exampleConfig } from '../../helpers/config.js';
+import { noJobs } from '../../helpers/no-jobs.js';
 
 const config = exampleConfig();
 const START = new Date('2027-03-01T02:00:00Z');
@@ -31,6 +32,7 @@ beforeEach(() => {
     directory: new Directory(config),
     now: () => now,
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+    ...noJobs(),
   };
 });
 
