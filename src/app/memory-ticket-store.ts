@@ -1,3 +1,4 @@
+import { mergeSurveys } from './merge-surveys.js';
 import { eventHash, GENESIS_HASH } from '../core/audit.js';
 import { ConflictError, ErrorCode, NotFoundError } from '../core/errors.js';
 import type { LifecycleTimers } from '../core/lifecycle-timers.js';
@@ -15,7 +16,6 @@ import type {
   QueuedOutboxRow,
   StoredEvent,
   StoredSurvey,
-  SurveyAnswer,
   TicketChange,
   TicketDepartment,
   TicketDetail,
@@ -240,25 +240,6 @@ function upsertDepartments(list: TicketDepartment[], added: RoutedDepartment[]):
     const known = out.find((x) => x.departmentId === d.departmentId);
     if (known) known.role = d.role;
     else out.push({ departmentId: d.departmentId, role: d.role });
-  }
-  return out;
-}
-
-function mergeSurveys(list: StoredSurvey[], answers: SurveyAnswer[], at: Date): StoredSurvey[] {
-  const out = [...list];
-  for (const a of answers) {
-    const i = out.findIndex((s) => s.kind === a.kind);
-    const prev = i >= 0 ? out[i]! : { kind: a.kind, csat: null, nps: null, answer: null, comment: null, answeredAt: null };
-    const next: StoredSurvey = {
-      kind: a.kind,
-      csat: a.csat ?? prev.csat,
-      nps: a.nps ?? prev.nps,
-      answer: a.answer ?? prev.answer,
-      comment: a.comment ?? prev.comment,
-      answeredAt: at,
-    };
-    if (i >= 0) out[i] = next;
-    else out.push(next);
   }
   return out;
 }

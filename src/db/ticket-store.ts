@@ -19,6 +19,7 @@ import type {
   TicketState,
   TicketStore,
 } from '../app/ports.js';
+import { mergeSurveys } from '../app/merge-surveys.js';
 import { eventHash, GENESIS_HASH } from '../core/audit.js';
 import { ConflictError, ErrorCode, NotFoundError } from '../core/errors.js';
 import type { RoutedDepartment } from '../core/route.js';
@@ -416,25 +417,6 @@ function applyChange<T>(state: TicketState, change: TicketChange<T>, patch: Part
     escalations: upsert(state.escalations, change.escalations),
     surveys: mergeSurveys(state.surveys ?? [], change.surveys ?? [], change.ticket?.updatedAt ?? new Date()),
   };
-}
-
-function mergeSurveys(list: StoredSurvey[], answers: SurveyAnswer[], at: Date): StoredSurvey[] {
-  const out = [...list];
-  for (const a of answers) {
-    const i = out.findIndex((s) => s.kind === a.kind);
-    const prev = i >= 0 ? out[i]! : { kind: a.kind, csat: null, nps: null, answer: null, comment: null, answeredAt: null };
-    const next: StoredSurvey = {
-      kind: a.kind,
-      csat: a.csat ?? prev.csat,
-      nps: a.nps ?? prev.nps,
-      answer: a.answer ?? prev.answer,
-      comment: a.comment ?? prev.comment,
-      answeredAt: at,
-    };
-    if (i >= 0) out[i] = next;
-    else out.push(next);
-  }
-  return out;
 }
 
 async function loadState(
