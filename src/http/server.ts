@@ -238,6 +238,18 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   await app.register((api, _opts, done) => {
     api.addHook('onRequest', requireToken);
 
+    /** The ticket number of the path, normalised; undefined when a 400 was sent. */
+    const ticketNumber = (params: unknown, reply: FastifyReply): string | undefined => {
+      const param = parseOr400(reply, ticketParams, params, 'path', 'path');
+      return param && normaliseNumber(param.number);
+    };
+    /** The ticket as an action left it (what the action routes answer). */
+    const detailAfterAction = async (number: string) => {
+      const detail = await deps.store.get(number);
+      if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
+      return detailView(detail);
+    };
+
     api.post('/api/tickets', async (req, reply) => {
       const b = parseOr400(reply, createTicketBody, req.body ?? undefined, 'body', 'ticket');
       if (!b) return reply;
@@ -294,36 +306,29 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     });
 
     api.post<{ Params: { number: string } }>('/api/tickets/:number/actions', async (req, reply) => {
-      const param = parseOr400(reply, ticketParams, req.params, 'path', 'path');
-      if (!param) return reply;
+      const number = ticketNumber(req.params, reply);
+      if (!number) return reply;
       const action = parseOr400(reply, actionBody, req.body ?? undefined, 'body', 'action');
       if (!action) return reply;
-      const number = normaliseNumber(param.number);
       await actOnTicket(deps, number, { actorId: action.actor, source: 'api' }, toCommand(action));
-      const detail = await deps.store.get(number);
-      if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
-      return detailView(detail);
+      return detailAfterAction(number);
     });
 
     // For customers who are not on Telegram: what its buttons do, through the same use case.
     api.post<{ Params: { number: string } }>('/api/tickets/:number/customer-actions', async (req, reply) => {
-      const param = parseOr400(reply, ticketParams, req.params, 'path', 'path');
-      if (!param) return reply;
+      const number = ticketNumber(req.params, reply);
+      if (!number) return reply;
       const action = parseOr400(reply, customerActionBody, req.body ?? undefined, 'body', 'customer action');
       if (!action) return reply;
-      const number = normaliseNumber(param.number);
       const ticket = await deps.store.get(number);
       if (!ticket) return sendError(reply, 404, ErrorCode.NotFound, `ticket ${number} not found`);
       await customerAct(deps, number, ticket.ticket.customerId, 'api', toCustomerCommand(action));
-      const detail = await deps.store.get(number);
-      if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
-      return detailView(detail);
+      return detailAfterAction(number);
     });
 
     api.get<{ Params: { number: string } }>('/api/tickets/:number/customer-link', async (req, reply) => {
-      const param = parseOr400(reply, ticketParams, req.params, 'path', 'path');
-      if (!param) return reply;
-      const number = normaliseNumber(param.number);
+      const number = ticketNumber(req.params, reply);
+      if (!number) return reply;
       if (!opts.linkSecret || !opts.publicUrl) return sendError(reply, 404, ErrorCode.NotFound, 'customer links are not enabled');
       const detail = await deps.store.get(number);
       if (!detail) return sendError(reply, 404, ErrorCode.NotFound, `ticket ${number} not found`);

@@ -11,7 +11,7 @@ import type { RoutedDepartment } from '../../src/core/route.js';
 import { PgTicketStore } from '../../src/db/ticket-store.js';
 import { exampleConfig } from '../helpers/config.js';
 import { freshDatabase } from '../helpers/db.js';
-import { clock } from '../helpers/ticket-fixtures.js';
+import { clock, customer, ticket } from '../helpers/ticket-fixtures.js';
 
 interface Harness {
   store: TicketStore;
@@ -45,31 +45,11 @@ function planner(over: PlanOptions = {}): (number: string) => NewTicketPlan {
   const createdAt = over.ticket?.createdAt ?? T0;
   return (number) => ({
     customerExists: false,
-    customer: { id: customerId, name: 'Zhang San', company: null, phone: '13800138000', email: null, language: 'zh-CN', tier: 'standard' },
-    ticket: {
-      id,
-      status: 'new',
-      category: 'fault',
-      severity: 'normal',
-      tier: 'standard',
-      customerId,
-      ownerId: null,
-      primaryDepartmentId: 'technical',
-      product: 'Router R1',
-      orderNumber: 'SO-1',
-      description: 'The router keeps rebooting.',
-      expectedBy: null,
-      source: 'api',
-      complex: false,
-      flagged: false,
-      resolution: null,
-      version: 1,
-      createdAt,
-      updatedAt: createdAt,
-      resolvedAt: null,
-      closedAt: null,
-      ...over.ticket,
-    },
+    customer: customer({ id: customerId }),
+    // The plan carries no number: the store allocates it.
+    ticket: (({ number: _number, ...rest }) => rest)(
+      ticket({ id, customerId, severity: 'normal', source: 'api', createdAt, updatedAt: createdAt, ...over.ticket }),
+    ),
     departments: over.departments ?? [{ departmentId: 'technical', role: 'primary' }],
     clocks: { first_response: clock({ kind: 'first_response', startedAt: createdAt, segmentStartedAt: createdAt }) },
     escalations: [],
