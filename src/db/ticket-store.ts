@@ -335,11 +335,11 @@ export class PgTicketStore implements TicketStore {
       .select({ count: tickets.eventCount, lastHash: tickets.lastEventHash })
       .from(tickets)
       .where(eq(tickets.id, state.ticket.id));
-    const answers = await this.db.select().from(surveys).where(eq(surveys.ticketId, state.ticket.id)).orderBy(asc(surveys.createdAt));
     return {
       ...state,
       chainHead: head!,
-      surveys: answers.map(rowToSurvey),
+      // loadState read the surveys already.
+      surveys: state.surveys ?? [],
       events: events.map(
         (e): StoredEvent => ({
           seq: e.seq,
