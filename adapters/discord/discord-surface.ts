@@ -3,7 +3,10 @@ import type { DeliveryResult, RateLane } from '../../src/app/chat-gateway.js';
 import type { PostedMessage } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
 import type { Place, Rendered, StaffSurface } from '../../src/app/staff-gateway.js';
-import type { CardButton, EscalationPost, TaskCard, TicketCard, TimelineEntry } from '../../src/app/staff-view.js';
+import type { CardButton, TicketCard } from '../../src/app/desk/card.js';
+import type { TaskCard } from '../../src/app/desk/coordination.js';
+import type { EscalationPost } from '../../src/app/desk/escalation-post.js';
+import type { TimelineEntry } from '../../src/app/desk/timeline.js';
 import { cardMessage, escalationMessage, noticeMessage, sheetMessage, taskMessage, timelineMessages, type DiscordMessage } from './render.js';
 
 /** Discord JSON error codes that will not go away by trying again. */

@@ -1,6 +1,9 @@
 import { ButtonStyle, ComponentType } from 'discord.js';
-import type { CardButton, CardField, EscalationPost, TaskCard, TicketCard, TimelineEntry } from '../../src/app/staff-view.js';
-import { fitEscaped, truncate } from '../../src/app/staff-view.js';
+import type { CardButton, CardField, TicketCard } from '../../src/app/desk/card.js';
+import type { TaskCard } from '../../src/app/desk/coordination.js';
+import type { EscalationPost } from '../../src/app/desk/escalation-post.js';
+import type { TimelineEntry } from '../../src/app/desk/timeline.js';
+import { fitEscaped, truncate } from '../../src/app/desk/view-context.js';
 
 /**
  * Discord messages for the staff views (PLATFORMS.md limits: content 2000, ≤10 embeds,

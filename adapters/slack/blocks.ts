@@ -1,5 +1,8 @@
-import type { CardButton, CardField, EscalationPost, TaskCard, TicketCard, TimelineEntry } from '../../src/app/staff-view.js';
-import { fitEscaped } from '../../src/app/staff-view.js';
+import type { CardButton, CardField, TicketCard } from '../../src/app/desk/card.js';
+import type { TaskCard } from '../../src/app/desk/coordination.js';
+import type { EscalationPost } from '../../src/app/desk/escalation-post.js';
+import type { TimelineEntry } from '../../src/app/desk/timeline.js';
+import { fitEscaped } from '../../src/app/desk/view-context.js';
 
 /**
  * Block Kit for the staff views (PLATFORMS.md limits: 50 blocks a message, section text

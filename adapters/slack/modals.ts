@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { COORDINATION_ROLES, type TicketCommand } from '../../src/app/act-on-ticket.js';
 import type { CreateTicketInput } from '../../src/app/create-ticket.js';
 import type { TicketState } from '../../src/app/ports.js';
-import { departmentName, parseWhen } from '../../src/app/staff-view.js';
+import { departmentName, parseWhen } from '../../src/app/desk/view-context.js';
 import type { Directory } from '../../src/core/directory.js';
 import { CATEGORIES, SEVERITIES } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';

@@ -3,9 +3,9 @@ import { TelegramApiError, type Api, type InlineKeyboardMarkup } from 'node-tele
 import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from '../../src/app/chat-gateway.js';
 import type { CustomerStore } from '../../src/app/ports.js';
 import { platformLanes } from '../../src/app/rate-lanes.js';
-import { num, str } from '../../src/core/payload.js';
+import { bilingual, num, str } from '../../src/core/payload.js';
 import { isCustomerMessageKind, type CustomerMessageKind, type StoredCustomerPayload } from '../../src/core/ticket-events.js';
-import { formatDateTime, formatSpan, translator } from '../../src/i18n/index.js';
+import { formatDateTime, formatSpan, localized, translator } from '../../src/i18n/index.js';
 import { describeTelegramError } from './bot-api-fetch.js';
 import type { CallbackSigner } from './callback-data.js';
 import { escapeHtml, splitHtml } from './html.js';
@@ -27,7 +27,8 @@ const CUSTOMER_MESSAGES: { [K in CustomerMessageKind]: CustomerRenderer<K> } = {
   }),
   'customer.reply': (p, { t, number }) => ({ html: t('staff.reply', { staff: escapeHtml(str(p.staffName)), number, text: escapeHtml(str(p.text)) }) }),
   'customer.progress': (p, { t, language, number }) => {
-    const label = p.presetLabel && typeof p.presetLabel === 'object' ? str((p.presetLabel as Record<string, unknown>)[language === 'zh-CN' ? 'zh-CN' : 'en']) : '';
+    const preset = bilingual(p.presetLabel);
+    const label = preset ? localized(preset, language) : '';
     const text = [label, str(p.text)].filter(Boolean).map(escapeHtml).join(' — ');
     return { html: t('staff.progress', { number, text }) + etaLine(p, t, language) };
   },

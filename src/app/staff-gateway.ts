@@ -2,21 +2,12 @@ import { createHash } from 'node:crypto';
 import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from './chat-gateway.js';
 import type { UseCaseDeps } from './deps.js';
 import type { ChatMessageStore, PostedMessage, TicketDetail } from './ports.js';
-import {
-  coordinationSheet,
-  escalationPost,
-  staffNotice,
-  taskCard,
-  ticketCard,
-  ticketTimeZone,
-  timelineEntries,
-  type CardButton,
-  type EscalationPost,
-  type TaskCard,
-  type TicketCard,
-  type TimelineEntry,
-  type ViewContext,
-} from './staff-view.js';
+import { ticketCard, type CardButton, type TicketCard } from './desk/card.js';
+import { coordinationSheet, taskCard, type TaskCard } from './desk/coordination.js';
+import { escalationPost, type EscalationPost } from './desk/escalation-post.js';
+import { staffNotice } from './desk/notices.js';
+import { timelineEntries, type TimelineEntry } from './desk/timeline.js';
+import { ticketTimeZone, type ViewContext } from './desk/view-context.js';
 import { translator } from '../i18n/index.js';
 import { str } from '../core/payload.js';
 import { safeError } from '../core/safe-error.js';

@@ -3,7 +3,8 @@ import { translator } from '../i18n/index.js';
 import { authorize, revealContact } from './act-on-ticket.js';
 import type { UseCaseDeps } from './deps.js';
 import type { Source, TicketDetail } from './ports.js';
-import { byDeadline, departmentName, ticketCard, ticketLine, type TicketCard } from './staff-view.js';
+import { byDeadline, ticketCard, ticketLine, type TicketCard } from './desk/card.js';
+import { departmentName } from './desk/view-context.js';
 
 /**
  * What the staff chat commands look up (`/aftercare find|mine|queue`, *Reveal contact*),

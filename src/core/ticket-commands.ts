@@ -3,7 +3,7 @@ import type { StaffRole, TicketStatus } from './types.js';
 
 /**
  * Which staff commands are allowed in which ticket status — the one table the use cases
- * (act-on-ticket) and the staff card's buttons (staff-view) both read. A coordination task
+ * (act-on-ticket) and the staff card's buttons (desk/card.ts) both read. A coordination task
  * is two commands here, because finishing one is still fine on a resolved ticket while
  * taking one is not.
  */

@@ -25,6 +25,11 @@ export function toLanguage(code: string | undefined | null): Language {
   return code && /^zh/i.test(code) ? 'zh-CN' : 'en';
 }
 
+/** A configured text in both languages (department names, progress presets) as `language` reads it. */
+export function localized(text: Readonly<Record<Language, string>>, language: string | undefined | null): string {
+  return text[toLanguage(language)];
+}
+
 const UNITS = [
   ['days', 86_400_000],
   ['hours', 3_600_000],

@@ -1,11 +1,11 @@
 /**
- * TicketState fixtures for the staff-view and renderer unit tests: one ticket AC-000123 of the
+ * TicketState fixtures for the staff views (src/app/desk) and renderer unit tests: one ticket AC-000123 of the
  * technical department, seen at NOW (2027-03-01 10:00 UTC), on the example configuration.
  * Each builder takes overrides; what a test file wants different for all its tickets it passes
  * in (as render.test.ts does for the order number).
  */
 import type { CoordinationTask, CustomerRecord, Escalation, StoredEvent, TicketRecord, TicketState } from '../../src/app/ports.js';
-import type { ViewContext } from '../../src/app/staff-view.js';
+import type { ViewContext } from '../../src/app/desk/view-context.js';
 import { Directory } from '../../src/core/directory.js';
 import type { SlaClock } from '../../src/core/sla/clocks.js';
 import { exampleConfig } from './config.js';
@@ -16,7 +16,7 @@ export const NOW = new Date('2027-03-01T10:00:00Z');
 export const TICKET_ID = '11111111-1111-1111-1111-111111111111';
 export const at = (iso: string) => new Date(iso);
 
-/** What staff-view renders with: the example directory, `now` (NOW by default), `language`. */
+/** What the staff views render with: the example directory, `now` (NOW by default), `language`. */
 export const ctx = (language = 'en', now = NOW): ViewContext => ({ directory, now, language });
 
 export function clock(over: Partial<SlaClock> & Pick<SlaClock, 'kind'>): SlaClock {

@@ -3,7 +3,7 @@ import type { DeliveryResult, OutboundMessage } from '../../../src/app/chat-gate
 import type { UseCaseDeps } from '../../../src/app/deps.js';
 import type { ChatMessageStore, PostedMessage, TicketDetail, TicketStore } from '../../../src/app/ports.js';
 import { coveredByFirstMessage, StaffGateway, type Place, type Rendered, type StaffSurface } from '../../../src/app/staff-gateway.js';
-import type { TimelineEntry } from '../../../src/app/staff-view.js';
+import type { TimelineEntry } from '../../../src/app/desk/timeline.js';
 import { directory, eventMaker, NOW, state } from '../../helpers/ticket-fixtures.js';
 import { noJobs } from '../../helpers/no-jobs.js';
 

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../src/app/ports.js';
-import {
-  byDeadline,
-  coordinationSheet,
-  departmentName,
-  deadlineText,
-  escalationPost,
-  explainError,
-  nextDeadline,
-  parseWhen,
-  staffNotice,
-  taskCard,
-  ticketCard,
-  ticketTimeZone,
-  timelineEntries,
-  truncate,
-  type CardButton,
-} from '../../../src/app/staff-view.js';
+import { byDeadline, ticketCard, type CardButton } from '../../../src/app/desk/card.js';
+import { coordinationSheet, taskCard } from '../../../src/app/desk/coordination.js';
+import { escalationPost } from '../../../src/app/desk/escalation-post.js';
+import { explainError } from '../../../src/app/desk/explain-error.js';
+import { staffNotice } from '../../../src/app/desk/notices.js';
+import { timelineEntries } from '../../../src/app/desk/timeline.js';
+import { departmentName, deadlineText, nextDeadline, parseWhen, ticketTimeZone, truncate } from '../../../src/app/desk/view-context.js';
 import { AftercareError, ConflictError, ErrorCode, IllegalTransitionError, NotFoundError, ValidationError } from '../../../src/core/errors.js';
 import { assertCan, type Capability, type TicketAccess } from '../../../src/core/permissions.js';
 import type { StaffMember } from '../../../src/core/types.js';

@@ -9,7 +9,7 @@ import { customerAct } from '../../../src/app/customer-actions.js';
 import type { UseCaseDeps } from '../../../src/app/deps.js';
 import { handleTimer } from '../../../src/app/handle-timer.js';
 import { MemoryTicketStore } from '../../../src/app/memory-ticket-store.js';
-import { timelineEntries } from '../../../src/app/staff-view.js';
+import { timelineEntries } from '../../../src/app/desk/timeline.js';
 import type { TicketState } from '../../../src/app/ports.js';
 import { verifyChain } from '../../../src/core/audit.js';
 import { Directory } from '../../../src/core/directory.js';

@@ -19,15 +19,10 @@ import {
   type DiscordMessage,
 } from '../../../../adapters/discord/render.js';
 import type { StoredEvent } from '../../../../src/app/ports.js';
-import {
-  coordinationSheet,
-  escalationPost,
-  taskCard,
-  ticketCard,
-  timelineEntries,
-  type CardActionId,
-  type CardButton,
-} from '../../../../src/app/staff-view.js';
+import { ticketCard, type CardActionId, type CardButton } from '../../../../src/app/desk/card.js';
+import { coordinationSheet, taskCard } from '../../../../src/app/desk/coordination.js';
+import { escalationPost } from '../../../../src/app/desk/escalation-post.js';
+import { timelineEntries } from '../../../../src/app/desk/timeline.js';
 import { at, ctx, escalation, eventMaker, state as baseState, task, type StateOverrides } from '../../../helpers/ticket-fixtures.js';
 
 // ------------------------------------------------------------------ fixtures (tests/helpers/ticket-fixtures.ts)

@@ -4,7 +4,9 @@ import { cardBlocks, escapeSlack, plain, timelineBlocks, type Block } from '../.
 import { buildModal, field, parseSubmission, viewStateValues, type ModalKind, type ModalMeta, type ViewStateValues } from '../../../../adapters/slack/modals.js';
 import { COORDINATION_ROLES } from '../../../../src/app/act-on-ticket.js';
 import type { TicketState } from '../../../../src/app/ports.js';
-import { parseWhen, ticketCard, type TicketCard, type TimelineEntry } from '../../../../src/app/staff-view.js';
+import { ticketCard, type TicketCard } from '../../../../src/app/desk/card.js';
+import { type TimelineEntry } from '../../../../src/app/desk/timeline.js';
+import { parseWhen } from '../../../../src/app/desk/view-context.js';
 import { state as baseState, directory, NOW, task } from '../../../helpers/ticket-fixtures.js';
 
 const KINDS: ModalKind[] = ['reply', 'progress', 'involve', 'resolve', 'reassign', 'delay', 'reclassify', 'new'];
