@@ -2,46 +2,17 @@ import { AftercareError, ConflictError, ErrorCode, ForbiddenError, ValidationErr
 import { assertCan, type Capability } from '../core/permissions.js';
 import { routeTicket, type RoutedDepartment } from '../core/route.js';
 import { assertCommandAllowed, type StaffCommandKey } from '../core/ticket-commands.js';
-import type { Category, Severity, StaffMember } from '../core/types.js';
+import type { Category, StaffMember } from '../core/types.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
 import { timerVersions } from './timers.js';
 import { afterCommit } from './after-commit.js';
+import { checkCommand, type TicketCommand, type TicketCommandType } from './command-schema.js';
 import type { CoordinationTask, Source, TicketRef, TicketState } from './ports.js';
 
-export const COORDINATION_ROLES = ['calm_customer', 'diagnose_fix', 'explain_compensate', 'other'] as const;
-export type CoordinationRole = (typeof COORDINATION_ROLES)[number];
-
+export { COORDINATION_ROLES, type CoordinationRole, type TicketCommand, type TicketCommandType } from './command-schema.js';
 import type { Diagnosis } from '../core/ticket-events.js';
 export type { Diagnosis };
-
-/** Every staff action on a ticket; the HTTP API and the chat buttons both send these. */
-export type TicketCommand =
-  | { type: 'claim' }
-  | { type: 'reply'; text: string; waitForCustomer?: boolean | undefined }
-  | {
-      type: 'progress';
-      preset?: string | undefined;
-      text?: string | undefined;
-      eta?: Date | undefined;
-      complex?: boolean | undefined;
-      diagnosis?: Diagnosis | undefined;
-      waitForCustomer?: boolean | undefined;
-    }
-  | { type: 'involve'; department: string; role: CoordinationRole; note?: string | undefined }
-  | { type: 'escalate'; reason?: string | undefined }
-  | { type: 'resolve'; measures: string; advice: string; diagnosis?: Diagnosis | undefined }
-  | { type: 'reopen'; reason?: string | undefined }
-  | { type: 'reassign'; to: string; reason?: string | undefined }
-  | { type: 'reclassify'; category?: Category | undefined; severity?: Severity | undefined }
-  | { type: 'task'; taskId: string; op: 'claim' | 'done'; outcome?: string | undefined }
-  | { type: 'acknowledge'; escalationId?: string | undefined }
-  /** SPEC §4 / 2.4: a deadline will be missed — tell the customer why and the new ETA. */
-  | { type: 'delay'; reason: string; eta: Date }
-  /** Resolved → closed; a supervisor may also close an open ticket, giving a reason. */
-  | { type: 'close'; reason?: string | undefined };
-
-export type TicketCommandType = TicketCommand['type'];
 
 export interface ActionContext {
   /** Staff id of whoever acts. */
@@ -80,8 +51,9 @@ export async function actOnTicket(
   deps: UseCaseDeps,
   ticket: TicketRef,
   ctx: ActionContext,
-  command: TicketCommand,
+  input: TicketCommand,
 ): Promise<TicketState> {
+  const command = checkCommand(input);
   const before = new Map<string, number>();
   const committed = await deps.store.mutate(ticket, (state) => {
     timerVersions(state, before);

@@ -1,24 +1,9 @@
 import { z } from 'zod';
-import { COORDINATION_ROLES } from '../app/act-on-ticket.js';
-import { hasControlChars, hasLoneSurrogate, isBlank, normaliseNewlines } from '../core/text.js';
+import { commandSchema, optionalText, requiredText, unicodeText } from '../app/command-schema.js';
 import { CATEGORIES, SEVERITIES, TICKET_STATUSES, TIERS } from '../core/types.js';
 
-/**
- * Text as people send it (src/core/text.ts): no control characters or lone surrogates, newlines
- * normalised, trimmed; a value that shows nothing (whitespace, zero-width characters) is empty.
- */
-export const unicodeText = () =>
-  z
-    .string()
-    .refine((s) => !hasLoneSurrogate(s), { message: 'must be valid Unicode text', abort: true })
-    .refine((s) => !hasControlChars(s), { message: 'must not contain control characters', abort: true })
-    .overwrite((s) => {
-      const t = normaliseNewlines(s).trim();
-      return isBlank(t) ? '' : t;
-    });
 
-const text = (max: number) => unicodeText().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const optionalText = (max: number) => unicodeText().max(max, `must be at most ${max} characters`).optional();
+const text = requiredText;
 
 /** A ticket number in a path (`/api/tickets/:number`); unknown numbers are a 404, not a 400. */
 export const ticketParams = z.object({
@@ -78,61 +63,9 @@ export const listTicketsQuery = z
   })
   .strict();
 
-const diagnosis = z
-  .object({ cause: text(2000), measures: text(2000), timeNeeded: text(200), estimatedCost: text(200) })
-  .strict();
-
 const actor = unicodeText().min(1, 'must be a staff id').max(100, 'must be a staff id');
 
-export const actionBody = z.discriminatedUnion(
-  'type',
-  [
-    z.object({ type: z.literal('claim'), actor }).strict(),
-    z.object({ type: z.literal('reply'), actor, text: text(4000), waitForCustomer: z.boolean().optional() }).strict(),
-    z
-      .object({
-        type: z.literal('progress'),
-        actor,
-        preset: text(100).optional(),
-        text: optionalText(4000),
-        eta: isoDateTime.optional(),
-        complex: z.boolean().optional(),
-        diagnosis: diagnosis.optional(),
-        waitForCustomer: z.boolean().optional(),
-      })
-      .strict(),
-    z
-      .object({
-        type: z.literal('involve'),
-        actor,
-        department: text(100),
-        role: z.enum(COORDINATION_ROLES).default('other'),
-        note: optionalText(2000),
-      })
-      .strict(),
-    z.object({ type: z.literal('escalate'), actor, reason: optionalText(2000) }).strict(),
-    z
-      .object({ type: z.literal('resolve'), actor, measures: text(4000), advice: text(4000), diagnosis: diagnosis.optional() })
-      .strict(),
-    z.object({ type: z.literal('reopen'), actor, reason: optionalText(2000) }).strict(),
-    z.object({ type: z.literal('reassign'), actor, to: text(100), reason: optionalText(2000) }).strict(),
-    z
-      .object({
-        type: z.literal('reclassify'),
-        actor,
-        category: z.enum(CATEGORIES).optional(),
-        severity: z.enum(SEVERITIES).optional(),
-      })
-      .strict(),
-    z
-      .object({ type: z.literal('task'), actor, taskId: z.uuid(), op: z.enum(['claim', 'done']), outcome: optionalText(2000) })
-      .strict(),
-    z.object({ type: z.literal('acknowledge'), actor, escalationId: z.uuid().optional() }).strict(),
-    z.object({ type: z.literal('delay'), actor, reason: text(2000), eta: isoDateTime }).strict(),
-    z.object({ type: z.literal('close'), actor, reason: optionalText(2000) }).strict(),
-  ],
-  { error: 'must be one of claim, reply, progress, involve, escalate, resolve, reopen, reassign, reclassify, task, acknowledge, delay, close' },
-);
+export const actionBody = commandSchema(isoDateTime, { actor });
 export type ActionBody = z.infer<typeof actionBody>;
 
 const CSAT = 'must be a whole number from 1 to 5';
