@@ -1,24 +1,23 @@
 import { ApplicationCommandOptionType, ApplicationCommandType, Routes, type REST } from 'discord.js';
+import { DESK_COMMANDS, type DeskCommand } from '../../src/app/desk/intents.js';
+import { translator } from '../../src/i18n/index.js';
 
-/** The `/aftercare` slash command with its subcommands, in English and Simplified Chinese. */
+const en = translator('en');
+const zh = translator('zh-CN');
+/** A description in English with its Simplified Chinese localization, from the shared catalogue. */
+const describe = (key: string) => ({ description: en(`desk.command.describe.${key}`), description_localizations: { 'zh-CN': zh(`desk.command.describe.${key}`) } });
+
+/** Options a subcommand takes. */
+const OPTIONS: Partial<Record<DeskCommand, unknown[]>> = {
+  find: [{ type: ApplicationCommandOptionType.String, name: 'number', ...describe('findNumber'), required: true }],
+};
+
+/** The `/aftercare` slash command with the desk's subcommands, in English and Simplified Chinese. */
 export const AFTERCARE_COMMAND = {
   name: 'aftercare',
   type: ApplicationCommandType.ChatInput,
-  description: 'After-sales tickets',
-  description_localizations: { 'zh-CN': '售后工单' },
-  options: [
-    { type: ApplicationCommandOptionType.Subcommand, name: 'new', description: 'Open a ticket for a phone or walk-in customer', description_localizations: { 'zh-CN': '为电话或到店客户新建工单' } },
-    {
-      type: ApplicationCommandOptionType.Subcommand,
-      name: 'find',
-      description: 'Show a ticket',
-      description_localizations: { 'zh-CN': '查看工单' },
-      options: [{ type: ApplicationCommandOptionType.String, name: 'number', description: 'Ticket number, e.g. AC-000123', description_localizations: { 'zh-CN': '工单号，例如 AC-000123' }, required: true }],
-    },
-    { type: ApplicationCommandOptionType.Subcommand, name: 'mine', description: 'Your open tickets', description_localizations: { 'zh-CN': '我的未结工单' } },
-    { type: ApplicationCommandOptionType.Subcommand, name: 'queue', description: 'Your department’s open tickets by deadline', description_localizations: { 'zh-CN': '本部门未结工单（按时限）' } },
-    { type: ApplicationCommandOptionType.Subcommand, name: 'help', description: 'What the commands do', description_localizations: { 'zh-CN': '命令说明' } },
-  ],
+  ...describe('aftercare'),
+  options: DESK_COMMANDS.map((name) => ({ type: ApplicationCommandOptionType.Subcommand, name, ...describe(name), ...(OPTIONS[name] && { options: OPTIONS[name] }) })),
 };
 
 /**

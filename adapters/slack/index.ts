@@ -1,27 +1,22 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { actOnTicket, authorize, type TicketCommandType } from '../../src/app/act-on-ticket.js';
-import { createTicket } from '../../src/app/create-ticket.js';
+import { Desk, type Answer } from '../../src/app/desk/intents.js';
+import { ticketList } from '../../src/app/desk/queries.js';
+import { departmentName } from '../../src/app/desk/view-context.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { ChatMessageStore, InboundDedup } from '../../src/app/ports.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
+import { safeError } from '../../src/core/safe-error.js';
 import type { AdapterRoutes, RawRoutes } from '../../src/http/server.js';
-import { findCard, revealContactText, ticketByNumber, ticketList, TICKET_NUMBER } from '../../src/app/staff-queries.js';
-import { explainError } from '../../src/app/desk/explain-error.js';
-import { departmentName, type ViewContext } from '../../src/app/desk/view-context.js';
-import { AftercareError } from '../../src/core/errors.js';
-import type { StaffMember } from '../../src/core/types.js';
 import { translator } from '../../src/i18n/index.js';
 import { ACTION_PREFIX, cardBlocks, escapeSlack, plain, type Block } from './blocks.js';
 import { checkEnvelope } from './envelope.js';
-import { buildModal, fullTextModal, MODAL_PREFIX, parseSubmission, viewStateValues, type ModalKind, type ModalMeta } from './modals.js';
+import { documentView, formView, MODAL_PREFIX, modalMeta, submittedValues, viewStateValues } from './forms.js';
 import { SLACK, SlackSurface } from './slack-gateway.js';
-import { safeError } from '../../src/core/safe-error.js';
-import { cleanText } from '../../src/core/text.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -48,6 +43,15 @@ export interface SlackAdapter {
   routes: AdapterRoutes;
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** JSON.parse that answers undefined for text that is not JSON. */
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text || '{}') as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function jsonError(res: ServerResponse, status: number, code: string, message: string, fields?: { path: string; message: string }[]): void {
@@ -98,24 +102,12 @@ const viewSubmission = z.looseObject({
   }),
 });
 
-const modalMeta = z.object({ n: z.string().optional(), c: z.string().optional() });
-
 const slashCommand = z.looseObject({
   user_id: z.string().min(1),
   channel_id: z.string().optional(),
   text: z.string().default(''),
   trigger_id: z.string().optional(),
 });
-
-const MODAL_ACTIONS: Partial<Record<string, { kind: ModalKind; check: TicketCommandType }>> = {
-  reply: { kind: 'reply', check: 'reply' },
-  progress: { kind: 'progress', check: 'progress' },
-  involve: { kind: 'involve', check: 'involve' },
-  resolve: { kind: 'resolve', check: 'resolve' },
-  reassign: { kind: 'reassign', check: 'reassign' },
-  delay: { kind: 'delay', check: 'delay' },
-  reclassify: { kind: 'reclassify', check: 'reclassify' },
-};
 
 /**
  * The Slack staff workspace (SPEC §5–7): the Bolt app answering buttons, modals, the
@@ -160,9 +152,9 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   const surface = new SlackSurface({ client });
   const gateway = new StaffGateway({ surface, deps, messages: o.messages, botKey: o.botToken, defaultChannel: o.defaultChannel });
 
-  const staffOf = (userId: string): StaffMember | undefined => directory.staffByPlatform('slack', userId);
-  const languageOf = (s: StaffMember | undefined) => s?.language ?? directory.config.defaultLanguage;
-  const view = (s: StaffMember | undefined): ViewContext => ({ directory, now: deps.now(), language: languageOf(s) });
+  const desk = new Desk(deps, 'slack', o.logger.child({ platform: 'slack' }));
+  const staffOf = (userId: string) => desk.staff(userId);
+  const languageOf = (s: ReturnType<typeof staffOf>) => desk.language(s);
 
   /**
    * An ephemeral answer in the channel, or a DM when there is no channel. `text` may hold
@@ -182,12 +174,6 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     }
   }
 
-  async function failed(err: unknown, s: StaffMember | undefined, userId: string, channel: string | undefined, number: string): Promise<void> {
-    const ref = randomUUID().slice(0, 8);
-    if (!(err instanceof AftercareError)) o.logger.error({ err: safeError(err), ref, userId }, 'slack: action failed');
-    await tell(userId, channel, explainError(err, number, view(s), ref));
-  }
-
   /**
    * True the first time a request is seen. Events are keyed by event_id (Slack's retries
    * repeat it); interactions and commands by their whole payload, so a replayed or retried
@@ -199,7 +185,36 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     return o.dedup.claim(SLACK, `${kind}:${id}`);
   }
 
-  const loadTicket = (number: string) => ticketByNumber(deps, number);
+  /** Draws what the desk answered: a modal, an ephemeral text or card; work is done, then its answer drawn. */
+  async function render(answer: Answer, to: { userId: string; channel: string | undefined; triggerId: string | undefined; language: string }): Promise<void> {
+    switch (answer.kind) {
+      case 'form':
+        if (to.triggerId) await client.views.open({ trigger_id: to.triggerId, view: formView(answer.form, { ...(to.channel && { c: to.channel }) }) });
+        return;
+      case 'document':
+        if (to.triggerId) await client.views.open({ trigger_id: to.triggerId, view: documentView(answer.title, answer.text, translator(to.language)('desk.modal.cancel')) });
+        return;
+      case 'say':
+      case 'invalid':
+        return tell(to.userId, to.channel, answer.text);
+      case 'help':
+        return tell(to.userId, to.channel, answer.text, [{ type: 'section', text: { type: 'mrkdwn', text: answer.text } }]);
+      case 'card':
+        return tell(to.userId, to.channel, answer.card.fallback, cardBlocks(answer.card));
+      case 'work': {
+        const next = await answer.run();
+        if (next) await render(next, to);
+      }
+    }
+  }
+
+  async function draw(answer: Answer, to: { userId: string; channel: string | undefined; triggerId: string | undefined; language: string }): Promise<void> {
+    try {
+      await render(answer, to);
+    } catch (err) {
+      o.logger.warn({ err: safeError(err), userId: to.userId }, 'slack: could not show the answer');
+    }
+  }
 
   // ----------------------------------------------------------------- buttons
 
@@ -214,53 +229,8 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     const action = p.actions[0]!;
     if (!(await firstTime('a', undefined, body))) return;
     const userId = p.user.id;
-    const channel = p.channel?.id ?? p.container?.channel_id;
-    const staff = staffOf(userId);
-    const t = translator(languageOf(staff));
-    if (!staff) return tell(userId, channel, t('desk.reply.unknownStaff'));
-    const what = action.action_id.slice(ACTION_PREFIX.length);
-    const [number = '', sub] = (action.value ?? '').split(':');
-    try {
-      const detail = await loadTicket(number);
-      if (!detail) return await tell(userId, channel, t('desk.reply.notFound', { number }));
-      const ref = { id: detail.ticket.id };
-      const ctx = { actorId: staff.id, source: 'slack' as const };
-      switch (what) {
-        case 'claim':
-          await actOnTicket(deps, ref, ctx, { type: 'claim' });
-          return;
-        case 'escalate':
-          await actOnTicket(deps, ref, ctx, { type: 'escalate' });
-          return;
-        case 'close':
-          await actOnTicket(deps, ref, ctx, { type: 'close' });
-          return;
-        case 'acknowledge':
-          await actOnTicket(deps, ref, ctx, { type: 'acknowledge', escalationId: sub });
-          return;
-        case 'taskClaim':
-        case 'taskDone':
-          if (!sub) return;
-          await actOnTicket(deps, ref, ctx, { type: 'task', taskId: sub, op: what === 'taskClaim' ? 'claim' : 'done' });
-          return;
-        case 'reveal':
-          await tell(userId, channel, await revealContactText(deps, staff, detail.ticket.id, 'slack'));
-          return;
-        case 'viewFull':
-          authorize(deps, detail, staff.id, 'reveal');
-          if (p.trigger_id) await client.views.open({ trigger_id: p.trigger_id, view: fullTextModal(detail.ticket.number, detail.ticket.description, languageOf(staff)) });
-          return;
-        default: {
-          const form = MODAL_ACTIONS[what];
-          if (!form || !p.trigger_id) return;
-          authorize(deps, detail, staff.id, form.check);
-          const meta: ModalMeta = { n: detail.ticket.number, ...(channel && { c: channel }) };
-          await client.views.open({ trigger_id: p.trigger_id, view: buildModal(form.kind, { directory, language: languageOf(staff) }, meta, detail) });
-        }
-      }
-    } catch (err) {
-      await failed(err, staff, userId, channel, number);
-    }
+    const answer = await desk.press(userId, action.action_id.slice(ACTION_PREFIX.length), action.value ?? '');
+    await draw(answer, { userId, channel: p.channel?.id ?? p.container?.channel_id, triggerId: p.trigger_id, language: desk.language(desk.staff(userId)) });
   });
 
   // ----------------------------------------------------------------- modal submissions
@@ -274,44 +244,16 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     }
     const p = parsed.data;
     const userId = p.user.id;
-    const staff = staffOf(userId);
-    const language = languageOf(staff);
-    const t = translator(language);
-    let meta: ModalMeta;
-    try {
-      meta = modalMeta.parse(JSON.parse(p.view.private_metadata || '{}'));
-    } catch {
-      meta = {};
-    }
-    if (!staff) {
-      await ack();
-      return tell(userId, meta.c, t('desk.reply.unknownStaff'));
-    }
-    const kind = p.view.callback_id.slice(MODAL_PREFIX.length) as ModalKind;
-    if (!['reply', 'progress', 'involve', 'resolve', 'reassign', 'delay', 'reclassify', 'new'].includes(kind)) {
-      await ack();
-      return;
-    }
-    const submission = parseSubmission(kind, p.view.state.values, { directory, language });
-    if (!submission.ok) {
-      await ack({ response_action: 'errors', errors: submission.errors });
+    const meta = modalMeta.safeParse(safeJson(p.view.private_metadata));
+    const { n: number, c: channel } = meta.success ? meta.data : {};
+    const answer = await desk.submit(userId, p.view.callback_id.slice(MODAL_PREFIX.length), number, submittedValues(p.view.state.values));
+    if (answer.kind === 'invalid') {
+      await ack({ response_action: 'errors', errors: answer.errors });
       return;
     }
     await ack();
     if (!(await firstTime('v', undefined, body))) return;
-    const number = meta.n ?? '';
-    try {
-      if ('create' in submission) {
-        const created = await createTicket(deps, { ...submission.create, source: 'slack', actor: { kind: 'staff', staffId: staff.id } });
-        await tell(userId, meta.c, t('desk.reply.created', { number: created.state.ticket.number }));
-        return;
-      }
-      const detail = await loadTicket(number);
-      if (!detail) return await tell(userId, meta.c, t('desk.reply.notFound', { number }));
-      await actOnTicket(deps, { id: detail.ticket.id }, { actorId: staff.id, source: 'slack' }, submission.command);
-    } catch (err) {
-      await failed(err, staff, userId, meta.c, number);
-    }
+    await draw(answer, { userId, channel, triggerId: undefined, language: desk.language(desk.staff(userId)) });
   });
 
   // ----------------------------------------------------------------- /aftercare
@@ -322,39 +264,8 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     if (!parsed.success) return;
     const c = parsed.data;
     if (!(await firstTime('c', undefined, body))) return;
-    const staff = staffOf(c.user_id);
-    const language = languageOf(staff);
-    const t = translator(language);
-    if (!staff) return tell(c.user_id, c.channel_id, t('desk.reply.unknownStaff'));
-    const [sub = 'help', ...rest] = cleanText(c.text).split(/\s+/).filter(Boolean);
-    try {
-      switch (sub.toLowerCase()) {
-        case 'new':
-          if (c.trigger_id) {
-            await client.views.open({ trigger_id: c.trigger_id, view: buildModal('new', { directory, language }, { ...(c.channel_id && { c: c.channel_id }) }) });
-          }
-          return;
-        case 'find': {
-          const number = (rest[0] ?? '').toUpperCase();
-          if (!TICKET_NUMBER.test(number)) return await tell(c.user_id, c.channel_id, t('desk.command.findUsage'));
-          const card = await findCard(deps, staff, number);
-          if (!card) return await tell(c.user_id, c.channel_id, t('desk.reply.notFound', { number }));
-          return await tell(c.user_id, c.channel_id, card.fallback, cardBlocks(card));
-        }
-        case 'mine':
-        case 'queue': {
-          const list = await ticketList(deps, staff, sub.toLowerCase() === 'mine' ? 'mine' : 'queue');
-          const text = [list.title, ...(list.lines.length ? list.lines : [t('desk.command.empty')])].join('\n');
-          return await tell(c.user_id, c.channel_id, text, [{ type: 'section', text: plain(text) }]);
-        }
-        case 'help':
-          return await tell(c.user_id, c.channel_id, t('desk.command.help'), [{ type: 'section', text: { type: 'mrkdwn', text: t('desk.command.help') } }]);
-        default:
-          return await tell(c.user_id, c.channel_id, `${t('desk.command.unknown', { text: sub })}\n${t('desk.command.help')}`);
-      }
-    } catch (err) {
-      await failed(err, staff, c.user_id, c.channel_id, rest[0] ?? '');
-    }
+    const answer = await desk.command(c.user_id, c.text);
+    await draw(answer, { userId: c.user_id, channel: c.channel_id, triggerId: c.trigger_id, language: desk.language(desk.staff(c.user_id)) });
   });
 
   // ----------------------------------------------------------------- App Home

@@ -1,3 +1,4 @@
+import type { Directory } from '../core/directory.js';
 import { AftercareError, ConflictError, ErrorCode, ForbiddenError, ValidationError } from '../core/errors.js';
 import { assertCan, type Capability } from '../core/permissions.js';
 import { routeTicket, type RoutedDepartment } from '../core/route.js';
@@ -88,6 +89,15 @@ export function authorize(deps: UseCaseDeps, state: TicketState, actorId: string
   return member;
 }
 
+/**
+ * Who a ticket may be handed to: staff of its departments (routed or involved through a
+ * coordination task), except its owner. The forms offer these; the use case accepts only these.
+ */
+export function reassignCandidates(directory: Directory, state: Pick<TicketState, 'ticket' | 'departments' | 'tasks'>): StaffMember[] {
+  const depts = new Set([...state.departments.map((d) => d.departmentId), ...state.tasks.map((x) => x.departmentId)]);
+  return directory.allStaff().filter((s) => depts.has(s.departmentId) && s.id !== state.ticket.ownerId);
+}
+
 export interface RevealedContact {
   number: string;
   name: string;
@@ -154,6 +164,9 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       if (cmd.preset && !preset) {
         const ids = deps.directory.config.progressPresets.map((p) => p.id).join(', ');
         throw new ValidationError(`unknown progress preset "${cmd.preset}"`, [{ path: 'preset', message: `must be one of ${ids}` }]);
+      }
+      if (cmd.eta && cmd.eta.getTime() <= b.now.getTime()) {
+        throw new ValidationError('the ETA must be in the future', [{ path: 'eta', message: 'must be in the future' }]);
       }
       startWork(b, actor);
       if (cmd.complex && !b.current.complex) {
@@ -277,9 +290,9 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
     case 'reassign': {
       const to = deps.directory.staff(cmd.to);
       if (!to) throw new ValidationError(`unknown staff "${cmd.to}"`, [{ path: 'to', message: 'must be a configured staff id' }]);
-      const depts = [...b.state.departments.map((d) => d.departmentId), ...b.state.tasks.map((x) => x.departmentId)];
-      if (!depts.includes(to.departmentId)) {
-        throw new ValidationError(`${to.id} is not in a department of this ticket`, [{ path: 'to', message: 'must be staff of a department of this ticket' }]);
+      if (!reassignCandidates(deps.directory, b.state).some((s) => s.id === to.id)) {
+        const why = to.id === t.ownerId ? 'already owns this ticket' : 'is not in a department of this ticket';
+        throw new ValidationError(`${to.id} ${why}`, [{ path: 'to', message: to.id === t.ownerId ? 'must be someone other than the owner' : 'must be staff of a department of this ticket' }]);
       }
       const hadOwner = t.ownerId !== null;
       b.status('reassign');

@@ -27,6 +27,10 @@ export const LIMITS = {
   reason: 2000,
   /** Ids: preset, department, staff. */
   id: 100,
+  customerName: 200,
+  product: 200,
+  orderNumber: 100,
+  description: 10_000,
 } as const;
 
 /**
@@ -45,6 +49,26 @@ export const unicodeText = () =>
 
 export const requiredText = (max: number) => unicodeText().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 export const optionalText = (max: number) => unicodeText().max(max, `must be at most ${max} characters`).optional();
+
+/** A customer's contact as staff or the API give it. */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'must be a phone number such as +86 138 0013 8000');
+export const emailSchema = z.email('must be an e-mail address such as name@example.com').max(254);
+
+/** The ticket fields staff fill in for a phone or walk-in customer (`/aftercare new`). */
+export const staffTicketSchema = z
+  .object({
+    name: requiredText(LIMITS.customerName),
+    phone: phoneSchema.optional(),
+    email: emailSchema.optional(),
+    product: requiredText(LIMITS.product),
+    orderNumber: optionalText(LIMITS.orderNumber),
+    description: requiredText(LIMITS.description),
+  })
+  .strict();
+export type StaffTicketDraft = z.output<typeof staffTicketSchema>;
 
 export const diagnosisSchema = z
   .object({

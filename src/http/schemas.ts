@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commandSchema, optionalText, requiredText, unicodeText } from '../app/command-schema.js';
+import { commandSchema, emailSchema, optionalText, phoneSchema, requiredText, unicodeText } from '../app/command-schema.js';
 import { CATEGORIES, SEVERITIES, TICKET_STATUSES, TIERS } from '../core/types.js';
 
 
@@ -22,12 +22,8 @@ export const createTicketBody = z
       .object({
         name: text(200),
         company: optionalText(200),
-        phone: z
-          .string()
-          .trim()
-          .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'must be a phone number such as +86 138 0013 8000')
-          .optional(),
-        email: z.email().max(254).optional(),
+        phone: phoneSchema.optional(),
+        email: emailSchema.optional(),
         language: language.optional(),
       })
       .strict()

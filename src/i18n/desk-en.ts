@@ -121,6 +121,8 @@ export const deskEn = {
     description: 'Problem description',
     categoryOptional: 'Category (leave empty to detect)',
     severityOptional: 'Severity (leave empty to detect)',
+    contact: 'Phone or e-mail',
+    yes: 'Yes',
   },
   timeline: {
     created: 'Ticket opened ({{source}})',
@@ -204,8 +206,22 @@ export const deskEn = {
     created: 'Ticket {{number}} opened.',
     badDate: 'must be a date and time such as 2027-03-01 14:00',
     required: 'is required',
+    tooLong: 'must be at most {{max}} characters',
+    notAnOption: 'must be one of the choices offered',
+    badEmail: 'must be an e-mail address such as name@example.com',
+    badPhone: 'must be a phone number such as +86 138 0013 8000',
+    fields: 'Please check: {{details}}',
   },
   command: {
+    describe: {
+      aftercare: 'After-sales tickets',
+      new: 'Open a ticket for a phone or walk-in customer',
+      find: 'Show a ticket',
+      findNumber: 'Ticket number, e.g. AC-000123',
+      mine: 'Your open tickets',
+      queue: 'Your department’s open tickets by deadline',
+      help: 'What the commands do',
+    },
     help:
       '*/aftercare* commands:\n• `new` — open a ticket for a phone or walk-in customer\n• `find AC-000123` — show a ticket\n• `mine` — your open tickets\n• `queue` — your department’s open tickets by deadline\n• `help` — this list',
     findUsage: 'Usage: /aftercare find AC-000123',

@@ -123,6 +123,8 @@ export const deskZhCN: DeskTexts = {
     description: '问题描述',
     categoryOptional: '类别（留空自动识别）',
     severityOptional: '级别（留空自动识别）',
+    contact: '电话或邮箱',
+    yes: '是',
   },
   timeline: {
     created: '工单已创建（{{source}}）',
@@ -206,8 +208,22 @@ export const deskZhCN: DeskTexts = {
     created: '工单 {{number}} 已创建。',
     badDate: '请填写日期和时间，例如 2027-03-01 14:00',
     required: '为必填项',
+    tooLong: '最多 {{max}} 个字符',
+    notAnOption: '请从给出的选项中选择',
+    badEmail: '请填写邮箱地址，例如 name@example.com',
+    badPhone: '请填写电话号码，例如 +86 138 0013 8000',
+    fields: '请检查：{{details}}',
   },
   command: {
+    describe: {
+      aftercare: '售后工单',
+      new: '为电话或到店客户新建工单',
+      find: '查看工单',
+      findNumber: '工单号，例如 AC-000123',
+      mine: '我的未结工单',
+      queue: '本部门未结工单（按时限）',
+      help: '命令说明',
+    },
     help:
       '*/aftercare* 命令：\n• `new` — 为电话或到店客户新建工单\n• `find AC-000123` — 查看工单\n• `mine` — 我的未结工单\n• `queue` — 本部门未结工单（按时限排序）\n• `help` — 显示本帮助',
     findUsage: '用法：/aftercare find AC-000123',

@@ -190,18 +190,16 @@ describe('Discord staff workspace', () => {
     expect(replies.map((m) => m.payload.text)).toEqual(['Call you at 3 pm.']);
   });
 
-  it('involve logistics (select, role, note) → a task card with Claim/Done in the logistics channel; Claim and Done edit it', async () => {
+  it('involve logistics (modal: department and role selects, note) → a task card with Claim/Done in the logistics channel; Claim and Done edit it', async () => {
     const { number } = await openTicket();
     const id = (await cardIn(CH.technical!, number)).response.id as string;
     const i = click(USERS.dave!, CH.technical!, id, 'involve');
-    const picker = await replyMessage(CH.technical!, i.id);
-    const dept = discord.selectMenu({ guildId: GUILD, channelId: CH.technical!, messageId: picker.id, userId: USERS.dave!, customId: customIds(picker)[0]!, values: ['logistics'] });
-    expect((await callback(dept.id)).type).toBe(7);
-    const rolePicker = current(CH.technical!, picker.id);
-    const role = discord.selectMenu({ guildId: GUILD, channelId: CH.technical!, messageId: picker.id, userId: USERS.dave!, customId: customIds(rolePicker)[0]!, values: ['explain_compensate'] });
-    const modal = await callback(role.id);
+    const modal = await callback(i.id);
     expect(modal.type).toBe(9);
-    discord.submitModal({ guildId: GUILD, channelId: CH.technical!, userId: USERS.dave!, customId: String(modal.data!.custom_id), fields: { note: 'Ship a spare unit' }, messageId: picker.id });
+    // Choices are string selects inside label components (type 18), the note a text input.
+    const labels = (modal.data!.components as { type: number; component?: { type: number; custom_id: string } }[]).filter((c) => c.type === 18);
+    expect(labels.map((l) => [l.component?.type, l.component?.custom_id])).toEqual([[3, 'department'], [3, 'role']]);
+    discord.submitModal({ guildId: GUILD, channelId: CH.technical!, userId: USERS.dave!, customId: String(modal.data!.custom_id), fields: { department: 'logistics', role: 'explain_compensate', note: 'Ship a spare unit' } });
     const task = await discord.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${CH.logistics}/messages` && JSON.stringify(r.body).includes(number), 10_000);
     const taskId = task.response.id as string;
     expect(customIds(current(CH.logistics!, taskId)).map((c) => c.split(':')[1])).toEqual(['taskClaim', 'taskDone']);

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
 import type { Directory } from '../../core/directory.js';
 import { neutraliseBidi } from '../../core/text.js';
-import type { ClockKind } from '../../core/types.js';
-import { formatDateTime, formatSpan, localized, translator } from '../../i18n/index.js';
+import type { ClockKind, StaffMember } from '../../core/types.js';
+import { formatDateTime, formatSpan, localized, toLanguage, translator } from '../../i18n/index.js';
 import type { TicketState } from '../ports.js';
 
 /**
@@ -74,6 +74,14 @@ export function deadlineText(state: Pick<TicketState, 'clocks'>, now: Date, lang
   const clock = t(`desk.clock.${next.kind}`);
   const text = t(left >= 0 ? 'desk.card.dueIn' : 'desk.card.overdueBy', { clock, left: formatSpan(left, language) });
   return { text: `${text} (${formatDateTime(next.at, language, timeZone)})`, overdue: left < 0 };
+}
+
+/**
+ * The language a staff member reads: theirs from the configuration, else the language their chat
+ * client reports (Discord's locale), else the configured default.
+ */
+export function staffLanguage(directory: Directory, staff: Pick<StaffMember, 'language'> | undefined, clientLocale?: string): string {
+  return staff?.language ?? (clientLocale ? toLanguage(clientLocale) : directory.config.defaultLanguage);
 }
 
 export function staffName(directory: Directory, id: string | null | undefined): string {

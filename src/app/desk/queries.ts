@@ -1,10 +1,10 @@
-import type { StaffMember } from '../core/types.js';
-import { translator } from '../i18n/index.js';
-import { authorize, revealContact } from './act-on-ticket.js';
-import type { UseCaseDeps } from './deps.js';
-import type { Source, TicketDetail } from './ports.js';
-import { byDeadline, ticketCard, ticketLine, type TicketCard } from './desk/card.js';
-import { departmentName } from './desk/view-context.js';
+import type { StaffMember } from '../../core/types.js';
+import { translator } from '../../i18n/index.js';
+import { authorize, revealContact } from '../act-on-ticket.js';
+import type { UseCaseDeps } from '../deps.js';
+import type { Source, TicketDetail } from '../ports.js';
+import { byDeadline, ticketCard, ticketLine, type TicketCard } from './card.js';
+import { departmentName, staffLanguage } from './view-context.js';
 
 /**
  * What the staff chat commands look up (`/aftercare find|mine|queue`, *Reveal contact*),
@@ -20,9 +20,7 @@ export async function ticketByNumber(deps: UseCaseDeps, number: string): Promise
   return TICKET_NUMBER.test(n) ? deps.store.get(n) : undefined;
 }
 
-function languageOf(deps: UseCaseDeps, staff: StaffMember): string {
-  return staff.language ?? deps.directory.config.defaultLanguage;
-}
+const languageOf = (deps: UseCaseDeps, staff: StaffMember): string => staffLanguage(deps.directory, staff);
 
 /**
  * The card of a ticket as `staff` should see it (their department's card when the ticket

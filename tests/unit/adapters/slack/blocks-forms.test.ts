@@ -1,15 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cardBlocks, escapeSlack, plain, timelineBlocks, type Block } from '../../../../adapters/slack/blocks.js';
-import { buildModal, field, parseSubmission, viewStateValues, type ModalKind, type ModalMeta, type ViewStateValues } from '../../../../adapters/slack/modals.js';
+import { formView, submittedValues, viewStateValues, type ModalMeta, type ViewStateValues } from '../../../../adapters/slack/forms.js';
 import { COORDINATION_ROLES } from '../../../../src/app/act-on-ticket.js';
+import { buildForm, FORM_KINDS, type FormKind } from '../../../../src/app/desk/forms.js';
 import type { TicketState } from '../../../../src/app/ports.js';
 import { ticketCard, type TicketCard } from '../../../../src/app/desk/card.js';
 import { type TimelineEntry } from '../../../../src/app/desk/timeline.js';
 import { parseWhen } from '../../../../src/app/desk/view-context.js';
 import { state as baseState, directory, NOW, task } from '../../../helpers/ticket-fixtures.js';
 
-const KINDS: ModalKind[] = ['reply', 'progress', 'involve', 'resolve', 'reassign', 'delay', 'reclassify', 'new'];
+const KINDS = FORM_KINDS;
+const buildModal = (kind: FormKind, ctx: { language: string }, meta: ModalMeta, s?: TicketState) =>
+  formView(buildForm(kind, { directory, language: ctx.language, timeZone: 'Asia/Shanghai' }, s), { c: meta.c });
+const field = (values: ViewStateValues, id: string) => submittedValues(values)[id];
 
 type TextObject = { type: string; text: string };
 
@@ -188,14 +192,14 @@ describe('timelineBlocks', () => {
   });
 });
 
-describe('buildModal', () => {
+describe('formView', () => {
   const meta: ModalMeta = { n: 'AC-000123', c: 'C0123456789' };
 
   for (const language of ['en', 'zh-CN']) {
     it(`builds every form within Slack's limits (${language})`, () => {
       for (const kind of KINDS) {
         const m = kind === 'new' ? { c: 'C0123456789' } : meta;
-        const view = buildModal(kind, { directory, language }, m, state({ ownerId: 'dave' }));
+        const view = buildModal(kind, { language }, m, kind === 'new' ? undefined : state({ ownerId: 'dave' }));
         expect(view.type).toBe('modal');
         expect(view.callback_id).toBe(`ac:${kind}`);
         expect(view.title.text.length, kind).toBeLessThanOrEqual(24);
@@ -219,9 +223,9 @@ describe('buildModal', () => {
     });
   }
 
-  const inputsOf = (kind: ModalKind, s?: TicketState, language = 'en') =>
+  const inputsOf = (kind: FormKind, s: TicketState | undefined = kind === 'new' ? undefined : state(), language = 'en') =>
     new Map(
-      (buildModal(kind, { directory, language }, meta, s).blocks.filter((b) => b.type === 'input') as unknown as { block_id: string; optional: boolean; element: Record<string, unknown> }[]).map((b) => [
+      (buildModal(kind, { language }, meta, s).blocks.filter((b) => b.type === 'input') as unknown as { block_id: string; optional: boolean; element: Record<string, unknown> }[]).map((b) => [
         b.block_id,
         b,
       ]),
@@ -239,6 +243,7 @@ describe('buildModal', () => {
     expect(delay.get('reason')!.optional).toBe(false);
     expect([...inputsOf('resolve').entries()].filter(([, b]) => !b.optional).map(([id]) => id)).toEqual(['measures', 'advice']);
     expect([...inputsOf('new').entries()].filter(([, b]) => !b.optional).map(([id]) => id)).toEqual(['name', 'product', 'description']);
+    expect([...inputsOf('new').keys()]).toEqual(['name', 'contact', 'product', 'order', 'description']);
   });
 
   it('offers the configured presets, departments and roles', () => {
@@ -271,7 +276,7 @@ const sel = (value: string | null) => ({ value: { type: 'static_select', selecte
 const chk = (...values: string[]) => ({ value: { type: 'checkboxes', selected_options: values.map((v) => ({ value: v })) } });
 const dt = (iso: string) => ({ value: { type: 'datetimepicker', selected_date_time: Date.parse(iso) / 1000 } });
 
-describe('field', () => {
+describe('submittedValues', () => {
   it('reads text inputs trimmed, blank or missing as undefined', () => {
     const v: ViewStateValues = { a: txt('  hello  '), b: txt('   '), c: txt(null) };
     expect(field(v, 'a')).toBe('hello');
@@ -327,146 +332,6 @@ describe('parseWhen', () => {
   it('refuses anything else', () => {
     for (const s of ['garbage', '', 'tomorrow 14:00', '2027-03-01', '14:00', '2027-3-1 14:00', '2027-13-01 14:00', '2027-03-01 25:00', '2027-03-01 14:00 PST'])
       expect(parseWhen(s), s).toBeUndefined();
-  });
-});
-
-describe('parseSubmission', () => {
-  const ctx = { directory, language: 'en' };
-  const parse = (kind: ModalKind, values: ViewStateValues, c = ctx) => parseSubmission(kind, values, c);
-
-  it('reply: the text, and whether to wait for the customer', () => {
-    expect(parse('reply', { text: txt('  On our way  '), wait: chk('yes') })).toEqual({
-      ok: true,
-      command: { type: 'reply', text: 'On our way', waitForCustomer: true },
-    });
-    expect(parse('reply', { text: txt('Hi'), wait: chk() })).toEqual({ ok: true, command: { type: 'reply', text: 'Hi', waitForCustomer: false } });
-    expect(parse('reply', { text: txt(null) })).toEqual({ ok: false, errors: { text: 'is required' } });
-    expect(parse('reply', {}, { directory, language: 'zh-CN' })).toEqual({ ok: false, errors: { text: '为必填项' } });
-  });
-
-  it('progress: preset, text, ETA and flags; some content required; unknown preset and bad ETA refused', () => {
-    expect(parse('progress', { preset: sel('parts-ready'), text: txt('Fitting tomorrow'), eta: dt('2027-03-02T09:00:00Z'), complex: chk(), wait: chk() })).toEqual({
-      ok: true,
-      command: { type: 'progress', preset: 'parts-ready', text: 'Fitting tomorrow', eta: new Date('2027-03-02T09:00:00Z'), complex: undefined, waitForCustomer: false },
-    });
-    expect(parse('progress', { complex: chk('yes'), wait: chk('yes') })).toEqual({
-      ok: true,
-      command: { type: 'progress', preset: undefined, text: undefined, eta: undefined, complex: true, waitForCustomer: true },
-    });
-    expect(parse('progress', { preset: sel(null), text: txt('') })).toEqual({ ok: false, errors: { text: 'is required' } });
-    const unknown = parse('progress', { preset: sel('teleport') });
-    expect(unknown.ok).toBe(false);
-    if (!unknown.ok) {
-      expect(Object.keys(unknown.errors)).toEqual(['preset']);
-      expect(unknown.errors.preset).toContain('investigating');
-    }
-    expect(parse('progress', { text: txt('soon'), eta: txt('next tuesday') })).toEqual({
-      ok: false,
-      errors: { eta: 'must be a date and time such as 2027-03-01 14:00' },
-    });
-  });
-
-  it('involve: a configured department and role', () => {
-    expect(parse('involve', { department: sel('logistics'), role: sel('explain_compensate'), note: txt('courier lost it') })).toEqual({
-      ok: true,
-      command: { type: 'involve', department: 'logistics', role: 'explain_compensate', note: 'courier lost it' },
-    });
-    const bad = parse('involve', { department: sel('marketing') });
-    expect(bad.ok).toBe(false);
-    if (!bad.ok) {
-      expect(bad.errors.department).toContain('technical');
-      expect(bad.errors.role).toBe('is required');
-    }
-  });
-
-  it('resolve: measures and advice, with a diagnosis only when one of its fields is given', () => {
-    expect(parse('resolve', { measures: txt('Replaced the roller'), advice: txt('Use 80 g paper') })).toEqual({
-      ok: true,
-      command: { type: 'resolve', measures: 'Replaced the roller', advice: 'Use 80 g paper', diagnosis: undefined },
-    });
-    expect(parse('resolve', { measures: txt('Replaced the roller'), advice: txt('Use 80 g paper'), cause: txt('Worn roller') })).toEqual({
-      ok: true,
-      command: {
-        type: 'resolve',
-        measures: 'Replaced the roller',
-        advice: 'Use 80 g paper',
-        diagnosis: { cause: 'Worn roller', measures: 'Replaced the roller', timeNeeded: '', estimatedCost: '' },
-      },
-    });
-    expect(parse('resolve', { cause: txt('Worn roller') })).toEqual({ ok: false, errors: { measures: 'is required', advice: 'is required' } });
-  });
-
-  it('reassign: a configured staff member', () => {
-    expect(parse('reassign', { assignee: sel('erin'), reason: txt('on leave') })).toEqual({ ok: true, command: { type: 'reassign', to: 'erin', reason: 'on leave' } });
-    const bad = parse('reassign', { assignee: sel('mallory') });
-    expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(Object.keys(bad.errors)).toEqual(['assignee']);
-    expect(parse('reassign', {})).toEqual({ ok: false, errors: { assignee: 'is required' } });
-  });
-
-  it('delay: a reason and a valid ETA', () => {
-    expect(parse('delay', { reason: txt('Parts delayed'), eta: dt('2027-03-05T12:00:00Z') })).toEqual({
-      ok: true,
-      command: { type: 'delay', reason: 'Parts delayed', eta: new Date('2027-03-05T12:00:00Z') },
-    });
-    expect(parse('delay', { reason: txt('Parts delayed'), eta: txt('2027-03-05 20:00 +08:00') })).toEqual({
-      ok: true,
-      command: { type: 'delay', reason: 'Parts delayed', eta: new Date('2027-03-05T12:00:00Z') },
-    });
-    expect(parse('delay', { reason: txt('Parts delayed'), eta: txt('next week') })).toEqual({
-      ok: false,
-      errors: { eta: 'must be a date and time such as 2027-03-01 14:00' },
-    });
-    expect(parse('delay', {})).toEqual({ ok: false, errors: { reason: 'is required', eta: 'is required' } });
-  });
-
-  it('reclassify: a category or a severity, from the known ones', () => {
-    expect(parse('reclassify', { category: sel('complaint'), severity: sel(null) })).toEqual({
-      ok: true,
-      command: { type: 'reclassify', category: 'complaint', severity: undefined },
-    });
-    expect(parse('reclassify', {})).toEqual({ ok: false, errors: { category: 'is required' } });
-    const bad = parse('reclassify', { category: sel('fault'), severity: sel('apocalyptic') });
-    expect(bad.ok).toBe(false);
-    if (!bad.ok) {
-      expect(Object.keys(bad.errors)).toEqual(['severity']);
-      expect(bad.errors.severity).toContain('critical');
-    }
-  });
-
-  it('new: the create input; required fields, category and e-mail checked', () => {
-    expect(
-      parse('new', {
-        name: txt('Li Lei'),
-        phone: txt('13812345678'),
-        email: txt('lilei@example.com'),
-        product: txt('X200 printer'),
-        order: txt(null),
-        description: txt('Jams on every page'),
-        category: sel(null),
-        severity: sel('critical'),
-      }),
-    ).toEqual({
-      ok: true,
-      create: {
-        customer: { name: 'Li Lei', phone: '13812345678', email: 'lilei@example.com', language: undefined },
-        product: 'X200 printer',
-        orderNumber: '',
-        description: 'Jams on every page',
-        category: undefined,
-        severity: 'critical',
-      },
-    });
-    expect(parse('new', { phone: txt('123') })).toEqual({
-      ok: false,
-      errors: { name: 'is required', product: 'is required', description: 'is required' },
-    });
-    const bad = parse('new', { name: txt('Li'), product: txt('X'), description: txt('Y'), email: txt('not-an-email'), category: sel('praise') });
-    expect(bad.ok).toBe(false);
-    if (!bad.ok) {
-      expect(Object.keys(bad.errors).sort()).toEqual(['category', 'email']);
-      expect(bad.errors.category).toContain('inquiry');
-    }
   });
 });
 
