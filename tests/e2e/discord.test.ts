@@ -106,12 +106,6 @@ async function callback(interactionId: string): Promise<{ type: number; data?: R
   return r.body as { type: number; data?: Record<string, unknown> };
 }
 
-/** The message an interaction's reply created (ephemeral pickers). */
-async function replyMessage(channel: string, interactionId: string): Promise<Msg> {
-  await callback(interactionId);
-  return discord.waitUntil(() => discord.channelMessages(channel).find((m) => m.interaction_metadata?.id === interactionId) as unknown as Msg | undefined, 20_000, 'the reply message');
-}
-
 async function eventCount(number: string, type: string): Promise<number> {
   const rows = await app.database.sql<{ n: number }[]>`
     select count(*)::int as n from ticket_events e join tickets t on t.id = e.ticket_id where t.number = ${number} and e.type = ${type}`;
