@@ -47,7 +47,8 @@ export class ChangeBuilder {
 
   /** Records an event; its payload is checked against core/ticket-events.ts. */
   event<K extends TicketEventType>(type: K, data: TicketEventMap[K], actor: Actor = this.actor): void {
-    this.events.push({ type, actor, source: actor.kind === 'system' ? 'system' : this.source, data: data as Record<string, unknown> });
+    // The compiler cannot tie `type` to `data` through K; the signature above does.
+    this.events.push({ type, actor, source: actor.kind === 'system' ? 'system' : this.source, data } as EventDraft);
   }
 
   status(action: TicketAction): void {

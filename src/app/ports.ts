@@ -1,3 +1,4 @@
+import type { CustomerMessageKind, StaffMessageKind, TicketEventMap, TicketEventType } from '../core/ticket-events.js';
 import type { DepartmentRole, RoutedDepartment } from '../core/route.js';
 import type { LifecycleTimerKind, LifecycleTimers } from '../core/lifecycle-timers.js';
 import type { ClockSet } from '../core/sla/lifecycle.js';
@@ -105,16 +106,15 @@ export interface SurveyAnswer {
   comment?: string;
 }
 
-export interface EventDraft {
-  type: string;
-  actor: Actor;
-  source: Source;
-  data: Record<string, unknown>;
-}
+/** An event a use case records: its type and that type's payload (core/ticket-events.ts), who and from where. */
+export type EventDraft = {
+  [K in TicketEventType]: { type: K; actor: Actor; source: Source; data: TicketEventMap[K] };
+}[TicketEventType];
 
+/** A message to send after commit: to a customer or to staff, of a kind core/ticket-events.ts lists. */
 export interface OutboxDraft {
   destination: string;
-  kind: string;
+  kind: CustomerMessageKind | StaffMessageKind;
   payload: Record<string, unknown>;
 }
 

@@ -13,12 +13,12 @@ import type { Category, ClockKind, Localized, Severity, Tier, TicketStatus } fro
 
 export type EscalationTrigger = 'critical' | 'complaint' | 'manual' | 'sla_breach' | 'reopened' | 'angry_customer';
 
-export interface Diagnosis {
+export type Diagnosis = {
   cause: string;
   measures: string;
   timeNeeded: string;
   estimatedCost: string;
-}
+};
 
 export interface Attachment {
   type: 'photo' | 'document';

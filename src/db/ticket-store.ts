@@ -11,7 +11,6 @@ import type {
   IdempotencyRequest,
   NewTicketPlan,
   OutboxDraft,
-  StoredEvent,
   TicketChange,
   TicketDetail,
   TicketFilter,
@@ -41,6 +40,7 @@ import {
   ticketNumberSeq,
   tickets,
 } from './schema.js';
+import { readEventRow } from './event-row.js';
 
 /** An outbox row just written, for the delivery fast path. */
 export interface QueuedRow {
@@ -340,18 +340,7 @@ export class PgTicketStore implements TicketStore {
       chainHead: head!,
       // loadState read the surveys already.
       surveys: state.surveys ?? [],
-      events: events.map(
-        (e): StoredEvent => ({
-          seq: e.seq,
-          type: e.type,
-          actor: e.actor as StoredEvent['actor'],
-          source: e.platform as StoredEvent['source'],
-          data: e.data as Record<string, unknown>,
-          createdAt: e.createdAt,
-          prevHash: e.prevHash,
-          hash: e.hash,
-        }),
-      ),
+      events: events.map((e) => readEventRow(e, state.ticket.number)),
     };
   }
 

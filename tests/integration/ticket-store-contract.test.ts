@@ -54,8 +54,8 @@ function planner(over: PlanOptions = {}): (number: string) => NewTicketPlan {
     clocks: { first_response: clock({ kind: 'first_response', startedAt: createdAt, segmentStartedAt: createdAt }) },
     escalations: [],
     events: [
-      { type: 'ticket.created', actor: { kind: 'api' }, source: 'api', data: { number } },
-      { type: 'ticket.classification_suggested', actor: { kind: 'system' }, source: 'system', data: { category: 'fault' } },
+      { type: 'ticket.created', actor: { kind: 'api' }, source: 'api', data: { number, category: 'fault', severity: 'normal', tier: 'standard', product: 'Router R1', orderNumber: 'SO-1', departments: [{ departmentId: 'technical', role: 'responsible' }], expectedBy: null } },
+      { type: 'ticket.classification_suggested', actor: { kind: 'system' }, source: 'system', data: { category: 'fault', categoryKeywords: [], severity: 'normal', severityKeywords: [], applied: { category: 'suggested', severity: 'suggested' } } },
     ],
     outbox: [
       { destination: `customer:${customerId}`, kind: 'customer.acknowledgement', payload: { number } },
@@ -159,8 +159,8 @@ describe.each(harnesses)('TicketStore contract: %s', (_name, open) => {
           },
         ],
         surveys: [{ kind: 'satisfaction', csat: 5 }],
-        events: [{ type: 'ticket.claimed', actor: { kind: 'staff', staffId: 'dave' }, source: 'slack', data: { owner: 'dave' } }],
-        outbox: [{ destination: 'staff:dave', kind: 'ticket.assigned', payload: { number } }],
+        events: [{ type: 'ticket.claimed', actor: { kind: 'staff', staffId: 'dave' }, source: 'slack', data: { owner: 'dave', department: 'technical' } }],
+        outbox: [{ destination: 'staff:dave', kind: 'staff.assigned', payload: { number } }],
         result: 'done',
       };
     });
@@ -208,10 +208,10 @@ describe.each(harnesses)('TicketStore contract: %s', (_name, open) => {
 
   it('a change with only events appends them without bumping the version', async () => {
     const { state } = await store.create(planner());
-    await store.mutate(state.ticket.number, () => ({ events: [{ type: 'note', actor: { kind: 'system' }, source: 'system', data: { n: 1 } }], result: null }));
+    await store.mutate(state.ticket.number, () => ({ events: [{ type: 'ticket.flagged', actor: { kind: 'system' }, source: 'system', data: { reasons: ['n1'] } }], result: null }));
     const d = await detail(state.ticket.number);
     expect(d.ticket.version).toBe(1);
-    expect(d.events.map((e) => e.type)).toEqual(['ticket.created', 'ticket.classification_suggested', 'note']);
+    expect(d.events.map((e) => e.type)).toEqual(['ticket.created', 'ticket.classification_suggested', 'ticket.flagged']);
     expect(chainBreak(d)).toBeNull();
   });
 
@@ -235,7 +235,7 @@ describe.each(harnesses)('TicketStore contract: %s', (_name, open) => {
         seen.push(s.ticket.version);
         return {
           ticket: { flagged: n === 1, updatedAt: later(n * 1000) },
-          events: [{ type: 'note', actor: { kind: 'system' }, source: 'system', data: { n } }],
+          events: [{ type: 'ticket.flagged', actor: { kind: 'system' }, source: 'system', data: { reasons: [`n${n}`] } }],
           result: s.ticket.version,
         };
       });
@@ -246,8 +246,8 @@ describe.each(harnesses)('TicketStore contract: %s', (_name, open) => {
     const d = await detail(state.ticket.number);
     expect(d.ticket.version).toBe(3);
     expect(d.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-    const order = d.events.slice(2).map((e) => e.data.n);
-    expect(order.sort()).toEqual([1, 2]);
+    const order = d.events.slice(2).map((e) => (e.data.reasons as string[])[0]);
+    expect(order.sort()).toEqual(['n1', 'n2']);
     expect(chainBreak(d)).toBeNull();
   });
 
