@@ -4,6 +4,7 @@
  * Each builder takes overrides; what a test file wants different for all its tickets it passes
  * in (as render.test.ts does for the order number).
  */
+import type { CreateTicketInput } from '../../src/app/create-ticket.js';
 import type { CoordinationTask, CustomerRecord, Escalation, StoredEvent, TicketRecord, TicketState } from '../../src/app/ports.js';
 import type { ViewContext } from '../../src/app/desk/view-context.js';
 import { Directory } from '../../src/core/directory.js';
@@ -153,3 +154,14 @@ export function eventMaker(source: StoredEvent['source']) {
     hash: `h${++n}`,
   });
 }
+
+/** A normal fault as the HTTP API opens it: routed to technical (dave the agent, erin the supervisor). */
+export const routerFault: CreateTicketInput = {
+  customer: { name: 'Zhang San', phone: '13800138000', language: 'en' },
+  product: 'Router R1',
+  orderNumber: 'SO-1',
+  description: 'The router is broken and does not work',
+  severity: 'normal',
+  source: 'api',
+  actor: { kind: 'api' },
+};

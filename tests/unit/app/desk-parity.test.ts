@@ -25,6 +25,7 @@ import { Directory } from '../../../src/core/directory.js';
 import type { AftercareConfig } from '../../../src/core/types.js';
 import { exampleConfig } from '../../helpers/config.js';
 import { noJobs } from '../../helpers/no-jobs.js';
+import { routerFault } from '../../helpers/ticket-fixtures.js';
 
 const START = new Date('2027-03-01T02:00:00Z');
 /** A moment after START that every date-time field is given. */
@@ -56,15 +57,7 @@ function world(platform: DeskPlatform) {
 }
 type World = ReturnType<typeof world>;
 
-const input: CreateTicketInput = {
-  customer: { name: 'Zhang San', phone: '13800138000', language: 'en' },
-  product: 'Router R1',
-  orderNumber: 'SO-1',
-  description: 'The router is broken and does not work',
-  severity: 'urgent',
-  source: 'api',
-  actor: { kind: 'api' },
-};
+const input: CreateTicketInput = { ...routerFault, severity: 'urgent' };
 
 /** The value a person would give each field of `form` (a choice: the first option not already set). */
 function sampleValues(form: Form): Record<string, string> {

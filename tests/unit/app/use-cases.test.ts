@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { actOnTicket, type ActionContext, type TicketCommand } from '../../../src/app/act-on-ticket.js';
-import { createTicket, type CreateTicketInput } from '../../../src/app/create-ticket.js';
+import { createTicket } from '../../../src/app/create-ticket.js';
 import { customerAct } from '../../../src/app/customer-actions.js';
 import type { UseCaseDeps } from '../../../src/app/deps.js';
 import { handleTimer } from '../../../src/app/handle-timer.js';
@@ -15,6 +15,7 @@ import { verifyChain } from '../../../src/core/audit.js';
 import { Directory } from '../../../src/core/directory.js';
 import { exampleConfig } from '../../helpers/config.js';
 import { noJobs } from '../../helpers/no-jobs.js';
+import { routerFault } from '../../helpers/ticket-fixtures.js';
 
 const config = exampleConfig();
 const START = new Date('2027-03-01T02:00:00Z');
@@ -36,16 +37,7 @@ beforeEach(() => {
   };
 });
 
-/** A normal fault: routed to technical (dave the agent, erin the supervisor). */
-const input: CreateTicketInput = {
-  customer: { name: 'Zhang San', phone: '13800138000', language: 'en' },
-  product: 'Router R1',
-  orderNumber: 'SO-1',
-  description: 'The router is broken and does not work',
-  severity: 'normal',
-  source: 'api',
-  actor: { kind: 'api' },
-};
+const input = routerFault;
 
 const staff = (actorId: string): ActionContext => ({ actorId, source: 'slack' });
 const act = (t: TicketState, who: string, command: TicketCommand) => actOnTicket(deps, t.ticket.number, staff(who), command);
