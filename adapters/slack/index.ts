@@ -154,7 +154,6 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
 
   const desk = new Desk(deps, 'slack', o.logger.child({ platform: 'slack' }));
   const staffOf = (userId: string) => desk.staff(userId);
-  const languageOf = (s: ReturnType<typeof staffOf>) => desk.language(s);
 
   /**
    * An ephemeral answer in the channel, or a DM when there is no channel. `text` may hold
@@ -274,7 +273,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
     const eventId = z.looseObject({ event_id: z.string() }).safeParse(body);
     if (!(await firstTime('e', eventId.success ? eventId.data.event_id : undefined, body))) return;
     const staff = staffOf(event.user);
-    const language = languageOf(staff);
+    const language = desk.language(staff);
     const t = translator(language);
     const blocks: Block[] = [{ type: 'header', text: plain(t('desk.home.title'), 150) }];
     if (!staff) {

@@ -7,7 +7,7 @@ import { coordinationSheet, taskCard, type TaskCard } from './desk/coordination.
 import { escalationPost, type EscalationPost } from './desk/escalation-post.js';
 import { staffNotice } from './desk/notices.js';
 import { timelineEntries, type TimelineEntry } from './desk/timeline.js';
-import { ticketTimeZone, type ViewContext } from './desk/view-context.js';
+import { staffLanguage, ticketTimeZone, type ViewContext } from './desk/view-context.js';
 import { translator } from '../i18n/index.js';
 import { str } from '../core/payload.js';
 import { safeError } from '../core/safe-error.js';
@@ -146,7 +146,7 @@ export class StaffGateway implements ChatGateway {
       const detail = number ? await this.o.deps.store.get(number) : undefined;
       if (!detail) return { status: 'skipped', reason: `ticket ${number || '(none)'} not found` };
       const channel = target.staffId ? await this.dm(target.channel) : target.channel;
-      const language = target.language ?? this.directory.config.defaultLanguage;
+      const language = staffLanguage(this.directory, target);
       const kind = m.kind;
       let ids: string[] = [];
       if (isStaffMessageKind(kind)) {

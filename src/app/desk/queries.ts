@@ -20,7 +20,6 @@ export async function ticketByNumber(deps: UseCaseDeps, number: string): Promise
   return TICKET_NUMBER.test(n) ? deps.store.get(n) : undefined;
 }
 
-const languageOf = (deps: UseCaseDeps, staff: StaffMember): string => staffLanguage(deps.directory, staff);
 
 /**
  * The card of a ticket as `staff` should see it (their department's card when the ticket
@@ -31,12 +30,12 @@ export async function findCard(deps: UseCaseDeps, staff: StaffMember, number: st
   if (!detail) return undefined;
   authorize(deps, detail, staff.id, 'reveal');
   const dept = detail.departments.some((d) => d.departmentId === staff.departmentId) ? staff.departmentId : detail.ticket.primaryDepartmentId;
-  return ticketCard(detail, dept, { directory: deps.directory, now: deps.now(), language: languageOf(deps, staff) });
+  return ticketCard(detail, dept, { directory: deps.directory, now: deps.now(), language: staffLanguage(deps.directory, staff) });
 }
 
 /** `mine` (open tickets the staff member owns) or `queue` (their department's), by deadline: a title and a line each. */
 export async function ticketList(deps: UseCaseDeps, staff: StaffMember, which: 'mine' | 'queue', max = 30): Promise<{ title: string; lines: string[] }> {
-  const language = languageOf(deps, staff);
+  const language = staffLanguage(deps.directory, staff);
   const t = translator(language);
   const states = await deps.store.list({ ...(which === 'mine' ? { ownerId: staff.id } : { departmentId: staff.departmentId }), open: true, limit: 100 });
   const ctx = { directory: deps.directory, now: deps.now(), language };
@@ -49,7 +48,7 @@ export async function ticketList(deps: UseCaseDeps, staff: StaffMember, which: '
 /** Reveals the customer's contact (recorded in the audit trail) and says it in the staff member's language. */
 export async function revealContactText(deps: UseCaseDeps, staff: StaffMember, ticketId: string, source: Source): Promise<string> {
   const c = await revealContact(deps, { id: ticketId }, { actorId: staff.id, source });
-  const t = translator(languageOf(deps, staff));
+  const t = translator(staffLanguage(deps.directory, staff));
   const none = t('desk.card.none');
   return t('desk.reply.contact', { number: c.number, name: c.name, company: c.company ? ` (${c.company})` : '', phone: c.phone ?? none, email: c.email ?? none });
 }

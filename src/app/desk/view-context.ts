@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Directory } from '../../core/directory.js';
 import { neutraliseBidi } from '../../core/text.js';
-import type { ClockKind, StaffMember } from '../../core/types.js';
+import type { ClockKind } from '../../core/types.js';
 import { formatDateTime, formatSpan, localized, toLanguage, translator } from '../../i18n/index.js';
 import type { TicketState } from '../ports.js';
 
@@ -80,7 +80,7 @@ export function deadlineText(state: Pick<TicketState, 'clocks'>, now: Date, lang
  * The language a staff member reads: theirs from the configuration, else the language their chat
  * client reports (Discord's locale), else the configured default.
  */
-export function staffLanguage(directory: Directory, staff: Pick<StaffMember, 'language'> | undefined, clientLocale?: string): string {
+export function staffLanguage(directory: Directory, staff: { language?: string | undefined } | undefined, clientLocale?: string): string {
   return staff?.language ?? (clientLocale ? toLanguage(clientLocale) : directory.config.defaultLanguage);
 }
 
