@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { DiscordAdapter } from '../adapters/discord/index.js';
 import type { SlackAdapter } from '../adapters/slack/index.js';
@@ -14,8 +15,10 @@ import { Directory } from './core/directory.js';
 import { safeError } from './core/safe-error.js';
 import { openDatabase, type Database } from './db/client.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
+import { registerOutboxPending } from './db/outbox-metrics.js';
 import { syncDirectory } from './db/sync-directory.js';
 import { PgTicketStore } from './db/ticket-store.js';
+import { jobMetrics } from './jobs/job-metrics.js';
 import { createJobQueues, startJobs, type Jobs } from './jobs/runtime.js';
 
 export interface RunningApp {
@@ -70,6 +73,9 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     const { scheduler, kicker } = queues;
     const deps: UseCaseDeps = { store, directory: new Directory(config), now, newId: randomUUID, log: logger, scheduler, kicker };
     const adapters = createAdapters(env, deps, store, database, logger);
+    // One registry for /metrics: the workers' histograms, the outbox backlog, HTTP and health.
+    const registry = new Registry();
+    registerOutboxPending(registry, database.db);
     const jobs = await startJobs(queues, {
       db: database.db,
       deps,
@@ -81,6 +87,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       outboxConcurrency: env.AFTERCARE_OUTBOX_CONCURRENCY,
       timerConcurrency: env.AFTERCARE_TIMER_CONCURRENCY,
       maxAttempts: env.AFTERCARE_OUTBOX_MAX_ATTEMPTS,
+      metrics: jobMetrics(registry),
     });
     stops.add('job workers', (graceMs) => jobs.close(graceMs));
     let served: Awaited<ReturnType<typeof serveHttp>> | undefined;
@@ -96,6 +103,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         queues: [jobs.queues.timers, jobs.queues.outbox],
         routes: adapterList(adapters).map((a) => a.adapter.routes),
         metricsPublic: env.AFTERCARE_METRICS_PUBLIC,
+        registry,
       });
       logger.info({ port: served.addr.port, host: served.addr.address, role, config: loaded.source }, 'aftercare listening');
     } else {

@@ -15,9 +15,11 @@ import { safeError } from '../core/safe-error.js';
 import { plainErrorMap, plainFields, type PlainField, type PlainFieldOptions } from '../core/plain-issues.js';
 import { databaseUnavailableCode } from '../db/unavailable.js';
 import type { Queue } from 'bullmq';
+import type { Registry } from 'prom-client';
 import { registerQueueBoard } from './admin-queues.js';
 import { DependencyHealth, healthMetrics } from './health.js';
 import { buildOpenApi } from './openapi.js';
+import { registerRequestMetrics } from './request-metrics.js';
 import { customerPage, linkErrorPage, pageLanguage, type PageNotice } from './customer-page.js';
 import { actionBody, createTicketBody, csat as csatSchema, customerActionBody, listTicketsQuery, nps as npsSchema, ticketParams, type ActionBody, type CustomerActionBody } from './schemas.js';
 import { createdView, detailView, summaryView } from './views.js';
@@ -43,6 +45,8 @@ export interface HttpOptions {
   publicUrl?: () => string;
   /** GET /metrics without the bearer token (AFTERCARE_METRICS_PUBLIC). */
   metricsPublic?: boolean;
+  /** The app's metrics registry, shared with the job workers (a registry of its own when absent). */
+  registry?: Registry;
 }
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
@@ -213,7 +217,8 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   };
 
   // Reachability, not latency: a slow check is `slow` (up); latency is in /metrics.
-  const metrics = healthMetrics();
+  const metrics = healthMetrics(opts.registry);
+  registerRequestMetrics(app, metrics.registry);
   const dbHealth = new DependencyHealth('db', opts.health.db, metrics);
   const redisHealth = new DependencyHealth('redis', opts.health.redis, metrics);
   app.get('/healthz', async (_req, reply) => {
