@@ -70,7 +70,9 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       '/metrics': {
         get: {
-          summary: 'Prometheus metrics: health-check latency and reachability, Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
+          summary:
+            'Prometheus metrics: health-check latency and reachability, outbox backlog and delivery time, timer lateness, HTTP request durations, ' +
+            'Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
           responses: {
             '200': { description: 'Prometheus text exposition format, version 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
             '401': err(401, 'Missing or wrong token'),
@@ -160,6 +162,30 @@ export function buildOpenApi(): Record<string, unknown> {
           ],
           responses: { '200': html('The page'), '404': html('Link not valid'), '410': html('Link expired') },
         },
+      },
+      '/dashboard': {
+        get: {
+          security: [],
+          summary:
+            'The reports dashboard (HTML, en or zh-CN by ?lang=, a remembered choice or Accept-Language); without a session cookie the sign-in form. ' +
+            'Its calls to /api/reports/* carry the session cookie instead of the bearer token',
+          parameters: [{ name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['en', 'zh-CN'] } }],
+          responses: { '200': html('The dashboard, or the sign-in form'), '400': err(400, 'A bad query parameter') },
+        },
+      },
+      '/dashboard/login': {
+        post: {
+          security: [],
+          summary: 'Signs in with the API token (form field `token`): sets the HttpOnly, SameSite=Strict session cookie and answers 303 to /dashboard',
+          requestBody: {
+            required: true,
+            content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { token: { type: 'string' }, lang: { type: 'string', enum: ['en', 'zh-CN'] } } } } },
+          },
+          responses: { '303': { description: 'Signed in' }, '400': html('No token entered'), '401': html('Wrong token: the form again') },
+        },
+      },
+      '/dashboard/logout': {
+        post: { security: [], summary: 'Ends the dashboard session and answers 303 to /dashboard', responses: { '303': { description: 'Signed out' } } },
       },
     },
   };

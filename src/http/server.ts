@@ -20,6 +20,8 @@ import { registerQueueBoard } from './admin-queues.js';
 import { DependencyHealth, healthMetrics } from './health.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRequestMetrics } from './request-metrics.js';
+import { registerDashboard } from './dashboard.js';
+import { registerSessions } from './session-auth.js';
 import { customerPage, linkErrorPage, pageLanguage, type PageNotice } from './customer-page.js';
 import { actionBody, createTicketBody, csat as csatSchema, customerActionBody, listTicketsQuery, nps as npsSchema, ticketParams, type ActionBody, type CustomerActionBody } from './schemas.js';
 import { createdView, detailView, summaryView } from './views.js';
@@ -209,8 +211,10 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
 
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCode.NotFound, `no route ${req.method} ${req.url}`));
 
+  // The dashboard's session cookie stands in for the bearer token on the reports API only.
+  const sessions = await registerSessions(app, opts.apiTokenHash, deps.now);
   const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!tokenMatches(req.headers.authorization, opts.apiTokenHash)) {
+    if (!tokenMatches(req.headers.authorization, opts.apiTokenHash) && !sessions.allows(req)) {
       return sendError(reply, 401, ErrorCode.Unauthorized, 'missing or wrong bearer token (Authorization: Bearer <AFTERCARE_API_TOKEN>)');
     }
     return undefined;
@@ -346,6 +350,9 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     done();
   });
 
+  await app.register((page, _opts, done) =>
+    registerDashboard(page, { directory: deps.directory, sessions, tokenOk: (t) => tokenEquals(t, opts.apiTokenHash) }, done),
+  );
   if (opts.linkSecret) await app.register((page, _opts, done) => registerCustomerPage(page, deps, opts.linkSecret!, done));
   for (const r of opts.routes ?? []) r.fastify?.(app);
 

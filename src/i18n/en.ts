@@ -1,3 +1,4 @@
+import { dashboardEn } from './dashboard-en.js';
 /** English texts. Keys are shared with zh-CN.ts; i18next interpolates {{name}}. */
 import { deskEn } from './desk-en.js';
 export const en = {
@@ -142,6 +143,7 @@ export const en = {
   language: { pick: 'Choose your language:', set: 'Language set to English.' },
   tone: { noted: 'We are sorry for the trouble. A supervisor has been informed and will look at {{number}} personally.' },
   desk: deskEn,
+  dashboard: dashboardEn,
 };
 
 export type Catalogue = typeof en;
