@@ -35,7 +35,7 @@ function scriptJson(value: unknown): string {
 function layout(language: Language, title: string, body: string): string {
   return (
     `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="${ASSET_BASE}/dashboard.css"></head>` +
+    `<meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="${ASSET_BASE}/dashboard.css"></head>` +
     `<body>${body}</body></html>`
   );
 }
