@@ -363,3 +363,12 @@ function writeClock(f: TicketFacts, k: SlaClockKind): void {
     f[at] = c.stoppedAt === null ? null : new Date(c.stoppedAt);
   }
 }
+
+/** The facts context of a configuration: each department's business-hours calendar. */
+export function factsContextFor(config: { departments: readonly { id: string; calendar?: string | undefined }[]; calendars: Readonly<Record<string, Calendar>> }): FactsContext {
+  const byDepartment = new Map(config.departments.map((d) => [d.id, d.calendar === undefined ? undefined : config.calendars[d.calendar]]));
+  return { calendarOf: (id) => byDepartment.get(id) };
+}
+
+/** Around the clock: business seconds equal calendar seconds. */
+export const WALL_CLOCK_FACTS: FactsContext = { calendarOf: () => undefined };
