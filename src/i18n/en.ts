@@ -1,5 +1,6 @@
 /** English texts. Keys are shared with zh-CN.ts; i18next interpolates {{name}}. */
 import { deskEn } from './desk-en.js';
+import { statsEn } from './stats-en.js';
 export const en = {
   common: {
     back: '◀ Back',
@@ -142,6 +143,7 @@ export const en = {
   language: { pick: 'Choose your language:', set: 'Language set to English.' },
   tone: { noted: 'We are sorry for the trouble. A supervisor has been informed and will look at {{number}} personally.' },
   desk: deskEn,
+  stats: statsEn,
 };
 
 export type Catalogue = typeof en;
