@@ -16,6 +16,7 @@ import type { Database } from './db/client.js';
 import { PgCustomerStore, PgInboundDedup } from './db/customer-store.js';
 import { PgDialogStore } from './db/dialog-store.js';
 import { resolveLinkSecret } from './db/link-secret.js';
+import { PgReports } from './db/reports.js';
 import type { PgTicketStore } from './db/ticket-store.js';
 import { buildHttpServer, type AdapterRoutes, type HttpOptions } from './http/server.js';
 
@@ -176,7 +177,14 @@ export async function serveHttp(
   }
   const linkSecret = await resolveLinkSecret(database.db);
   let url = '';
-  const server = await buildHttpServer({ ...http, apiTokenHash: token.hash, linkSecret, publicUrl: () => env.AFTERCARE_PUBLIC_URL ?? url, logger });
+  const server = await buildHttpServer({
+    reports: new PgReports(database.sql),
+    ...http,
+    apiTokenHash: token.hash,
+    linkSecret,
+    publicUrl: () => env.AFTERCARE_PUBLIC_URL ?? url,
+    logger,
+  });
   stops.add('http', () => server.close());
   await server.listen({ port: env.PORT, host: env.HOST });
   const addr = server.server.address() as AddressInfo;

@@ -12,8 +12,10 @@ import type { Clock } from './app/ports.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { adapterList, appLogger, createAdapters, gatewayFromEnv, platformGateways, serveHttp, StopList } from './compose.js';
 import { Directory } from './core/directory.js';
+import { factsContextFor } from './core/reports/facts.js';
 import { safeError } from './core/safe-error.js';
 import { openDatabase, type Database } from './db/client.js';
+import { backfillFacts } from './db/facts-backfill.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { registerOutboxPending } from './db/outbox-metrics.js';
 import { syncDirectory } from './db/sync-directory.js';
@@ -69,7 +71,11 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     const now = options.now ?? (() => new Date());
     const queues = createJobQueues({ redisUrl: env.REDIS_URL, prefix: env.AFTERCARE_QUEUE_PREFIX, now, log: logger });
     stops.add('job queues', () => queues.close());
-    const store = new PgTicketStore(database.db);
+    const facts = factsContextFor(config);
+    const store = new PgTicketStore(database.db, facts);
+    // Tickets from before the facts table get their figures from their event log, once.
+    const backfilled = await backfillFacts(database.db, facts);
+    if (backfilled > 0) logger.info({ tickets: backfilled }, 'report facts backfilled');
     const { scheduler, kicker } = queues;
     const deps: UseCaseDeps = { store, directory: new Directory(config), now, newId: randomUUID, log: logger, scheduler, kicker };
     const adapters = createAdapters(env, deps, store, database, logger);

@@ -17,6 +17,9 @@ import { databaseUnavailableCode } from '../db/unavailable.js';
 import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { registerQueueBoard } from './admin-queues.js';
+import type { MetricsSource, ReportSource } from '../app/reports.js';
+import { registerReportMetrics } from './report-metrics.js';
+import { registerReportRoutes } from './report-routes.js';
 import { DependencyHealth, healthMetrics } from './health.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRequestMetrics } from './request-metrics.js';
@@ -49,6 +52,8 @@ export interface HttpOptions {
   metricsPublic?: boolean;
   /** The app's metrics registry, shared with the job workers (a registry of its own when absent). */
   registry?: Registry;
+  /** The report aggregates behind GET /api/reports/* and the database-backed /metrics series; without it those routes are off. */
+  reports?: ReportSource & MetricsSource;
 }
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
@@ -223,6 +228,7 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
   // Reachability, not latency: a slow check is `slow` (up); latency is in /metrics.
   const metrics = healthMetrics(opts.registry);
   registerRequestMetrics(app, metrics.registry);
+  if (opts.reports) registerReportMetrics(metrics.registry, opts.reports);
   const dbHealth = new DependencyHealth('db', opts.health.db, metrics);
   const redisHealth = new DependencyHealth('redis', opts.health.redis, metrics);
   app.get('/healthz', async (_req, reply) => {
@@ -258,6 +264,15 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
       return detailView(detail);
     };
+
+    if (opts.reports) {
+      registerReportRoutes(api, {
+        reports: opts.reports,
+        deps,
+        parseQuery: (reply, schema, value) => parseOr400(reply, schema, value, 'query', 'query'),
+        invalid: (reply, path, message) => validationError(reply, [{ path, message }], 'query'),
+      });
+    }
 
     api.post('/api/tickets', async (req, reply) => {
       const b = parseOr400(reply, createTicketBody, req.body ?? undefined, 'body', 'ticket');

@@ -1,6 +1,7 @@
 import { dashboardEn } from './dashboard-en.js';
 /** English texts. Keys are shared with zh-CN.ts; i18next interpolates {{name}}. */
 import { deskEn } from './desk-en.js';
+import { statsEn } from './stats-en.js';
 export const en = {
   common: {
     back: '◀ Back',
@@ -144,6 +145,7 @@ export const en = {
   tone: { noted: 'We are sorry for the trouble. A supervisor has been informed and will look at {{number}} personally.' },
   desk: deskEn,
   dashboard: dashboardEn,
+  stats: statsEn,
 };
 
 export type Catalogue = typeof en;
