@@ -11,6 +11,8 @@ import { startTestApp, TEST_TOKEN, ticketBody, type TestApp } from '../helpers/a
  */
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The fill of the backlog chart's by-severity bars (web/dashboard/main.ts). */
+const SEVERITY_BAR = '#bf5700';
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 
 let app: TestApp;
@@ -85,8 +87,9 @@ describe('the reports dashboard in Chromium', () => {
     // A figure links to the tickets behind it: the CSV export with the same filters.
     expect(await page.locator('[data-tile=created]').getAttribute('href')).toMatch(/^\/api\/reports\/tickets\.csv\?from=.*&tz=Asia%2FShanghai/);
 
-    // The charts are drawn (ECharts, SVG renderer): the backlog has bars for the two open tickets.
-    await page.locator('[data-chart=backlog] svg path').first().waitFor();
+    // The charts are drawn (ECharts, SVG renderer): the backlog has bars (its severity colour) for the open tickets.
+    await page.locator(`[data-chart=backlog] svg path[fill="${SEVERITY_BAR}"]`).first().waitFor();
+    expect(await page.locator(`[data-chart=backlog] svg path[fill="${SEVERITY_BAR}"]`).count()).toBeGreaterThanOrEqual(2);
     for (const id of ['firstResponse', 'resolution', 'sla', 'backlog', 'satisfaction', 'complaints']) {
       expect(await page.locator(`[data-chart=${id}] svg`).count(), id).toBe(1);
     }
@@ -109,7 +112,7 @@ describe('the reports dashboard in Chromium', () => {
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('zh-CN');
     await expect(page.locator('h1').textContent()).resolves.toBe('Aftercare 服务看板');
     await expect(page.locator('[data-tile=created] .label').textContent()).resolves.toBe('新建工单');
-    await page.locator('[data-chart=backlog] svg path').first().waitFor();
+    await page.locator(`[data-chart=backlog] svg path[fill="${SEVERITY_BAR}"]`).first().waitFor();
     await expect(page.locator('[data-chart=backlog] svg').textContent()).resolves.toContain('按严重程度');
 
     await page.goto(`${app.url}/dashboard`);

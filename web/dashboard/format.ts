@@ -28,7 +28,9 @@ export function formatSeconds(seconds: number | null | undefined, texts: Texts, 
   return text(texts, `units.${unit}`, { n: formatNumber(v, locale, v < 10 && unit !== 's' ? 1 : 0) ?? '0' });
 }
 
-/** Hours with one decimal, for chart axes (durations are plotted in hours). */
-export function toHours(seconds: number | null | undefined): number | null {
-  return seconds === null || seconds === undefined || !Number.isFinite(seconds) ? null : Math.round((seconds / 3600) * 100) / 100;
+/** The unit a duration chart is drawn in: the largest that its biggest value reaches (s, min, h or d). */
+export function durationUnit(maxSeconds: number): { unit: 's' | 'min' | 'h' | 'd'; size: number } {
+  const units = [['d', 86_400], ['h', 3600], ['min', 60]] as const;
+  const found = units.find(([, size]) => maxSeconds >= size);
+  return found ? { unit: found[0], size: found[1] } : { unit: 's', size: 1 };
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { agentsSchema, ApiError, filterParams, getJson, intervalFor, readerTimeZone, summarySchema, timeseriesSchema, TRENDS, type AgentRow, type Filters, type Summary, type Timeseries } from './api.js';
 import { barChart, lineChart, onPick } from './charts.js';
-import { formatNumber, formatPct, formatSeconds, text, toHours, type Texts } from './format.js';
+import { durationUnit, formatNumber, formatPct, formatSeconds, text, type Texts } from './format.js';
 import { el, table } from './dom.js';
 
 const bootSchema = z.object({
@@ -138,9 +138,12 @@ function points(ts: Timeseries | undefined): Map<string, number | null> {
 }
 
 function drawTrends(trends: Record<keyof typeof TRENDS, Timeseries | undefined>): void {
-  const line = (id: ChartId, parts: { key: keyof typeof TRENDS; name: string; hours?: boolean; right?: boolean }[], units: [string, string?]) => {
+  const line = (id: ChartId, parts: { key: keyof typeof TRENDS; name: string; right?: boolean }[], units: [string, string?], duration = false) => {
     const maps = parts.map((p) => points(trends[p.key]));
     const buckets = [...new Set(maps.flatMap((m) => [...m.keys()]))].sort();
+    // Durations come in seconds; drawn in the unit their largest value reaches.
+    const largest = Math.max(0, ...maps.flatMap((m) => [...m.values()].map((v) => v ?? 0)));
+    const { unit, size } = duration ? durationUnit(largest) : { unit: '', size: 1 };
     lineChart(
       chartEls[id],
       buckets.map(bucketLabel),
@@ -148,17 +151,16 @@ function drawTrends(trends: Record<keyof typeof TRENDS, Timeseries | undefined>)
         name: p.name,
         values: buckets.map((b) => {
           const v = maps[i]!.get(b) ?? null;
-          return p.hours ? toHours(v) : v;
+          return v === null ? null : Math.round((v / size) * 100) / 100;
         }),
         ...(p.right && { right: true }),
       })),
-      units,
+      duration ? [t(`units.${unit}`, { n: '' }).trim()] : units,
     );
     chartEls[id].dataset.points = String(buckets.length);
   };
-  const h = t('units.h', { n: '' }).trim();
-  line('firstResponse', [{ key: 'firstResponseMedian', name: t('series.median'), hours: true }, { key: 'firstResponseP90', name: t('series.p90'), hours: true }], [h]);
-  line('resolution', [{ key: 'resolutionMedian', name: t('series.median'), hours: true }, { key: 'resolutionP90', name: t('series.p90'), hours: true }], [h]);
+  line('firstResponse', [{ key: 'firstResponseMedian', name: t('series.median') }, { key: 'firstResponseP90', name: t('series.p90') }], [''], true);
+  line('resolution', [{ key: 'resolutionMedian', name: t('series.median') }, { key: 'resolutionP90', name: t('series.p90') }], [''], true);
   line('satisfaction', [{ key: 'csat', name: t('series.csat') }, { key: 'nps', name: t('series.nps'), right: true }], [t('series.csat'), t('series.nps')]);
   line('complaints', [{ key: 'complaintRate', name: t('series.complaintRate') }], ['%']);
 }
@@ -168,7 +170,7 @@ function drawSla(s: Summary): void {
   barChart(
     chartEls.sla,
     clocks.map((c) => t(`clock.${c}`)),
-    [{ name: t('series.compliance'), values: clocks.map((c) => s.sla[c]!.compliancePct ?? 0), color: '#2e7d32' }],
+    [{ name: t('series.compliance'), values: clocks.map((c) => s.sla[c]!.compliancePct ?? null), color: '#2e7d32' }],
     '%',
     100,
   );
