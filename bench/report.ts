@@ -22,10 +22,12 @@ export const TARGETS: Record<string, Target> = {
   outbox_dropped: { op: '==', value: 0, unit: 'rows' },
   outbox_duplicates: { op: '==', value: 0, unit: 'posts' },
   outbox_order_violations: { op: '==', value: 0, unit: 'pairs' },
+  dashboard_first_load_ms: { op: '<=', value: 1500, unit: 'ms (p90 of cold loads in headless Chromium)' },
 };
 
 /** Figures shown without a target, for context. */
 const INFO_UNITS: Record<string, string> = {
+  dashboard_first_load_median_ms: 'ms, median cold load',
   pg_baseline_inserts_per_s: 'inserts/s',
   pg_baseline_inserts_per_s_pool10: 'inserts/s',
   intake_vs_pg_baseline: 'ratio',

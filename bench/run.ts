@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDashboardLoad, type DashboardLoadResult } from './dashboard-load.js';
 import { benchIntake, type IntakeResult } from './intake.js';
 import { profileIntake, type IntakeProfile } from './intake-profile.js';
 import { log, round, sleep } from './lib/common.js';
@@ -27,7 +28,7 @@ import { benchTimerLateness, benchTimerLatenessReal, type LatenessResult, type R
 import { benchTimerMemory, type TimerMemoryResult } from './timers-memory.js';
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
-const PHASES = ['pg', 'intake', 'profile', 'timers', 'lateness', 'reconcile', 'outbox'] as const;
+const PHASES = ['pg', 'intake', 'profile', 'timers', 'lateness', 'reconcile', 'outbox', 'dashboard'] as const;
 type Phase = (typeof PHASES)[number];
 /** Measurements whose figures depend on having the CPUs to themselves (the others are paced or count bytes). */
 const CPU_BOUND = new Set<Phase>(['pg', 'intake', 'profile', 'lateness', 'reconcile']);
@@ -60,6 +61,8 @@ const SETTINGS = {
   outboxLimitPerSecond: 30,
   /** Used when the specified rate (30) cannot deliver: see the outbox phase. */
   outboxWorkaroundRate: 25,
+  dashboardLoads: quick ? 3 : 10,
+  dashboardSeedTickets: quick ? 100 : 500,
 };
 
 interface Details {
@@ -74,6 +77,7 @@ interface Details {
   reconcile?: ReconcileResult;
   outbox?: OutboxResult;
   outboxWorkaround?: OutboxResult;
+  dashboard?: DashboardLoadResult;
 }
 
 /** Waits (up to `maxMs`) until the machine is mostly idle, so another workload does not skew the figures. */
@@ -250,6 +254,14 @@ async function main(): Promise<void> {
         metrics.outbox_workaround_429s = w.responses429;
         metrics.outbox_workaround_duplicates = w.duplicates;
         metrics.outbox_workaround_order_violations = w.orderViolations;
+      };
+    });
+    await phase('dashboard', async () => {
+      const r = await benchDashboardLoad(ctx, { loads: SETTINGS.dashboardLoads, seedTickets: SETTINGS.dashboardSeedTickets });
+      return () => {
+        details.dashboard = r;
+        metrics.dashboard_first_load_ms = r.firstLoadMs.p90;
+        metrics.dashboard_first_load_median_ms = r.firstLoadMs.p50;
       };
     });
   } finally {
