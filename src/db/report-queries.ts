@@ -94,7 +94,9 @@ export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Pro
       count(*) filter (where sla_${sql.unsafe(k)} = 'met' and ${where}) as sla_${sql.unsafe(k)}_met,
       count(*) filter (where sla_${sql.unsafe(k)} = 'breached' and ${where}) as sla_${sql.unsafe(k)}_breached`;
   });
-  const [r] = await sql<Row[]>`
+  // Three statements at once on separate connections of the pool: the counts, the duration
+  // percentiles and the escalations each take one pass, and the machine's cores share them.
+  const counts = sql<Row[]>`
     select
       count(*) filter (where ${created}) as created,
       count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
@@ -116,17 +118,21 @@ export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Pro
       count(*) filter (where ${firstResolved} and nps <= 6) as nps_detractors,
       count(*) filter (where ${firstResolved} and verification in ('still_fixed', 'problem_again')) as verification_n,
       count(*) filter (where ${firstResolved} and verification = 'still_fixed') as still_fixed
-      ${Object.entries(DURATIONS).map(([name, d]) => durationSelect(sql, name, d.at, d.col, q))}
       ${slaSelects}
     from ticket_facts
     where ${candidatesSql(sql, q)}`;
-  const row = r ?? {};
+  const durations = sql<Row[]>`
+    select 1 as one ${Object.entries(DURATIONS).map(([name, d]) => durationSelect(sql, name, d.at, d.col, q))}
+    from ticket_facts
+    where ${candidatesSql(sql, q)}`;
 
-  const escalations = await sql<{ trigger: string; n: string; ack_median: number | null }[]>`
+  const escalationRows = sql<{ trigger: string; n: string; ack_median: number | null }[]>`
     select e.trigger, count(*) as n, percentile_cont(0.5) within group (order by e."ackS") as ack_median
     from ticket_facts f, jsonb_to_recordset(f.escalations) as e(trigger text, at timestamptz, "ackS" int)
     where f.escalation_count > 0 and ${candidatesSql(sql, q)} and e.at >= ${at(sql, q.from)} and e.at < ${at(sql, q.to)}
     group by grouping sets ((e.trigger), ())`;
+  const [[countRow], [durationRow], escalations, backlog] = await Promise.all([counts, durations, escalationRows, backlogNow(sql, q, now)]);
+  const row = { ...countRow, ...durationRow };
   const byTrigger: Record<string, number> = {};
   let escN = 0;
   let ackMedianS: number | null = null;
@@ -137,7 +143,6 @@ export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Pro
     } else byTrigger[e.trigger] = n(e.n);
   }
 
-  const backlog = await backlogNow(sql, q, now);
   const sla = Object.fromEntries(
     SLA_CLOCKS.map((k): [SlaClockKind, ClockCompliance] => {
       const met = n(row[`sla_${k}_met`]);

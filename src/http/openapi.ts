@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, createdTicketResponse, errorResponse, healthResponse, ticketDetailResponse, ticketListResponse } from './response-schemas.js';
+import { reportOpenApi } from './report-openapi.js';
 import { actionBody, createTicketBody, customerActionBody, customerLinkView, listTicketsQuery, ticketParams } from './schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
@@ -29,6 +30,7 @@ const numberParam = { name: 'number', in: 'path', required: true, schema: { ...(
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and describe responses. */
 export function buildOpenApi(): Record<string, unknown> {
   const query = json(listTicketsQuery) as { properties: Record<string, unknown> };
+  const reports = reportOpenApi(json, body, { '400': err(400, 'Bad or unknown query parameter'), ...common });
   return {
     openapi: '3.1.0',
     info: {
@@ -54,6 +56,7 @@ export function buildOpenApi(): Record<string, unknown> {
         CustomerLink: json(customerLinkView, 'output'),
         Health: json(healthResponse, 'output'),
         Error: json(errorResponse, 'output'),
+        ...reports.schemas,
       },
     },
     security: [{ bearer: [] }],
@@ -72,7 +75,7 @@ export function buildOpenApi(): Record<string, unknown> {
         get: {
           summary:
             'Prometheus metrics: health-check latency and reachability, outbox backlog and delivery time, timer lateness, HTTP request durations, ' +
-            'Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
+            'ticket figures from the database, Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
           responses: {
             '200': { description: 'Prometheus text exposition format, version 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
             '401': err(401, 'Missing or wrong token'),
@@ -152,6 +155,7 @@ export function buildOpenApi(): Record<string, unknown> {
           },
         },
       },
+      ...reports.paths,
       '/c/{token}': {
         get: {
           security: [],

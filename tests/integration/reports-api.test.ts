@@ -9,6 +9,7 @@ import { createTicket } from '../../src/app/create-ticket.js';
 import { customerAct, type CustomerCommand } from '../../src/app/customer-actions.js';
 import { reportSummary } from '../../src/app/reports.js';
 import { PgReports } from '../../src/db/reports.js';
+import { agentsResponse, reportSummaryResponse, timeseriesResponse } from '../../src/http/report-openapi.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { wallClockConfig } from '../helpers/config.js';
 
@@ -106,6 +107,8 @@ describe('GET /api/reports/summary', () => {
     expect((s.sla as Record<string, unknown>).first_response).toEqual({ met: 2, breached: 0, compliancePct: 100 });
     expect((s.sla as Record<string, unknown>).diagnosis_plan).toEqual({ met: 0, breached: 0, compliancePct: null });
     expect(s.verification).toEqual({ n: 0, stillFixedPct: null });
+    // The answer has the shape the OpenAPI document gives.
+    expect(reportSummaryResponse.safeParse(s).success).toBe(true);
   });
 
   it('filters by department and gives null, not 0, where there is no denominator', async () => {
@@ -150,6 +153,7 @@ describe('GET /api/reports/summary', () => {
 describe('GET /api/reports/timeseries', () => {
   it('buckets by day in the time zone, one series per breakdown value', async () => {
     const all = await json(`/api/reports/timeseries?${period}&metric=created&interval=day`);
+    expect(timeseriesResponse.safeParse(all).success).toBe(true);
     expect(all).toEqual({ metric: 'created', interval: 'day', series: [{ key: 'all', points: [{ t: '2030-01-07T00:00:00Z', value: 3, n: 3 }] }] });
     // In Shanghai (UTC+8) every ticket was created on 7 January local time, the bucket starts at local midnight.
     const bySeverity = await json(`/api/reports/timeseries?from=2030-01-07T00:00:00Z&to=2030-01-08T00:00:00Z&tz=Asia/Shanghai&metric=first_response_median&by=severity`);
@@ -169,6 +173,7 @@ describe('GET /api/reports/timeseries', () => {
 describe('GET /api/reports/agents', () => {
   it('gives one row per owner', async () => {
     const body = await json(`/api/reports/agents?${period}`);
+    expect(agentsResponse.safeParse(body).success).toBe(true);
     expect(body.agents).toEqual([{ staffId: 'dave', claimed: 2, resolved: 2, frtMedianS: 1500, ttrMedianS: 16_200, csatMean: 3.5, reopenRatePct: 50 }]);
   });
 });
