@@ -44,6 +44,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's client runs in the browser.
+    files: ['web/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -92,6 +92,7 @@ export async function profileIntake(ctx: BenchContext, o: { sequential: number; 
       mutate: (...a) => store.mutate(...a),
       get: (...a) => store.get(...a),
       list: (...a) => store.list(...a),
+      factsOf: (...a) => store.factsOf(...a),
     };
     const timedScheduler: TimerScheduler = {
       schedule: async (t) => {

@@ -22,10 +22,15 @@ export const TARGETS: Record<string, Target> = {
   outbox_dropped: { op: '==', value: 0, unit: 'rows' },
   outbox_duplicates: { op: '==', value: 0, unit: 'posts' },
   outbox_order_violations: { op: '==', value: 0, unit: 'pairs' },
+  reports_summary_1m_p95_ms: { op: '<=', value: 300, unit: 'ms (90 days, worse of no filter / one department)' },
+  reports_timeseries_1m_p95_ms: { op: '<=', value: 500, unit: 'ms (90 days by day, worse of one series / per department)' },
+  reports_csv_1m_rows_per_s: { op: '>=', value: 50_000, unit: 'rows/s' },
+  dashboard_first_load_ms: { op: '<=', value: 1500, unit: 'ms (p90 of cold loads in headless Chromium)' },
 };
 
 /** Figures shown without a target, for context. */
 const INFO_UNITS: Record<string, string> = {
+  dashboard_first_load_median_ms: 'ms, median cold load',
   pg_baseline_inserts_per_s: 'inserts/s',
   pg_baseline_inserts_per_s_pool10: 'inserts/s',
   intake_vs_pg_baseline: 'ratio',
@@ -51,6 +56,9 @@ const INFO_UNITS: Record<string, string> = {
   outbox_workaround_429s: 'responses, rate 25',
   outbox_workaround_duplicates: 'posts, rate 25',
   outbox_workaround_order_violations: 'pairs, rate 25',
+  reports_summary_1m_p95_ms_all: 'ms, 90 days, no filter',
+  reports_summary_1m_p95_ms_department: 'ms, 90 days, one department',
+  reports_seed_1m_s: 's to COPY 1,000,000 tickets and their facts',
 };
 
 export function meets(value: number, t: Target): boolean {

@@ -14,6 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDashboardLoad, type DashboardLoadResult } from './dashboard-load.js';
 import { benchIntake, type IntakeResult } from './intake.js';
 import { profileIntake, type IntakeProfile } from './intake-profile.js';
 import { log, round, sleep } from './lib/common.js';
@@ -23,11 +24,12 @@ import { codeVersion, machineInfo, printTable, TARGETS, type Metrics } from './r
 import { benchOutbox, type OutboxResult } from './outbox.js';
 import { benchPgBaseline, type PgBaselineResult } from './pg-baseline.js';
 import { benchReconcile, type ReconcileResult } from './reconcile.js';
+import { benchReports, type ReportsResult } from './reports.js';
 import { benchTimerLateness, benchTimerLatenessReal, type LatenessResult, type RealLatenessResult } from './timer-lateness.js';
 import { benchTimerMemory, type TimerMemoryResult } from './timers-memory.js';
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
-const PHASES = ['pg', 'intake', 'profile', 'timers', 'lateness', 'reconcile', 'outbox'] as const;
+const PHASES = ['pg', 'intake', 'profile', 'timers', 'lateness', 'reconcile', 'outbox', 'reports', 'dashboard'] as const;
 type Phase = (typeof PHASES)[number];
 /** Measurements whose figures depend on having the CPUs to themselves (the others are paced or count bytes). */
 const CPU_BOUND = new Set<Phase>(['pg', 'intake', 'profile', 'lateness', 'reconcile']);
@@ -55,11 +57,15 @@ const SETTINGS = {
   latencyRealTickets: quick ? 500 : 2000,
   timerConcurrency: 20,
   reconcileTickets: quick ? 10_000 : 100_000,
+  reportsTickets: quick ? 100_000 : 1_000_000,
+  reportsRuns: quick ? 5 : 20,
   outboxMessages: quick ? 150 : 600,
   outboxDestinations: quick ? 50 : 200,
   outboxLimitPerSecond: 30,
   /** Used when the specified rate (30) cannot deliver: see the outbox phase. */
   outboxWorkaroundRate: 25,
+  dashboardLoads: quick ? 3 : 10,
+  dashboardSeedTickets: quick ? 100 : 500,
 };
 
 interface Details {
@@ -74,6 +80,8 @@ interface Details {
   reconcile?: ReconcileResult;
   outbox?: OutboxResult;
   outboxWorkaround?: OutboxResult;
+  reports?: ReportsResult;
+  dashboard?: DashboardLoadResult;
 }
 
 /** Waits (up to `maxMs`) until the machine is mostly idle, so another workload does not skew the figures. */
@@ -250,6 +258,29 @@ async function main(): Promise<void> {
         metrics.outbox_workaround_429s = w.responses429;
         metrics.outbox_workaround_duplicates = w.duplicates;
         metrics.outbox_workaround_order_violations = w.orderViolations;
+      };
+    });
+    // Not repeated when disturbed like the CPU-bound phases: each attempt would seed a million rows again.
+    await phase('reports', async () => {
+      await ctx.truncateTickets();
+      const r = await benchReports(ctx, { tickets: SETTINGS.reportsTickets, runs: SETTINGS.reportsRuns });
+      await ctx.truncateTickets();
+      return () => {
+        details.reports = r;
+        metrics.reports_summary_1m_p95_ms = Math.max(r.summaryMs.all.p95, r.summaryMs.department.p95);
+        metrics.reports_summary_1m_p95_ms_all = r.summaryMs.all.p95;
+        metrics.reports_summary_1m_p95_ms_department = r.summaryMs.department.p95;
+        metrics.reports_timeseries_1m_p95_ms = Math.max(r.timeseriesMs.byDay.p95, r.timeseriesMs.byDayPerDepartment.p95);
+        metrics.reports_csv_1m_rows_per_s = r.csv.rowsPerSecond;
+        metrics.reports_seed_1m_s = r.seedSeconds;
+      };
+    });
+    await phase('dashboard', async () => {
+      const r = await benchDashboardLoad(ctx, { loads: SETTINGS.dashboardLoads, seedTickets: SETTINGS.dashboardSeedTickets });
+      return () => {
+        details.dashboard = r;
+        metrics.dashboard_first_load_ms = r.firstLoadMs.p90;
+        metrics.dashboard_first_load_median_ms = r.firstLoadMs.p50;
       };
     });
   } finally {

@@ -1,4 +1,5 @@
-// Builds dist/ only when a source changed since the last build, and says which it is.
+// Builds dist/ (the server, and the dashboard's bundle in dist/web) only when a source changed
+// since the last build, and says which it is.
 // Used by `npm start`, `npm run worker` and the CLI scripts; plain Node, no dev tools needed.
 // In the Docker image there are no sources (only dist/): nothing to do.
 import { spawn } from 'node:child_process';
@@ -6,12 +7,14 @@ import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWeb } from './build-web.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['src', 'adapters'];
+const SOURCE_DIRS = ['src', 'adapters', 'web'];
 const INPUT_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 const STAMP = join(root, 'dist', '.build-stamp');
 const ENTRY = join(root, 'dist', 'src', 'main.js');
+const BUNDLE = join(root, 'dist', 'web', 'dashboard.js');
 
 /** Every input of the build with its modification time (ms). */
 function inputs() {
@@ -20,7 +23,7 @@ function inputs() {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(ts|json)$/.test(e.name)) out.push([p, statSync(p).mtimeMs]);
+      else if (/\.(ts|json|css)$/.test(e.name)) out.push([p, statSync(p).mtimeMs]);
     }
   };
   for (const d of SOURCE_DIRS) if (existsSync(join(root, d))) walk(join(root, d));
@@ -33,7 +36,7 @@ const log = (line) => process.stderr.write(`${line}\n`);
 if (!SOURCE_DIRS.some((d) => existsSync(join(root, d)))) process.exit(0); // a built image: dist/ is all there is
 
 const files = inputs();
-const built = existsSync(STAMP) && existsSync(ENTRY) ? statSync(STAMP).mtimeMs : -1;
+const built = existsSync(STAMP) && existsSync(ENTRY) && existsSync(BUNDLE) ? statSync(STAMP).mtimeMs : -1;
 const changed = files.filter(([, m]) => m > built).map(([p]) => relative(root, p));
 if (changed.length === 0) {
   log('build is up to date');
@@ -55,7 +58,15 @@ const ticker = process.stderr.isTTY
   ? setInterval(() => process.stderr.write(`\r  compiling… ${Math.round((Date.now() - started) / 1000)} s`), 1000)
   : undefined;
 const child = spawn(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-child.on('exit', (code) => {
+child.on('exit', async (code) => {
+  if (code === 0) {
+    try {
+      await buildWeb();
+    } catch (err) {
+      log(`the dashboard bundle did not build: ${err instanceof Error ? err.message : String(err)}`);
+      code = 1;
+    }
+  }
   if (ticker) {
     clearInterval(ticker);
     process.stderr.write('\r\x1b[K');

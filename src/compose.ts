@@ -16,6 +16,7 @@ import type { Database } from './db/client.js';
 import { PgCustomerStore, PgInboundDedup } from './db/customer-store.js';
 import { PgDialogStore } from './db/dialog-store.js';
 import { resolveLinkSecret } from './db/link-secret.js';
+import { PgReports } from './db/reports.js';
 import type { PgTicketStore } from './db/ticket-store.js';
 import { buildHttpServer, type AdapterRoutes, type HttpOptions } from './http/server.js';
 
@@ -75,6 +76,7 @@ export function createAdapters(env: Env, deps: UseCaseDeps, store: PgTicketStore
   // Shared by the chat adapters: handled platform event ids, and the staff messages to edit later.
   const dedup = new PgInboundDedup(database.db);
   const messages = new PgChatMessageStore(database.db);
+  const reports = new PgReports(database.sql);
   return {
     telegram: env.TELEGRAM_BOT_TOKEN
       ? createTelegramAdapter({
@@ -97,6 +99,7 @@ export function createAdapters(env: Env, deps: UseCaseDeps, store: PgTicketStore
           apiUrl: env.SLACK_API_URL,
           defaultChannel: env.SLACK_DEFAULT_CHANNEL,
           deps,
+          reports,
           messages,
           dedup,
           logger,
@@ -111,6 +114,7 @@ export function createAdapters(env: Env, deps: UseCaseDeps, store: PgTicketStore
             apiUrl: env.DISCORD_API_URL,
             defaultChannel: env.DISCORD_DEFAULT_CHANNEL,
             deps,
+            reports,
             messages,
             dedup,
             logger,
@@ -176,7 +180,14 @@ export async function serveHttp(
   }
   const linkSecret = await resolveLinkSecret(database.db);
   let url = '';
-  const server = await buildHttpServer({ ...http, apiTokenHash: token.hash, linkSecret, publicUrl: () => env.AFTERCARE_PUBLIC_URL ?? url, logger });
+  const server = await buildHttpServer({
+    reports: new PgReports(database.sql),
+    ...http,
+    apiTokenHash: token.hash,
+    linkSecret,
+    publicUrl: () => env.AFTERCARE_PUBLIC_URL ?? url,
+    logger,
+  });
   stops.add('http', () => server.close());
   await server.listen({ port: env.PORT, host: env.HOST });
   const addr = server.server.address() as AddressInfo;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { DiscordAdapter } from '../adapters/discord/index.js';
 import type { SlackAdapter } from '../adapters/slack/index.js';
@@ -11,11 +12,15 @@ import type { Clock } from './app/ports.js';
 import type { LoadedConfig } from './config/load-config.js';
 import { adapterList, appLogger, createAdapters, gatewayFromEnv, platformGateways, serveHttp, StopList } from './compose.js';
 import { Directory } from './core/directory.js';
+import { factsContextFor } from './core/reports/facts.js';
 import { safeError } from './core/safe-error.js';
 import { openDatabase, type Database } from './db/client.js';
+import { backfillFacts } from './db/facts-backfill.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
+import { registerOutboxPending } from './db/outbox-metrics.js';
 import { syncDirectory } from './db/sync-directory.js';
 import { PgTicketStore } from './db/ticket-store.js';
+import { jobMetrics } from './jobs/job-metrics.js';
 import { createJobQueues, startJobs, type Jobs } from './jobs/runtime.js';
 
 export interface RunningApp {
@@ -66,10 +71,17 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     const now = options.now ?? (() => new Date());
     const queues = createJobQueues({ redisUrl: env.REDIS_URL, prefix: env.AFTERCARE_QUEUE_PREFIX, now, log: logger });
     stops.add('job queues', () => queues.close());
-    const store = new PgTicketStore(database.db);
+    const facts = factsContextFor(config);
+    const store = new PgTicketStore(database.db, facts);
+    // Tickets from before the facts table get their figures from their event log, once.
+    const backfilled = await backfillFacts(database.db, facts);
+    if (backfilled > 0) logger.info({ tickets: backfilled }, 'report facts backfilled');
     const { scheduler, kicker } = queues;
     const deps: UseCaseDeps = { store, directory: new Directory(config), now, newId: randomUUID, log: logger, scheduler, kicker };
     const adapters = createAdapters(env, deps, store, database, logger);
+    // One registry for /metrics: the workers' histograms, the outbox backlog, HTTP and health.
+    const registry = new Registry();
+    registerOutboxPending(registry, database.db);
     const jobs = await startJobs(queues, {
       db: database.db,
       deps,
@@ -81,6 +93,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       outboxConcurrency: env.AFTERCARE_OUTBOX_CONCURRENCY,
       timerConcurrency: env.AFTERCARE_TIMER_CONCURRENCY,
       maxAttempts: env.AFTERCARE_OUTBOX_MAX_ATTEMPTS,
+      metrics: jobMetrics(registry),
     });
     stops.add('job workers', (graceMs) => jobs.close(graceMs));
     let served: Awaited<ReturnType<typeof serveHttp>> | undefined;
@@ -96,6 +109,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         queues: [jobs.queues.timers, jobs.queues.outbox],
         routes: adapterList(adapters).map((a) => a.adapter.routes),
         metricsPublic: env.AFTERCARE_METRICS_PUBLIC,
+        registry,
       });
       logger.info({ port: served.addr.port, host: served.addr.address, role, config: loaded.source }, 'aftercare listening');
     } else {

@@ -10,7 +10,20 @@ const describe = (key: string) => ({ description: en(`desk.command.describe.${ke
 /** Options a subcommand takes. */
 const OPTIONS: Partial<Record<DeskCommand, unknown[]>> = {
   find: [{ type: ApplicationCommandOptionType.String, name: 'number', ...describe('findNumber'), required: true }],
+  stats: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'period',
+      ...describe('statsPeriod'),
+      required: false,
+      choices: ['today', 'week', 'month'].map((value) => ({ name: value, value })),
+    },
+    { type: ApplicationCommandOptionType.String, name: 'department', ...describe('statsDepartment'), required: false },
+  ],
 };
+
+/** Subcommand options in the order the desk reads them as words. */
+export const OPTION_ORDER = ['number', 'period', 'department'];
 
 /** The `/aftercare` slash command with the desk's subcommands, in English and Simplified Chinese. */
 export const AFTERCARE_COMMAND = {

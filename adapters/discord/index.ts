@@ -2,6 +2,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Client, Events, GatewayDispatchEvents, GatewayIntentBits, REST, Routes } from 'discord.js';
 import type { Logger } from 'pino';
+import type { ReportSource } from '../../src/app/reports.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { ChatMessageStore, InboundDedup } from '../../src/app/ports.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
@@ -21,6 +22,8 @@ export interface DiscordOptions {
   apiUrl?: string | undefined;
   defaultChannel?: string | undefined;
   deps: UseCaseDeps;
+  /** Report aggregates for `/aftercare stats` (off without them). */
+  reports?: ReportSource | undefined;
   messages: ChatMessageStore;
   dedup: InboundDedup;
   logger: Logger;
@@ -110,7 +113,7 @@ export function createDiscordAdapter(o: DiscordOptions): DiscordAdapter {
   const log = o.logger.child({ platform: 'discord' });
   const surface = new DiscordSurface({ rest });
   const gateway = new StaffGateway({ surface, deps: o.deps, messages: o.messages, botKey: o.applicationId, defaultChannel: o.defaultChannel });
-  const handle = createInteractionHandler({ deps: o.deps, rest, applicationId: o.applicationId, dedup: o.dedup, logger: log });
+  const handle = createInteractionHandler({ deps: o.deps, reports: o.reports, rest, applicationId: o.applicationId, dedup: o.dedup, logger: log });
   const key = o.publicKey ? ed25519PublicKey(o.publicKey) : undefined;
 
   let client: Client | undefined;

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Desk, type Answer } from '../../src/app/desk/intents.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
+import type { ReportSource } from '../../src/app/reports.js';
 import type { InboundDedup } from '../../src/app/ports.js';
 import { safeError } from '../../src/core/safe-error.js';
 import { cleanText } from '../../src/core/text.js';
 import { translator } from '../../src/i18n/index.js';
+import { OPTION_ORDER } from './commands.js';
 import { formModal, modalRows, modalValues } from './forms.js';
 import { cardMessage, clip, NO_MENTIONS } from './render.js';
 
@@ -50,6 +52,7 @@ export type RawInteraction = z.infer<typeof interactionSchema>;
 
 export interface InteractionOptions {
   deps: UseCaseDeps;
+  reports?: ReportSource | undefined;
   rest: REST;
   applicationId: string;
   dedup: InboundDedup;
@@ -62,12 +65,16 @@ const EPHEMERAL = MessageFlags.Ephemeral;
 function commandText(i: RawInteraction): string {
   const sub = i.data?.options?.[0];
   if (!sub) return 'help';
-  const args = (sub.options ?? []).map((o) => (typeof o.value === 'string' ? cleanText(o.value) : typeof o.value === 'number' ? String(o.value) : ''));
+  // In the order the command declares its options, whatever order they arrive in.
+  const order = (name: string) => OPTION_ORDER.indexOf(name);
+  const args = [...(sub.options ?? [])]
+    .sort((a, b) => order(a.name) - order(b.name))
+    .map((o) => (typeof o.value === 'string' ? cleanText(o.value) : typeof o.value === 'number' ? String(o.value) : ''));
   return [sub.name, ...args].filter(Boolean).join(' ');
 }
 
 export function createInteractionHandler(o: InteractionOptions) {
-  const desk = new Desk(o.deps, 'discord', o.logger.child({ platform: DISCORD }));
+  const desk = new Desk(o.deps, 'discord', o.logger.child({ platform: DISCORD }), o.reports);
   async function followUp(i: RawInteraction, content: string): Promise<void> {
     await o.rest.post(Routes.webhook(o.applicationId, i.token), {
       body: { content: clip(content, 2000), flags: EPHEMERAL, allowed_mentions: NO_MENTIONS },

@@ -8,6 +8,7 @@ import { Desk, type Answer } from '../../src/app/desk/intents.js';
 import { ticketList } from '../../src/app/desk/queries.js';
 import { departmentName } from '../../src/app/desk/view-context.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
+import type { ReportSource } from '../../src/app/reports.js';
 import type { ChatMessageStore, InboundDedup } from '../../src/app/ports.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
 import { safeError } from '../../src/core/safe-error.js';
@@ -29,6 +30,8 @@ export interface SlackOptions {
   apiUrl?: string | undefined;
   defaultChannel?: string | undefined;
   deps: UseCaseDeps;
+  /** Report aggregates for `/aftercare stats` (off without them). */
+  reports?: ReportSource | undefined;
   messages: ChatMessageStore;
   dedup: InboundDedup;
   logger: Logger;
@@ -152,7 +155,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   const surface = new SlackSurface({ client });
   const gateway = new StaffGateway({ surface, deps, messages: o.messages, botKey: o.botToken, defaultChannel: o.defaultChannel });
 
-  const desk = new Desk(deps, 'slack', o.logger.child({ platform: 'slack' }));
+  const desk = new Desk(deps, 'slack', o.logger.child({ platform: 'slack' }), o.reports);
   const staffOf = (userId: string) => desk.staff(userId);
 
   /**

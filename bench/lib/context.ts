@@ -33,6 +33,7 @@ const TICKET_TABLES = [
   'coordination_tasks',
   'surveys',
   'idempotency_keys',
+  'ticket_facts',
   'tickets',
   'customers',
 ];

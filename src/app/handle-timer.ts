@@ -5,8 +5,11 @@ import { lifecycleTimerDue } from '../core/lifecycle-timers.js';
 import type { TicketState, TimerData } from './ports.js';
 import { timerVersions } from './timers.js';
 
-/** `fired`: acted; `stale`: the clock or ladder moved on, nothing to do; `early`: run again at `at`. */
-export type TimerOutcome = { outcome: 'fired' | 'stale' } | { outcome: 'early'; at: Date };
+/**
+ * `fired`: acted (the timer was due at `dueAt`); `stale`: the clock or ladder moved on, nothing
+ * to do; `early`: run again at `at`.
+ */
+export type TimerOutcome = { outcome: 'fired'; dueAt: Date } | { outcome: 'stale' } | { outcome: 'early'; at: Date };
 
 /**
  * Runs a due timer against the ticket as Postgres has it now (SPEC §4–5, §7). Acts only when
@@ -47,7 +50,7 @@ function slaTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData,
     b.clocks[clock.kind] = { ...clock, remindedAt: b.now };
     b.event('sla.reminder', info);
     b.toOwner('sla.reminder', info);
-    return { outcome: 'fired' };
+    return { outcome: 'fired', dueAt: at };
   }
 
   if (clock.breachedAt) return { outcome: 'stale' };
@@ -73,7 +76,7 @@ function slaTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData,
       b.event('sla.breached', info);
       b.escalate('sla_breach', `${clock.kind} deadline passed`);
   }
-  return { outcome: 'fired' };
+  return { outcome: 'fired', dueAt: at };
 }
 
 /**
@@ -108,7 +111,7 @@ function lifecycleTimer(b: ChangeBuilder, state: TicketState, data: Extract<Time
       b.clock({ type: 'closed' });
       break;
   }
-  return { outcome: 'fired' };
+  return { outcome: 'fired', dueAt: timer.deadline };
 }
 
 function escalationTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData, { type: 'escalation' }>): TimerOutcome {
@@ -116,5 +119,5 @@ function escalationTimer(b: ChangeBuilder, state: TicketState, data: Extract<Tim
   if (!esc || esc.status !== 'open' || esc.level !== data.level || !esc.nextStepAt) return { outcome: 'stale' };
   if (b.now.getTime() < esc.nextStepAt.getTime()) return { outcome: 'early', at: esc.nextStepAt };
   b.climb(esc);
-  return { outcome: 'fired' };
+  return { outcome: 'fired', dueAt: esc.nextStepAt };
 }

@@ -2,7 +2,9 @@ import { mergeSurveys } from './merge-surveys.js';
 import { eventHash, GENESIS_HASH } from '../core/audit.js';
 import { ConflictError, ErrorCode, NotFoundError } from '../core/errors.js';
 import type { LifecycleTimers } from '../core/lifecycle-timers.js';
+import { WALL_CLOCK_FACTS, type FactsContext, type TicketFacts } from '../core/reports/facts.js';
 import type { RoutedDepartment } from '../core/route.js';
+import { factsAfterChange } from './ticket-facts.js';
 import type { ClockSet } from '../core/sla/lifecycle.js';
 import type {
   Clock,
@@ -44,6 +46,7 @@ interface StoredTicket {
   surveys: StoredSurvey[];
   events: StoredEvent[];
   head: { count: number; lastHash: string | null };
+  facts: TicketFacts;
 }
 
 /** Same as the ticket number format of the Postgres store (`AC-000001`). */
@@ -72,8 +75,14 @@ export class MemoryTicketStore implements TicketStore {
   private lastNumber = 0;
   private lastOutboxId = 0;
 
-  /** `now` stamps a change that does not set `updatedAt` (the Postgres store uses the wall clock). */
-  constructor(private readonly now: Clock = () => new Date()) {}
+  /**
+   * `now` stamps a change that does not set `updatedAt` (the Postgres store uses the wall clock);
+   * `factsContext` gives each department's calendar for the business-time figures.
+   */
+  constructor(
+    private readonly now: Clock = () => new Date(),
+    private readonly factsContext: FactsContext = WALL_CLOCK_FACTS,
+  ) {}
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async only so a throw becomes a rejection
   async create(
@@ -107,6 +116,7 @@ export class MemoryTicketStore implements TicketStore {
     }
     const head = { count: 0, lastHash: null as string | null };
     const events = chainEvents(ticket.id, plan.events, ticket.createdAt, head);
+    const facts = factsAfterChange(undefined, { ticket, departments: plan.departments }, plan.events, ticket.createdAt, this.factsContext);
     const stored: StoredTicket = {
       ticket,
       departments: upsertDepartments([], plan.departments),
@@ -117,6 +127,7 @@ export class MemoryTicketStore implements TicketStore {
       surveys: [],
       events,
       head,
+      facts,
     };
     const outbox = this.enqueue(ticket.id, plan.outbox, ticket.createdAt);
     if (!plan.customerExists) this.customers.set(plan.customer.id, copy(plan.customer));
@@ -167,6 +178,11 @@ export class MemoryTicketStore implements TicketStore {
     return Promise.resolve(rows.map((r) => this.stateOf(r.ticket.id)));
   }
 
+  factsOf(ticketId: string): Promise<TicketFacts | undefined> {
+    const t = this.tickets.get(ticketId);
+    return Promise.resolve(t ? copy(t.facts) : undefined);
+  }
+
   /** Every outbox row written so far, oldest first (what the Postgres `outbox` table would hold). */
   outbox(): MemoryOutboxRow[] {
     return copy(this.queued);
@@ -201,6 +217,7 @@ export class MemoryTicketStore implements TicketStore {
       }
     }
     next.surveys = mergeSurveys(next.surveys, change.surveys ?? [], now);
+    if (change.events.length > 0) next.facts = factsAfterChange(current.facts, next, change.events, now, this.factsContext);
     const outbox = this.enqueue(id, change.outbox ?? [], now);
     this.tickets.set(id, next);
     this.queued.push(...outbox);

@@ -1,6 +1,7 @@
 import type { CustomerMessageKind, StaffMessageKind, TicketEventMap, TicketEventType } from '../core/ticket-events.js';
 import type { DepartmentRole, RoutedDepartment } from '../core/route.js';
 import type { LifecycleTimerKind, LifecycleTimers } from '../core/lifecycle-timers.js';
+import type { TicketFacts } from '../core/reports/facts.js';
 import type { ClockSet } from '../core/sla/lifecycle.js';
 import type { Category, ClockKind, Severity, TicketStatus, Tier } from '../core/types.js';
 
@@ -257,6 +258,8 @@ export interface TicketStore {
   mutate<T>(ref: TicketRef, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState; outbox: QueuedOutboxRow[] }>;
   get(number: string): Promise<TicketDetail | undefined>;
   list(filter: TicketFilter): Promise<TicketState[]>;
+  /** The ticket's report figures (SPEC §8) as last committed, kept in the same transaction as its events. */
+  factsOf(ticketId: string): Promise<TicketFacts | undefined>;
 }
 
 /** A delayed job: fires `at` (or at once if past) with a deterministic id. */

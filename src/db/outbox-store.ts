@@ -69,13 +69,18 @@ export class PgOutboxStore {
     });
   }
 
-  /** Finishes a leased row; false when the lease was lost (another worker took over). */
-  async markDelivered(id: number, owner: string, messageIds: Record<string, string> | undefined): Promise<boolean> {
-    const rows = await this.db.execute(sql`
+  /**
+   * Finishes a leased row: how long after it was written it was delivered; undefined when the
+   * lease was lost (another worker took over).
+   */
+  async markDelivered(id: number, owner: string, messageIds: Record<string, string> | undefined): Promise<{ afterSeconds: number } | undefined> {
+    const rows = (await this.db.execute(sql`
       update outbox set status = 'delivered', delivered_at = now(), lease_owner = null, lease_until = null,
         platform_message_ids = ${messageIds ? JSON.stringify(messageIds) : null}::jsonb, last_error = null
-      where id = ${id} and lease_owner = ${owner} and status = 'sending' returning id`);
-    return rows.length > 0;
+      where id = ${id} and lease_owner = ${owner} and status = 'sending'
+      returning extract(epoch from delivered_at - created_at)::float8 as after_seconds`)) as unknown as { after_seconds: number | string }[];
+    const row = rows[0];
+    return row ? { afterSeconds: Number(row.after_seconds) } : undefined;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type {
+  Actor,
   StoredSurvey,
   SurveyAnswer,
   CoordinationTask,
@@ -26,7 +27,10 @@ import type { SlaClock } from '../core/sla/clocks.js';
 import type { ClockSet } from '../core/sla/lifecycle.js';
 import { isLifecycleTimer, type LifecycleTimer, type LifecycleTimers } from '../core/lifecycle-timers.js';
 import type { ClockKind } from '../core/types.js';
+import { factsAfterChange, factsFromLog } from '../app/ticket-facts.js';
+import { WALL_CLOCK_FACTS, type FactsContext, type TicketFacts } from '../core/reports/facts.js';
 import type { Db } from './client.js';
+import { factsColumnsJson, readFacts, writeFacts } from './facts-rows.js';
 import {
   coordinationTasks,
   customers,
@@ -150,7 +154,11 @@ function taskToRow(t: CoordinationTask): typeof coordinationTasks.$inferInsert {
 
 /** The Postgres implementation of {@link TicketStore}. */
 export class PgTicketStore implements TicketStore {
-  constructor(private readonly db: Db) {}
+  /** `facts` gives each department's calendar for the business-time figures of `ticket_facts`. */
+  constructor(
+    private readonly db: Db,
+    private readonly facts: FactsContext = WALL_CLOCK_FACTS,
+  ) {}
 
   async create(
     build: (number: string) => NewTicketPlan,
@@ -183,6 +191,7 @@ export class PgTicketStore implements TicketStore {
       await upsertClocks(tx, ticket.id, plan.clocks);
       await upsertEscalations(tx, plan.escalations);
       if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
+      await writeFacts(tx, factsAfterChange(undefined, { ticket, departments: plan.departments }, plan.events, ticket.createdAt, this.facts));
       const queued = await insertOutbox(tx, ticket.id, plan.outbox, ticket.createdAt);
       if (idempotency) {
         await tx.insert(idempotencyKeys).values({
@@ -239,6 +248,7 @@ export class PgTicketStore implements TicketStore {
       ticket_id: e.ticketId, seq: e.seq, type: e.type, actor: e.actor, platform: e.platform, data: e.data, created_at: e.createdAt, prev_hash: e.prevHash, hash: e.hash,
     }));
     const outboxRows = plan.outbox.map((o) => ({ ticket_id: t.id, destination: o.destination, kind: o.kind, payload: o.payload, created_at: at }));
+    const facts = factsColumnsJson(factsAfterChange(undefined, { ticket: t, departments: plan.departments }, plan.events, at, this.facts));
     const rows = await pg<{ id: string; destination: string }[]>`
       with c as (
         insert into customers (id, name, company, phone, email, language, tier, created_at)
@@ -273,6 +283,8 @@ export class PgTicketStore implements TicketStore {
         insert into ticket_events (ticket_id, seq, type, actor, platform, data, created_at, prev_hash, hash)
         select * from json_to_recordset(${json(eventRows)}::json)
           as x(ticket_id uuid, seq int, type text, actor jsonb, platform text, data jsonb, created_at text, prev_hash text, hash text)
+      ), f as (
+        insert into ticket_facts select * from json_populate_record(null::ticket_facts, ${facts}::json)
       ), o as (
         insert into outbox (ticket_id, destination, kind, payload, created_at)
         select * from json_to_recordset(${json(outboxRows)}::json)
@@ -318,9 +330,20 @@ export class PgTicketStore implements TicketStore {
       if (change.escalations?.length) await upsertEscalations(tx, change.escalations);
       for (const a of change.surveys ?? []) await upsertSurvey(tx, id, a, now);
       if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
+      const next = applyChange(state, change, patch);
+      if (change.events.length > 0) {
+        // A ticket older than the facts table gets its facts from its log first.
+        const prev = (await readFacts(tx, id)) ?? (head.count > 0 ? factsFromLog(state, await eventLog(tx, id), this.facts) : undefined);
+        await writeFacts(tx, factsAfterChange(prev, next, change.events, now, this.facts));
+      }
       const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
-      return { result: change.result, state: applyChange(state, change, patch), outbox: queued };
+      return { result: change.result, state: next, outbox: queued };
     });
+  }
+
+  /** The ticket's report figures as last committed. */
+  async factsOf(ticketId: string): Promise<TicketFacts | undefined> {
+    return readFacts(this.db, ticketId);
   }
 
   async get(number: string): Promise<TicketDetail | undefined> {
@@ -408,6 +431,15 @@ function applyChange<T>(state: TicketState, change: TicketChange<T>, patch: Part
   };
 }
 
+export async function eventLog(ex: Executor, ticketId: string): Promise<{ type: string; actor: Actor; data: Record<string, unknown>; createdAt: string }[]> {
+  const rows = await ex
+    .select({ type: ticketEvents.type, actor: ticketEvents.actor, data: ticketEvents.data, createdAt: ticketEvents.createdAt })
+    .from(ticketEvents)
+    .where(eq(ticketEvents.ticketId, ticketId))
+    .orderBy(asc(ticketEvents.seq));
+  return rows.map((r) => ({ type: r.type, actor: r.actor as Actor, data: r.data as Record<string, unknown>, createdAt: r.createdAt }));
+}
+
 async function loadState(
   ex: Executor,
   where: ReturnType<typeof eq>,
@@ -426,7 +458,7 @@ async function loadState(
 }
 
 /** Loads the related rows of many tickets in a handful of queries. */
-async function loadStates(
+export async function loadStates(
   ex: Executor,
   ids: string[],
   known = new Map<string, typeof tickets.$inferSelect>(),

@@ -71,9 +71,11 @@ export interface HealthMetrics {
   up: Gauge<'dependency'>;
 }
 
-/** A registry of its own (several servers may share a process in tests) with the default process metrics. */
-export function healthMetrics(): HealthMetrics {
-  const registry = new Registry();
+/**
+ * The health metrics and the default process metrics in `registry` (the app's, shared with the
+ * job workers; a registry of its own by default, as several servers may share a process in tests).
+ */
+export function healthMetrics(registry = new Registry()): HealthMetrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,

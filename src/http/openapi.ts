@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, createdTicketResponse, errorResponse, healthResponse, ticketDetailResponse, ticketListResponse } from './response-schemas.js';
+import { reportOpenApi } from './report-openapi.js';
 import { actionBody, createTicketBody, customerActionBody, customerLinkView, listTicketsQuery, ticketParams } from './schemas.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'input') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
@@ -29,6 +30,7 @@ const numberParam = { name: 'number', in: 'path', required: true, schema: { ...(
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and describe responses. */
 export function buildOpenApi(): Record<string, unknown> {
   const query = json(listTicketsQuery) as { properties: Record<string, unknown> };
+  const reports = reportOpenApi(json, body, { '400': err(400, 'Bad or unknown query parameter'), ...common });
   return {
     openapi: '3.1.0',
     info: {
@@ -54,6 +56,7 @@ export function buildOpenApi(): Record<string, unknown> {
         CustomerLink: json(customerLinkView, 'output'),
         Health: json(healthResponse, 'output'),
         Error: json(errorResponse, 'output'),
+        ...reports.schemas,
       },
     },
     security: [{ bearer: [] }],
@@ -70,7 +73,9 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       '/metrics': {
         get: {
-          summary: 'Prometheus metrics: health-check latency and reachability, Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
+          summary:
+            'Prometheus metrics: health-check latency and reachability, outbox backlog and delivery time, timer lateness, HTTP request durations, ' +
+            'ticket figures from the database, Node process metrics (open when AFTERCARE_METRICS_PUBLIC=true)',
           responses: {
             '200': { description: 'Prometheus text exposition format, version 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
             '401': err(401, 'Missing or wrong token'),
@@ -150,6 +155,7 @@ export function buildOpenApi(): Record<string, unknown> {
           },
         },
       },
+      ...reports.paths,
       '/c/{token}': {
         get: {
           security: [],
@@ -160,6 +166,30 @@ export function buildOpenApi(): Record<string, unknown> {
           ],
           responses: { '200': html('The page'), '404': html('Link not valid'), '410': html('Link expired') },
         },
+      },
+      '/dashboard': {
+        get: {
+          security: [],
+          summary:
+            'The reports dashboard (HTML, en or zh-CN by ?lang=, a remembered choice or Accept-Language); without a session cookie the sign-in form. ' +
+            'Its calls to /api/reports/* carry the session cookie instead of the bearer token',
+          parameters: [{ name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['en', 'zh-CN'] } }],
+          responses: { '200': html('The dashboard, or the sign-in form'), '400': err(400, 'A bad query parameter') },
+        },
+      },
+      '/dashboard/login': {
+        post: {
+          security: [],
+          summary: 'Signs in with the API token (form field `token`): sets the HttpOnly, SameSite=Strict session cookie and answers 303 to /dashboard',
+          requestBody: {
+            required: true,
+            content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { token: { type: 'string' }, lang: { type: 'string', enum: ['en', 'zh-CN'] } } } } },
+          },
+          responses: { '303': { description: 'Signed in' }, '400': html('No token entered'), '401': html('Wrong token: the form again') },
+        },
+      },
+      '/dashboard/logout': {
+        post: { security: [], summary: 'Ends the dashboard session and answers 303 to /dashboard', responses: { '303': { description: 'Signed out' } } },
       },
     },
   };

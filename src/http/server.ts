@@ -15,9 +15,16 @@ import { safeError } from '../core/safe-error.js';
 import { plainErrorMap, plainFields, type PlainField, type PlainFieldOptions } from '../core/plain-issues.js';
 import { databaseUnavailableCode } from '../db/unavailable.js';
 import type { Queue } from 'bullmq';
+import type { Registry } from 'prom-client';
 import { registerQueueBoard } from './admin-queues.js';
+import type { MetricsSource, ReportSource } from '../app/reports.js';
+import { registerReportMetrics } from './report-metrics.js';
+import { registerReportRoutes } from './report-routes.js';
 import { DependencyHealth, healthMetrics } from './health.js';
 import { buildOpenApi } from './openapi.js';
+import { registerRequestMetrics } from './request-metrics.js';
+import { registerDashboard } from './dashboard.js';
+import { registerSessions } from './session-auth.js';
 import { customerPage, linkErrorPage, pageLanguage, type PageNotice } from './customer-page.js';
 import { actionBody, createTicketBody, csat as csatSchema, customerActionBody, listTicketsQuery, nps as npsSchema, ticketParams, type ActionBody, type CustomerActionBody } from './schemas.js';
 import { createdView, detailView, summaryView } from './views.js';
@@ -43,6 +50,10 @@ export interface HttpOptions {
   publicUrl?: () => string;
   /** GET /metrics without the bearer token (AFTERCARE_METRICS_PUBLIC). */
   metricsPublic?: boolean;
+  /** The app's metrics registry, shared with the job workers (a registry of its own when absent). */
+  registry?: Registry;
+  /** The report aggregates behind GET /api/reports/* and the database-backed /metrics series; without it those routes are off. */
+  reports?: ReportSource & MetricsSource;
 }
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
@@ -205,15 +216,19 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
 
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, ErrorCode.NotFound, `no route ${req.method} ${req.url}`));
 
+  // The dashboard's session cookie stands in for the bearer token on the reports API only.
+  const sessions = await registerSessions(app, opts.apiTokenHash, deps.now);
   const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!tokenMatches(req.headers.authorization, opts.apiTokenHash)) {
+    if (!tokenMatches(req.headers.authorization, opts.apiTokenHash) && !sessions.allows(req)) {
       return sendError(reply, 401, ErrorCode.Unauthorized, 'missing or wrong bearer token (Authorization: Bearer <AFTERCARE_API_TOKEN>)');
     }
     return undefined;
   };
 
   // Reachability, not latency: a slow check is `slow` (up); latency is in /metrics.
-  const metrics = healthMetrics();
+  const metrics = healthMetrics(opts.registry);
+  registerRequestMetrics(app, metrics.registry);
+  if (opts.reports) registerReportMetrics(metrics.registry, opts.reports);
   const dbHealth = new DependencyHealth('db', opts.health.db, metrics);
   const redisHealth = new DependencyHealth('redis', opts.health.redis, metrics);
   app.get('/healthz', async (_req, reply) => {
@@ -249,6 +264,15 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       if (!detail) throw new AftercareError(ErrorCode.NotFound, `ticket ${number} not found`);
       return detailView(detail);
     };
+
+    if (opts.reports) {
+      registerReportRoutes(api, {
+        reports: opts.reports,
+        deps,
+        parseQuery: (reply, schema, value) => parseOr400(reply, schema, value, 'query', 'query'),
+        invalid: (reply, path, message) => validationError(reply, [{ path, message }], 'query'),
+      });
+    }
 
     api.post('/api/tickets', async (req, reply) => {
       const b = parseOr400(reply, createTicketBody, req.body ?? undefined, 'body', 'ticket');
@@ -341,6 +365,9 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
     done();
   });
 
+  await app.register((page, _opts, done) =>
+    registerDashboard(page, { directory: deps.directory, sessions, tokenOk: (t) => tokenEquals(t, opts.apiTokenHash) }, done),
+  );
   if (opts.linkSecret) await app.register((page, _opts, done) => registerCustomerPage(page, deps, opts.linkSecret!, done));
   for (const r of opts.routes ?? []) r.fastify?.(app);
 

@@ -221,9 +221,12 @@ export const deskEn = {
       mine: 'Your open tickets',
       queue: 'Your department’s open tickets by deadline',
       help: 'What the commands do',
+      stats: 'How the service did: volume, response and resolution times, SLA',
+      statsPeriod: 'today, week (last 7 days, the default) or month (last 30 days)',
+      statsDepartment: 'Department id or name (supervisors: any; agents: their own)',
     },
     help:
-      '*/aftercare* commands:\n• `new` — open a ticket for a phone or walk-in customer\n• `find AC-000123` — show a ticket\n• `mine` — your open tickets\n• `queue` — your department’s open tickets by deadline\n• `help` — this list',
+      '*/aftercare* commands:\n• `new` — open a ticket for a phone or walk-in customer\n• `find AC-000123` — show a ticket\n• `mine` — your open tickets\n• `queue` — your department’s open tickets by deadline\n• `stats [today|week|month] [department]` — how the service did\n• `help` — this list',
     findUsage: 'Usage: /aftercare find AC-000123',
     unknown: 'Unknown command “{{text}}”.',
     mine: 'Your open tickets',

@@ -223,9 +223,12 @@ export const deskZhCN: DeskTexts = {
       mine: '我的未结工单',
       queue: '本部门未结工单（按时限）',
       help: '命令说明',
+      stats: '服务表现：工单量、响应与解决时长、SLA',
+      statsPeriod: 'today（今天）、week（近 7 天，默认）或 month（近 30 天）',
+      statsDepartment: '部门 ID 或名称（主管：任意部门；客服：本部门）',
     },
     help:
-      '*/aftercare* 命令：\n• `new` — 为电话或到店客户新建工单\n• `find AC-000123` — 查看工单\n• `mine` — 我的未结工单\n• `queue` — 本部门未结工单（按时限排序）\n• `help` — 显示本帮助',
+      '*/aftercare* 命令：\n• `new` — 为电话或到店客户新建工单\n• `find AC-000123` — 查看工单\n• `mine` — 我的未结工单\n• `queue` — 本部门未结工单（按时限排序）\n• `stats [today|week|month] [部门]` — 服务表现\n• `help` — 显示本帮助',
     findUsage: '用法：/aftercare find AC-000123',
     unknown: '未知命令“{{text}}”。',
     mine: '我的未结工单',

@@ -1,5 +1,7 @@
+import { dashboardEn } from './dashboard-en.js';
 /** English texts. Keys are shared with zh-CN.ts; i18next interpolates {{name}}. */
 import { deskEn } from './desk-en.js';
+import { statsEn } from './stats-en.js';
 export const en = {
   common: {
     back: '◀ Back',
@@ -142,6 +144,8 @@ export const en = {
   language: { pick: 'Choose your language:', set: 'Language set to English.' },
   tone: { noted: 'We are sorry for the trouble. A supervisor has been informed and will look at {{number}} personally.' },
   desk: deskEn,
+  dashboard: dashboardEn,
+  stats: statsEn,
 };
 
 export type Catalogue = typeof en;

@@ -1,4 +1,6 @@
+import { dashboardZhCN } from './dashboard-zh-CN.js';
 import { deskZhCN } from './desk-zh-CN.js';
+import { statsZhCN } from './stats-zh-CN.js';
 import type { Catalogue } from './en.js';
 
 /** 简体中文 texts; same keys as en.ts. */
@@ -143,4 +145,6 @@ export const zhCN: Catalogue = {
   language: { pick: '请选择语言：', set: '语言已切换为简体中文。' },
   tone: { noted: '给您带来不便，我们深表歉意。主管已收到通知，将亲自跟进工单 {{number}}。' },
   desk: deskZhCN,
+  dashboard: dashboardZhCN,
+  stats: statsZhCN,
 };

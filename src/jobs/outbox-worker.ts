@@ -7,6 +7,7 @@ import type { UseCaseDeps } from '../app/deps.js';
 import { recordDelivered, recordDeliveryFailed } from '../app/record-delivery.js';
 import type { OutboxRow, PgOutboxStore } from '../db/outbox-store.js';
 import { logBullErrors, OUTBOX_QUEUE, outboxJobId, outboxJobName } from './queues.js';
+import type { JobMetrics } from './job-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { safeError } from '../core/safe-error.js';
 
@@ -23,6 +24,7 @@ export interface OutboxWorkerOptions {
   concurrency: number;
   /** Give up on transient errors after this many attempts (429s never count). */
   maxAttempts: number;
+  metrics: JobMetrics;
 }
 
 const jobData = z.object({ destination: z.string().min(1) });
@@ -49,9 +51,14 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
   async function handle(row: OutboxRow, result: DeliveryResult): Promise<'next' | 'stop'> {
     const info = { id: row.id, ticketId: row.ticketId, destination: row.destination, kind: row.kind };
     switch (result.status) {
-      case 'delivered':
-        if (await o.store.markDelivered(row.id, owner, result.messageIds)) await recordDelivered(o.deps, info);
+      case 'delivered': {
+        const delivered = await o.store.markDelivered(row.id, owner, result.messageIds);
+        if (delivered) {
+          o.metrics.outboxDelivered(delivered.afterSeconds);
+          await recordDelivered(o.deps, info);
+        }
         return 'next';
+      }
       case 'skipped':
         await o.store.finish(row.id, owner, 'skipped', result.reason);
         return 'next';

@@ -5,6 +5,7 @@ import type { UseCaseDeps, UseCaseLog } from '../app/deps.js';
 import type { Clock } from '../app/ports.js';
 import type { Db } from '../db/client.js';
 import { PgOutboxStore } from '../db/outbox-store.js';
+import { NO_JOB_METRICS, type JobMetrics } from './job-metrics.js';
 import { startOutboxWorker } from './outbox-worker.js';
 import { makeQueues } from './queues.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -48,6 +49,8 @@ export interface JobsOptions {
   outboxConcurrency: number;
   timerConcurrency: number;
   maxAttempts: number;
+  /** Where the workers report outbox delivery times and timer lateness. */
+  metrics?: JobMetrics;
 }
 
 export interface Jobs {
@@ -106,7 +109,8 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
     if (policy && policy !== 'noeviction') {
       o.deps.log?.warn({ policy }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued reminders may be evicted`);
     }
-    workers.push(startTimerWorker(o.deps, connection, prefix, o.timerConcurrency));
+    const metrics = o.metrics ?? NO_JOB_METRICS;
+    workers.push(startTimerWorker(o.deps, connection, prefix, o.timerConcurrency, metrics));
     const ob = startOutboxWorker({
       deps: o.deps,
       store: outbox,
@@ -118,6 +122,7 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
       leaseMs: o.leaseMs,
       concurrency: o.outboxConcurrency,
       maxAttempts: o.maxAttempts,
+      metrics,
     });
     workers.push(ob.worker);
     stopOutbox = () => ob.stop();

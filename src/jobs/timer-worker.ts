@@ -3,11 +3,12 @@ import type { Redis } from 'ioredis';
 import type { UseCaseDeps } from '../app/deps.js';
 import { handleTimer } from '../app/handle-timer.js';
 import { parseTimerId } from '../app/timers.js';
+import { NO_JOB_METRICS, type JobMetrics } from './job-metrics.js';
 import { logBullErrors, TIMERS_QUEUE } from './queues.js';
 import { safeError } from '../core/safe-error.js';
 
 /** Runs due SLA reminders/breaches and escalation steps; the job id says which (app/timers.ts). */
-export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: string, concurrency = 20): Worker {
+export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: string, concurrency = 20, metrics: JobMetrics = NO_JOB_METRICS): Worker {
   const worker = new Worker(
     TIMERS_QUEUE,
     async (job: Job, token?: string) => {
@@ -28,6 +29,8 @@ export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: s
         await job.moveToDelayed(Date.now() + Math.max(1, result.at.getTime() - deps.now().getTime()), token);
         throw new DelayedError();
       }
+      // Against the injected clock, like the due moment itself.
+      if (result.outcome === 'fired') metrics.timerFired((deps.now().getTime() - result.dueAt.getTime()) / 1000);
       return result.outcome;
     },
     // Finished timers are dropped; a failed one too, so its id frees up and the next

@@ -335,6 +335,27 @@ describe('Discord staff workspace', () => {
     expect(String(answer.data!.content)).toMatch(/not set up as Aftercare staff/);
   });
 
+  it('/aftercare stats answers with the department’s figures in the member’s language; agents only their own department', async () => {
+    const { number } = await openTicket();
+    await cardIn(CH.technical!, number);
+    const ask = async (user: string, options: Record<string, string>) => {
+      const cmd = discord.runCommand({ guildId: GUILD, channelId: CH.technical!, userId: user, name: 'aftercare', subcommand: 'stats', options });
+      const first = await callback(cmd.id);
+      // Refusals are answered at once (type 4); figures after a deferral (type 5), in the edited message.
+      if (first.type === 4) return String(first.data!.content);
+      expect(first.type).toBe(5);
+      const edit = await discord.waitForRequest((r) => r.interactionId === cmd.id && r.method === 'PATCH', 10_000);
+      return String(edit.body.content);
+    };
+    const en = await ask(USERS.dave!, { period: 'week' });
+    expect(en).toContain('Department: Technical department');
+    expect(en).toMatch(/Tickets: [1-9]\d* new/);
+    // Options in any order: the department given before the period.
+    const zh = await ask(USERS.erin!, { department: 'technical', period: 'month' });
+    expect(zh).toContain('部门：技术部');
+    expect(await ask(USERS.dave!, { department: 'logistics' })).toContain('own department');
+  });
+
   it('npm run discord:register registers /aftercare for a server and prints it', async () => {
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn('npx', ['tsx', 'src/cli/discord-register.ts'], {

@@ -398,7 +398,7 @@ describe('Slack staff workspace', () => {
     const view = (open.response as { view: { id: string; callback_id: string; private_metadata: string } }).view;
     await submit(USERS.alice!, view, {
       name: textValue('Walk-in Wang'),
-      phone: textValue('13900001111'),
+      contact: textValue('13900001111'),
       product: textValue('Model Y scanner'),
       description: textValue('Scanner makes a grinding noise'),
     });
@@ -406,6 +406,26 @@ describe('Slack staff workspace', () => {
     const created = /AC-\d{6}/.exec(String(done.args.text))![0];
     const rows = await app.database.sql<{ source: string }[]>`select source from tickets where number = ${created}`;
     expect(rows[0]!.source).toBe('slack');
+  });
+
+  it('/aftercare stats: the department’s headline figures in the staff member’s language; agents only their own department', async () => {
+    const { number } = await openTicket();
+    await cardIn('C0TECH', number);
+    expect((await app.api(`/api/tickets/${number}/actions`, { method: 'POST', json: { type: 'reply', actor: 'dave', text: 'On it' } })).status).toBe(200);
+    const ask = async (user: string, text: string) => {
+      const since = slack.mark();
+      await send.command({ userId: user, command: '/aftercare', text, channelId: 'C0TECH' });
+      return String((await slack.waitForCall('chat.postEphemeral', (c) => c.args.user === user, 20_000, since)).args.text);
+    };
+    const en = await ask(USERS.dave!, 'stats week');
+    expect(en).toContain('Department: Technical department');
+    expect(en).toMatch(/Tickets: [1-9]\d* new/);
+    expect(en).toMatch(/First response: median \d/);
+    const zh = await ask(USERS.erin!, 'stats month technical');
+    expect(zh).toContain('部门：技术部');
+    expect(zh).toMatch(/工单：新建 [1-9]/);
+    expect(await ask(USERS.dave!, 'stats week logistics')).toContain('own department');
+    expect(await ask(USERS.erin!, 'stats')).toContain('部门：所有部门');
   });
 
   it('speaks Chinese to a zh-CN staff member', async () => {

@@ -336,4 +336,46 @@ describe.each(harnesses)('TicketStore contract: %s', (_name, open) => {
       expect(next.map((s) => s.ticket.id)).toEqual([lo]);
     });
   });
+
+  it('keeps the report facts in step with the events of each change, and leaves them alone when a decision throws', async () => {
+    const created = await store.create(planner({ ticket: { source: 'telegram', category: 'complaint' } }));
+    const id = created.state.ticket.id;
+    const f0 = await store.factsOf(id);
+    expect(f0).toMatchObject({ ticketId: id, number: created.state.ticket.number, channel: 'telegram', complaint: true, departmentId: 'technical', firstResponseAt: null });
+    const claimAt = later(10 * 60_000);
+    await store.mutate({ id }, () => ({
+      ticket: { status: 'assigned', ownerId: 'dave', updatedAt: claimAt },
+      events: [
+        { type: 'ticket.claimed', actor: { kind: 'staff', staffId: 'dave' }, source: 'slack', data: { owner: 'dave', department: 'technical' } },
+        { type: 'ticket.status_changed', actor: { kind: 'staff', staffId: 'dave' }, source: 'slack', data: { from: 'new', to: 'assigned', action: 'claim' } },
+      ],
+      result: null,
+    }));
+    const replyAt = later(30 * 60_000);
+    await store.mutate({ id }, () => ({
+      ticket: { status: 'resolved', updatedAt: replyAt },
+      events: [
+        { type: 'ticket.replied', actor: { kind: 'staff', staffId: 'dave' }, source: 'slack', data: { text: 'fixed', staff: 'dave' } },
+        { type: 'ticket.status_changed', actor: { kind: 'staff', staffId: 'dave' }, source: 'slack', data: { from: 'assigned', to: 'resolved', action: 'resolve' } },
+        { type: 'ticket.resolved', actor: { kind: 'staff', staffId: 'dave' }, source: 'slack', data: { measures: 'fixed', advice: 'none' } },
+      ],
+      result: null,
+    }));
+    await expect(store.mutate({ id }, () => { throw new Error('no'); })).rejects.toThrow('no');
+    const f = await store.factsOf(id);
+    expect(f).toMatchObject({
+      ownerId: 'dave',
+      status: 'resolved',
+      firstClaimedAt: claimAt,
+      timeToClaimS: 600,
+      firstResponseAt: replyAt,
+      firstResponseS: 1800,
+      timeToContactS: 1200,
+      resolutionFirstS: 1800,
+      fcr: true,
+      surveySent: true,
+      updatedAt: replyAt,
+    });
+    expect(await store.factsOf(randomUUID())).toBeUndefined();
+  });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { AftercareError } from '../../core/errors.js';
 import { safeError } from '../../core/safe-error.js';
@@ -8,12 +9,14 @@ import { translator } from '../../i18n/index.js';
 import { actOnTicket, authorize, type TicketCommand, type TicketCommandType } from '../act-on-ticket.js';
 import { createTicket } from '../create-ticket.js';
 import type { UseCaseDeps } from '../deps.js';
+import { reportSummary, type ReportSource } from '../reports.js';
+import { statsLines } from '../stats-lines.js';
 import type { TicketDetail } from '../ports.js';
 import type { CardActionId, TicketCard } from './card.js';
 import { explainError } from './explain-error.js';
 import { buildForm, isFormKind, parseForm, type Form, type FormContext, type FormKind, type FormValues } from './forms.js';
 import { findCard, revealContactText, ticketByNumber, ticketList, TICKET_NUMBER } from './queries.js';
-import { staffLanguage, ticketTimeZone } from './view-context.js';
+import { departmentName, staffLanguage, ticketTimeZone } from './view-context.js';
 
 /**
  * What staff can do from a chat platform, once for Slack and Discord: a button press, a form
@@ -79,14 +82,21 @@ const NEEDS: Record<CardActionId, TicketCommandType | 'reveal'> = {
 const isCardAction = (s: string): s is CardActionId => Object.hasOwn(NEEDS, s);
 
 /** `/aftercare` subcommands; the adapters offer these (Discord registers them, Slack's help lists them). */
-export const DESK_COMMANDS = ['new', 'find', 'mine', 'queue', 'help'] as const;
+export const DESK_COMMANDS = ['new', 'find', 'mine', 'queue', 'stats', 'help'] as const;
 export type DeskCommand = (typeof DESK_COMMANDS)[number];
+
+/** `/aftercare stats` periods: today in the reader's zone, the last 7 or 30 days. */
+const STATS_PERIODS = { today: 0, week: 7, month: 30 } as const;
+type StatsPeriod = keyof typeof STATS_PERIODS;
+const isStatsPeriod = (s: string): s is StatsPeriod => Object.hasOwn(STATS_PERIODS, s);
 
 export class Desk {
   constructor(
     private readonly deps: UseCaseDeps,
     private readonly platform: DeskPlatform,
     private readonly logger: Logger,
+    /** The report aggregates behind `/aftercare stats`; without them the command says reports are off. */
+    private readonly reports?: ReportSource,
   ) {}
 
   /** The staff member behind a platform user id, if configured. */
@@ -194,12 +204,44 @@ export class Desk {
               return say([list.title, ...(list.lines.length ? list.lines : [t('desk.command.empty')])].join('\n'));
             }),
           );
+        case 'stats':
+          return Promise.resolve(this.stats(staff, language, args));
         case 'help':
           return Promise.resolve<Answer>({ kind: 'help', text: t('desk.command.help') });
         default:
           // Plain: the unknown word is what the staff member typed.
           return Promise.resolve(say(`${t('desk.command.unknown', { text: sub })}\n${t('desk.command.help')}`));
       }
+    });
+  }
+
+  /**
+   * `/aftercare stats [today|week|month] [department]`: the headline figures and the clock missed
+   * most (SPEC §8), the same numbers as the API and the dashboard. Agents see their own
+   * department; supervisors any department, or all of them when none is named.
+   */
+  private stats(staff: StaffMember, language: string, args: string[]): Answer {
+    const t = translator(language);
+    const reports = this.reports;
+    if (!reports) return say(t('stats.unavailable'));
+    const [first, ...rest] = args;
+    const period = first && isStatsPeriod(first.toLowerCase()) ? (first.toLowerCase() as StatsPeriod) : 'week';
+    const named = (first && isStatsPeriod(first.toLowerCase()) ? rest : args).join(' ').trim();
+    const directory = this.deps.directory;
+    const department = named
+      ? directory.departments().find((d) => d.id.toLowerCase() === named.toLowerCase() || Object.values(d.name).some((n) => n.toLowerCase() === named.toLowerCase()))
+      : undefined;
+    if (named && !department) return say(`${t('stats.unknownDepartment', { department: named })}\n${t('stats.usage')}`);
+    const scope = department?.id ?? (staff.role === 'supervisor' ? undefined : staff.departmentId);
+    if (scope && scope !== staff.departmentId && staff.role !== 'supervisor') return say(t('stats.ownDepartmentOnly'));
+    const tz = directory.timeZoneOf(scope ?? staff.departmentId);
+    return this.work(staff, '', language, true, async () => {
+      const now = this.deps.now();
+      const days = STATS_PERIODS[period];
+      const from = days ? new Date(now.getTime() - days * 86_400_000) : DateTime.fromJSDate(now, { zone: tz }).startOf('day').toJSDate();
+      const summary = await reportSummary({ reports, now: this.deps.now }, { from, to: now, tz, department: scope });
+      const name = scope ? departmentName(directory, scope, language) : t('stats.allDepartments');
+      return say(statsLines(summary, language, tz, name).join('\n'));
     });
   }
 

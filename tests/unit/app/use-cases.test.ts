@@ -214,7 +214,7 @@ describe('handleTimer', () => {
     now = new Date(first.deadline!.getTime() - 1);
     expect(await handleTimer(deps, data)).toEqual({ outcome: 'early', at: first.deadline });
     now = first.deadline!;
-    expect(await handleTimer(deps, data)).toEqual({ outcome: 'fired' });
+    expect(await handleTimer(deps, data)).toEqual({ outcome: 'fired', dueAt: first.deadline });
     expect(await handleTimer(deps, data)).toEqual({ outcome: 'stale' });
     expect((await eventTypes(t)).filter((e) => e === 'sla.breached')).toHaveLength(1);
   });

@@ -1,0 +1,235 @@
+import type postgres from 'postgres';
+import { SLA_CLOCKS, type SlaClockKind } from '../core/reports/facts.js';
+import {
+  BACKLOG_AGES,
+  pct,
+  round1,
+  type AgentRow,
+  type BacklogAge,
+  type ClockCompliance,
+  type DurationStats,
+  type ReportQuery,
+  type ReportSummary,
+} from '../core/reports/summary.js';
+import { SEVERITIES, type Severity } from '../core/types.js';
+
+type Sql = postgres.Sql;
+type Fragment = postgres.PendingQuery<postgres.Row[]>;
+
+/**
+ * The filters as SQL (`and …` conditions on ticket_facts). The department is the owning
+ * (primary) department; values are bound parameters.
+ */
+export function filterSql(sql: Sql, q: ReportQuery): Fragment {
+  const f = q.filters;
+  return sql`
+    ${f.department === undefined ? sql`` : sql`and department_id = ${f.department}`}
+    ${f.owner === undefined ? sql`` : sql`and owner_id = ${f.owner}`}
+    ${f.category === undefined ? sql`` : sql`and category = ${f.category}`}
+    ${f.severity === undefined ? sql`` : sql`and severity = ${f.severity}`}
+    ${f.channel === undefined ? sql`` : sql`and channel = ${f.channel}`}
+    ${f.tier === undefined ? sql`` : sql`and tier = ${f.tier}`}`;
+}
+
+/**
+ * Rows that can contribute to a period: every instant a facts row records lies between its
+ * `created_at` and its `updated_at` (the last event), so a ticket with anything in [from, to)
+ * was created before `to` and last changed at or after `from`.
+ */
+export function candidatesSql(sql: Sql, q: ReportQuery): Fragment {
+  return sql`updated_at >= ${at(sql, q.from)} and created_at < ${at(sql, q.to)} ${filterSql(sql, q)}`;
+}
+
+/** An instant as a bound timestamptz (the client is set up to take dates as ISO strings). */
+export const at = (sql: Sql, d: Date): Fragment => sql`${d.toISOString()}::timestamptz`;
+
+/** `col` falls in the period. Column names come from this module only. */
+const inP = (sql: Sql, col: string, q: ReportQuery): Fragment => sql`${sql.unsafe(col)} >= ${at(sql, q.from)} and ${sql.unsafe(col)} < ${at(sql, q.to)}`;
+
+function durationSelect(sql: Sql, name: string, at: string, col: string, q: ReportQuery): Fragment {
+  const where = inP(sql, at, q);
+  return sql`,
+    count(${sql.unsafe(col)}_s) filter (where ${where}) as ${sql.unsafe(name)}_n,
+    percentile_cont(array[0.5, 0.9]) within group (order by ${sql.unsafe(col)}_s) filter (where ${where}) as ${sql.unsafe(name)}_p,
+    percentile_cont(array[0.5, 0.9]) within group (order by ${sql.unsafe(col)}_bs) filter (where ${where}) as ${sql.unsafe(name)}_bp,
+    avg(${sql.unsafe(col)}_s) filter (where ${where})::float8 as ${sql.unsafe(name)}_mean`;
+}
+
+const DURATIONS = {
+  firstResponse: { at: 'first_response_at', col: 'first_response' },
+  timeToClaim: { at: 'first_claimed_at', col: 'time_to_claim' },
+  timeToContact: { at: 'first_contact_at', col: 'time_to_contact' },
+  resolution: { at: 'last_resolved_at', col: 'resolution_last' },
+  resolutionFirst: { at: 'first_resolved_at', col: 'resolution_first' },
+} as const;
+
+type Row = Record<string, unknown>;
+
+const n = (v: unknown): number => Number(v ?? 0);
+const pair = (v: unknown): [number | null, number | null] => (Array.isArray(v) ? [round1(Number(v[0])), round1(Number(v[1]))] : [null, null]);
+
+function durationStats(r: Row, key: string): DurationStats {
+  // Unquoted column aliases come back lower-cased.
+  const name = key.toLowerCase();
+  const [medianS, p90S] = pair(r[`${name}_p`]);
+  const [businessMedianS, businessP90S] = pair(r[`${name}_bp`]);
+  return { n: n(r[`${name}_n`]), medianS, p90S, meanS: round1(r[`${name}_mean`] as number | null), businessMedianS, businessP90S };
+}
+
+/**
+ * Every figure of the summary (SPEC §8) from ticket_facts, in three queries: the period's
+ * figures in one pass over the candidate rows, the escalations of the period, the backlog now.
+ * Each figure counts the tickets whose own moment falls in the period: created (created_at),
+ * resolved (final resolve), closed, reopened (first reopen), FRT (first response), time to
+ * claim (first claim), resolution (final resolve); rates over resolutions (within 24 h, FCR,
+ * reopen rate, CSAT, NPS, verification) use the tickets first resolved in the period; SLA
+ * compliance the clocks whose outcome was decided in the period (breach or stop).
+ */
+export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Promise<ReportSummary> {
+  const created = inP(sql, 'created_at', q);
+  const firstResolved = inP(sql, 'first_resolved_at', q);
+  const slaSelects = SLA_CLOCKS.map((k) => {
+    const where = inP(sql, `sla_${k}_at`, q);
+    return sql`,
+      count(*) filter (where sla_${sql.unsafe(k)} = 'met' and ${where}) as sla_${sql.unsafe(k)}_met,
+      count(*) filter (where sla_${sql.unsafe(k)} = 'breached' and ${where}) as sla_${sql.unsafe(k)}_breached`;
+  });
+  // Three statements at once on separate connections of the pool: the counts, the duration
+  // percentiles and the escalations each take one pass, and the machine's cores share them.
+  const counts = sql<Row[]>`
+    select
+      count(*) filter (where ${created}) as created,
+      count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
+      count(*) filter (where ${inP(sql, 'closed_at', q)}) as closed,
+      count(*) filter (where ${inP(sql, 'first_reopened_at', q)}) as reopened,
+      count(*) filter (where ${created} and complaint) as complaints,
+      count(*) filter (where ${firstResolved}) as first_resolved,
+      count(*) filter (where ${firstResolved} and resolution_first_s <= 86400) as within_24h,
+      count(*) filter (where ${firstResolved} and fcr) as fcr,
+      count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened_of_resolved,
+      count(*) filter (where ${firstResolved} and survey_sent) as surveys_sent,
+      count(*) filter (where ${firstResolved} and survey_sent and (csat is not null or nps is not null)) as surveys_answered,
+      count(csat) filter (where ${firstResolved}) as csat_n,
+      avg(csat) filter (where ${firstResolved})::float8 as csat_mean,
+      count(*) filter (where ${firstResolved} and csat >= 4) as csat_satisfied,
+      count(nps) filter (where ${firstResolved}) as nps_n,
+      count(*) filter (where ${firstResolved} and nps >= 9) as nps_promoters,
+      count(*) filter (where ${firstResolved} and nps between 7 and 8) as nps_passives,
+      count(*) filter (where ${firstResolved} and nps <= 6) as nps_detractors,
+      count(*) filter (where ${firstResolved} and verification in ('still_fixed', 'problem_again')) as verification_n,
+      count(*) filter (where ${firstResolved} and verification = 'still_fixed') as still_fixed
+      ${slaSelects}
+    from ticket_facts
+    where ${candidatesSql(sql, q)}`;
+  const durations = sql<Row[]>`
+    select 1 as one ${Object.entries(DURATIONS).map(([name, d]) => durationSelect(sql, name, d.at, d.col, q))}
+    from ticket_facts
+    where ${candidatesSql(sql, q)}`;
+
+  const escalationRows = sql<{ trigger: string; n: string; ack_median: number | null }[]>`
+    select e.trigger, count(*) as n, percentile_cont(0.5) within group (order by e."ackS") as ack_median
+    from ticket_facts f, jsonb_to_recordset(f.escalations) as e(trigger text, at timestamptz, "ackS" int)
+    where f.escalation_count > 0 and ${candidatesSql(sql, q)} and e.at >= ${at(sql, q.from)} and e.at < ${at(sql, q.to)}
+    group by grouping sets ((e.trigger), ())`;
+  const [[countRow], [durationRow], escalations, backlog] = await Promise.all([counts, durations, escalationRows, backlogNow(sql, q, now)]);
+  const row = { ...countRow, ...durationRow };
+  const byTrigger: Record<string, number> = {};
+  let escN = 0;
+  let ackMedianS: number | null = null;
+  for (const e of escalations) {
+    if (e.trigger === null) {
+      escN = n(e.n);
+      ackMedianS = round1(e.ack_median);
+    } else byTrigger[e.trigger] = n(e.n);
+  }
+
+  const sla = Object.fromEntries(
+    SLA_CLOCKS.map((k): [SlaClockKind, ClockCompliance] => {
+      const met = n(row[`sla_${k}_met`]);
+      const breached = n(row[`sla_${k}_breached`]);
+      return [k, { met, breached, compliancePct: pct(met, met + breached) }];
+    }),
+  ) as Record<SlaClockKind, ClockCompliance>;
+  const firstResolvedN = n(row.first_resolved);
+  const npsN = n(row.nps_n);
+  const promoters = n(row.nps_promoters);
+  const detractors = n(row.nps_detractors);
+  const npsScore = npsN > 0 ? round1((100 * (promoters - detractors)) / npsN) : null;
+  const csatN = n(row.csat_n);
+  return {
+    period: { from: q.from.toISOString(), to: q.to.toISOString(), tz: q.tz },
+    filters: q.filters,
+    volume: { created: n(row.created), resolved: n(row.resolved), closed: n(row.closed), reopened: n(row.reopened) },
+    backlog,
+    firstResponse: durationStats(row, 'firstResponse'),
+    timeToClaim: durationStats(row, 'timeToClaim'),
+    timeToContact: durationStats(row, 'timeToContact'),
+    resolution: durationStats(row, 'resolution'),
+    resolutionFirst: durationStats(row, 'resolutionFirst'),
+    sla,
+    within24hPct: pct(n(row.within_24h), firstResolvedN),
+    fcrPct: pct(n(row.fcr), firstResolvedN),
+    reopenRatePct: pct(n(row.reopened_of_resolved), firstResolvedN),
+    csat: {
+      n: csatN,
+      mean: csatN > 0 ? Math.round(Number(row.csat_mean) * 100) / 100 : null,
+      satisfiedPct: pct(n(row.csat_satisfied), csatN),
+      responseRatePct: pct(n(row.surveys_answered), n(row.surveys_sent)),
+    },
+    nps: { n: npsN, score: npsScore, promoters, passives: n(row.nps_passives), detractors },
+    complaintRatePct: pct(n(row.complaints), n(row.created)),
+    escalations: { n: escN, byTrigger, ackMedianS },
+    verification: { n: n(row.verification_n), stillFixedPct: pct(n(row.still_fixed), n(row.verification_n)) },
+  };
+}
+
+/** Open tickets now (not resolved or closed), by severity and by age. */
+async function backlogNow(sql: Sql, q: ReportQuery, now: Date): Promise<ReportSummary['backlog']> {
+  const rows = await sql<{ severity: string; age: BacklogAge; n: string }[]>`
+    select severity,
+      case when created_at > ${now.toISOString()}::timestamptz - interval '1 day' then 'lt1d'
+           when created_at > ${now.toISOString()}::timestamptz - interval '3 days' then '1to3d'
+           when created_at > ${now.toISOString()}::timestamptz - interval '7 days' then '3to7d'
+           else 'gt7d' end as age,
+      count(*) as n
+    from ticket_facts
+    where status not in ('resolved', 'closed') ${filterSql(sql, q)}
+    group by 1, 2`;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byAge = Object.fromEntries(BACKLOG_AGES.map((a) => [a, 0])) as Record<BacklogAge, number>;
+  let open = 0;
+  for (const r of rows) {
+    const c = n(r.n);
+    open += c;
+    if (r.severity in bySeverity) bySeverity[r.severity as Severity] += c;
+    byAge[r.age] += c;
+  }
+  return { open, bySeverity, byAge };
+}
+
+/** One row per staff member owning tickets with something in the period (the ticket's current owner). */
+export async function agentsFromFacts(sql: Sql, q: ReportQuery): Promise<AgentRow[]> {
+  const firstResolved = inP(sql, 'first_resolved_at', q);
+  const rows = await sql<Row[]>`
+    select owner_id,
+      count(*) filter (where ${inP(sql, 'first_claimed_at', q)}) as claimed,
+      count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
+      percentile_cont(0.5) within group (order by first_response_s) filter (where ${inP(sql, 'first_response_at', q)}) as frt_median,
+      percentile_cont(0.5) within group (order by resolution_last_s) filter (where ${inP(sql, 'last_resolved_at', q)}) as ttr_median,
+      avg(csat) filter (where ${firstResolved})::float8 as csat_mean,
+      count(*) filter (where ${firstResolved}) as first_resolved,
+      count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened
+    from ticket_facts
+    where owner_id is not null and ${candidatesSql(sql, q)}
+    group by owner_id
+    order by owner_id`;
+  return rows.map((r) => ({
+    staffId: String(r.owner_id),
+    claimed: n(r.claimed),
+    resolved: n(r.resolved),
+    frtMedianS: round1(r.frt_median as number | null),
+    ttrMedianS: round1(r.ttr_median as number | null),
+    csatMean: r.csat_mean === null ? null : Math.round(Number(r.csat_mean) * 100) / 100,
+    reopenRatePct: pct(n(r.reopened), n(r.first_resolved)),
+  }));
+}

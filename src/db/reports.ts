@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+import type { MetricsSource, ReportSource, TimeseriesRequest } from '../app/reports.js';
+import type { MetricsSnapshot } from '../core/reports/metrics-snapshot.js';
+import type { AgentRow, ReportQuery, ReportSummary, Timeseries } from '../core/reports/summary.js';
+import type { Sql } from './client.js';
+import { ticketsCsv } from './report-csv.js';
+import { metricsSnapshot } from './report-metrics.js';
+import { agentsFromFacts, filterSql, summaryFromFacts } from './report-queries.js';
+import { timeseriesFromFacts } from './report-timeseries.js';
+
+/** {@link ReportSource} and {@link MetricsSource} over the `ticket_facts` table. */
+export class PgReports implements ReportSource, MetricsSource {
+  constructor(private readonly sql: Sql) {}
+
+  summary(q: ReportQuery, now: Date): Promise<ReportSummary> {
+    return summaryFromFacts(this.sql, q, now);
+  }
+
+  timeseries(q: TimeseriesRequest): Promise<Timeseries> {
+    return timeseriesFromFacts(this.sql, q, filterSql(this.sql, q));
+  }
+
+  agents(q: ReportQuery): Promise<AgentRow[]> {
+    return agentsFromFacts(this.sql, q);
+  }
+
+  ticketsCsv(q: ReportQuery): Readable {
+    return ticketsCsv(this.sql, q);
+  }
+
+  metricsSnapshot(): Promise<MetricsSnapshot> {
+    return metricsSnapshot(this.sql);
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { SLA_CLOCKS } from '../core/reports/facts.js';
+import { BACKLOG_AGES, REPORT_INTERVALS } from '../core/reports/summary.js';
+import { SEVERITIES } from '../core/types.js';
+import { CSV_HEADER } from '../db/report-csv.js';
+import { reportQuery, timeseriesQuery } from './report-schemas.js';
+
+/** Response shapes of GET /api/reports/* (documentation; the SQL layer builds them). */
+const pct = z.number().min(0).max(100).nullable().describe('0–100 with one decimal; null when there is no denominator');
+const seconds = z.number().nullable();
+const durations = z.object({ n: z.int(), medianS: seconds, p90S: seconds, meanS: seconds, businessMedianS: seconds, businessP90S: seconds });
+const period = z.object({ from: z.iso.datetime(), to: z.iso.datetime(), tz: z.string() });
+const filters = z.record(z.string(), z.string()).describe('the filters applied');
+
+export const reportSummaryResponse = z.object({
+  period,
+  filters,
+  volume: z.object({ created: z.int(), resolved: z.int(), closed: z.int(), reopened: z.int() }),
+  backlog: z.object({
+    open: z.int(),
+    bySeverity: z.object(Object.fromEntries(SEVERITIES.map((s) => [s, z.int()]))),
+    byAge: z.object(Object.fromEntries(BACKLOG_AGES.map((a) => [a, z.int()]))),
+  }),
+  firstResponse: durations,
+  timeToClaim: durations,
+  timeToContact: durations,
+  resolution: durations.describe('created → final resolve'),
+  resolutionFirst: durations.describe('created → first resolve'),
+  sla: z.object(Object.fromEntries(SLA_CLOCKS.map((k) => [k, z.object({ met: z.int(), breached: z.int(), compliancePct: pct })]))),
+  within24hPct: pct,
+  fcrPct: pct,
+  reopenRatePct: pct,
+  csat: z.object({ n: z.int(), mean: z.number().nullable(), satisfiedPct: pct, responseRatePct: pct }),
+  nps: z.object({ n: z.int(), score: z.number().min(-100).max(100).nullable(), promoters: z.int(), passives: z.int(), detractors: z.int() }),
+  complaintRatePct: pct,
+  escalations: z.object({ n: z.int(), byTrigger: z.record(z.string(), z.int()), ackMedianS: seconds }),
+  verification: z.object({ n: z.int(), stillFixedPct: pct }),
+});
+
+export const timeseriesResponse = z.object({
+  metric: z.string(),
+  interval: z.enum(REPORT_INTERVALS),
+  series: z.array(z.object({ key: z.string(), points: z.array(z.object({ t: z.string().describe('bucket start, ISO 8601 with the offset of tz'), value: z.number().nullable(), n: z.int() })) })),
+});
+
+export const agentsResponse = z.object({
+  period,
+  filters,
+  agents: z.array(
+    z.object({
+      staffId: z.string(),
+      claimed: z.int(),
+      resolved: z.int(),
+      frtMedianS: seconds,
+      ttrMedianS: seconds,
+      csatMean: z.number().nullable(),
+      reopenRatePct: pct,
+    }),
+  ),
+});
+
+type Json = (schema: z.ZodType, io?: 'input' | 'output') => unknown;
+type Body = (description: string, schema: string) => unknown;
+
+/** The components and paths of the reports API, merged into the OpenAPI document. */
+export function reportOpenApi(json: Json, body: Body, errors: Record<string, unknown>): { schemas: Record<string, unknown>; paths: Record<string, unknown> } {
+  const params = (schema: z.ZodType) =>
+    Object.entries((json(schema) as { properties: Record<string, unknown> }).properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
+  const get = (summary: string, query: z.ZodType, ok: unknown) => ({ get: { summary, parameters: params(query), responses: { '200': ok, ...errors } } });
+  return {
+    schemas: {
+      ReportSummary: json(reportSummaryResponse, 'output'),
+      ReportTimeseries: json(timeseriesResponse, 'output'),
+      ReportAgents: json(agentsResponse, 'output'),
+    },
+    paths: {
+      '/api/reports/summary': get('Service figures over a period and filters (SPEC §8); defaults: last 30 days, UTC', reportQuery, body('The figures', 'ReportSummary')),
+      '/api/reports/timeseries': get('One figure over time, by day, week or month in tz, optionally one series per department, owner, category, severity or channel', timeseriesQuery, body('The series', 'ReportTimeseries')),
+      '/api/reports/agents': get('One row per staff member (current owner of the tickets)', reportQuery, body('The rows', 'ReportAgents')),
+      '/api/reports/tickets.csv': get('One CSV row per ticket created in the period (UTF-8 with BOM, RFC 4180), streamed; times in tz', reportQuery, {
+        description: `CSV with the header row: ${CSV_HEADER.join(', ')}`,
+        content: { 'text/csv': { schema: { type: 'string' } } },
+      }),
+    },
+  };
+}
