@@ -43,6 +43,18 @@ export function candidatesSql(sql: Sql, q: ReportQuery): Fragment {
 /** An instant as a bound timestamptz (the client is set up to take dates as ISO strings). */
 export const at = (sql: Sql, d: Date): Fragment => sql`${d.toISOString()}::timestamptz`;
 
+/**
+ * Runs report statements in a transaction with JIT off: compiling the dozens of aggregate
+ * expressions of a report costs more than it saves (seconds at a million rows), and the
+ * setting stays local to the report's transaction.
+ */
+export async function withoutJit<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    await tx`set local jit = off`;
+    return (await run(tx as unknown as Sql)) as T;
+  })) as T;
+}
+
 /** `col` falls in the period. Column names come from this module only. */
 const inP = (sql: Sql, col: string, q: ReportQuery): Fragment => sql`${sql.unsafe(col)} >= ${at(sql, q.from)} and ${sql.unsafe(col)} < ${at(sql, q.to)}`;
 
@@ -86,52 +98,59 @@ function durationStats(r: Row, key: string): DurationStats {
  * compliance the clocks whose outcome was decided in the period (breach or stop).
  */
 export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Promise<ReportSummary> {
-  const created = inP(sql, 'created_at', q);
-  const firstResolved = inP(sql, 'first_resolved_at', q);
-  const slaSelects = SLA_CLOCKS.map((k) => {
-    const where = inP(sql, `sla_${k}_at`, q);
-    return sql`,
-      count(*) filter (where sla_${sql.unsafe(k)} = 'met' and ${where}) as sla_${sql.unsafe(k)}_met,
-      count(*) filter (where sla_${sql.unsafe(k)} = 'breached' and ${where}) as sla_${sql.unsafe(k)}_breached`;
-  });
-  // Three statements at once on separate connections of the pool: the counts, the duration
-  // percentiles and the escalations each take one pass, and the machine's cores share them.
-  const counts = sql<Row[]>`
-    select
-      count(*) filter (where ${created}) as created,
-      count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
-      count(*) filter (where ${inP(sql, 'closed_at', q)}) as closed,
-      count(*) filter (where ${inP(sql, 'first_reopened_at', q)}) as reopened,
-      count(*) filter (where ${created} and complaint) as complaints,
-      count(*) filter (where ${firstResolved}) as first_resolved,
-      count(*) filter (where ${firstResolved} and resolution_first_s <= 86400) as within_24h,
-      count(*) filter (where ${firstResolved} and fcr) as fcr,
-      count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened_of_resolved,
-      count(*) filter (where ${firstResolved} and survey_sent) as surveys_sent,
-      count(*) filter (where ${firstResolved} and survey_sent and (csat is not null or nps is not null)) as surveys_answered,
-      count(csat) filter (where ${firstResolved}) as csat_n,
-      avg(csat) filter (where ${firstResolved})::float8 as csat_mean,
-      count(*) filter (where ${firstResolved} and csat >= 4) as csat_satisfied,
-      count(nps) filter (where ${firstResolved}) as nps_n,
-      count(*) filter (where ${firstResolved} and nps >= 9) as nps_promoters,
-      count(*) filter (where ${firstResolved} and nps between 7 and 8) as nps_passives,
-      count(*) filter (where ${firstResolved} and nps <= 6) as nps_detractors,
-      count(*) filter (where ${firstResolved} and verification in ('still_fixed', 'problem_again')) as verification_n,
-      count(*) filter (where ${firstResolved} and verification = 'still_fixed') as still_fixed
-      ${slaSelects}
-    from ticket_facts
-    where ${candidatesSql(sql, q)}`;
-  const durations = sql<Row[]>`
+  // Four statements at once on separate connections of the pool (the counts, the duration
+  // percentiles, the escalations, the backlog), each in a transaction without JIT.
+  const counts = (sql: Sql) => {
+    const created = inP(sql, 'created_at', q);
+    const firstResolved = inP(sql, 'first_resolved_at', q);
+    const slaSelects = SLA_CLOCKS.map((k) => {
+      const where = inP(sql, `sla_${k}_at`, q);
+      return sql`,
+        count(*) filter (where sla_${sql.unsafe(k)} = 'met' and ${where}) as sla_${sql.unsafe(k)}_met,
+        count(*) filter (where sla_${sql.unsafe(k)} = 'breached' and ${where}) as sla_${sql.unsafe(k)}_breached`;
+    });
+    return sql<Row[]>`
+      select
+        count(*) filter (where ${created}) as created,
+        count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
+        count(*) filter (where ${inP(sql, 'closed_at', q)}) as closed,
+        count(*) filter (where ${inP(sql, 'first_reopened_at', q)}) as reopened,
+        count(*) filter (where ${created} and complaint) as complaints,
+        count(*) filter (where ${firstResolved}) as first_resolved,
+        count(*) filter (where ${firstResolved} and resolution_first_s <= 86400) as within_24h,
+        count(*) filter (where ${firstResolved} and fcr) as fcr,
+        count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened_of_resolved,
+        count(*) filter (where ${firstResolved} and survey_sent) as surveys_sent,
+        count(*) filter (where ${firstResolved} and survey_sent and (csat is not null or nps is not null)) as surveys_answered,
+        count(csat) filter (where ${firstResolved}) as csat_n,
+        avg(csat) filter (where ${firstResolved})::float8 as csat_mean,
+        count(*) filter (where ${firstResolved} and csat >= 4) as csat_satisfied,
+        count(nps) filter (where ${firstResolved}) as nps_n,
+        count(*) filter (where ${firstResolved} and nps >= 9) as nps_promoters,
+        count(*) filter (where ${firstResolved} and nps between 7 and 8) as nps_passives,
+        count(*) filter (where ${firstResolved} and nps <= 6) as nps_detractors,
+        count(*) filter (where ${firstResolved} and verification in ('still_fixed', 'problem_again')) as verification_n,
+        count(*) filter (where ${firstResolved} and verification = 'still_fixed') as still_fixed
+        ${slaSelects}
+      from ticket_facts
+      where ${candidatesSql(sql, q)}`;
+  };
+  const durations = (sql: Sql) => sql<Row[]>`
     select 1 as one ${Object.entries(DURATIONS).map(([name, d]) => durationSelect(sql, name, d.at, d.col, q))}
     from ticket_facts
     where ${candidatesSql(sql, q)}`;
 
-  const escalationRows = sql<{ trigger: string; n: string; ack_median: number | null }[]>`
+  const escalationRows = (sql: Sql) => sql<{ trigger: string; n: string; ack_median: number | null }[]>`
     select e.trigger, count(*) as n, percentile_cont(0.5) within group (order by e."ackS") as ack_median
     from ticket_facts f, jsonb_to_recordset(f.escalations) as e(trigger text, at timestamptz, "ackS" int)
     where f.escalation_count > 0 and ${candidatesSql(sql, q)} and e.at >= ${at(sql, q.from)} and e.at < ${at(sql, q.to)}
     group by grouping sets ((e.trigger), ())`;
-  const [[countRow], [durationRow], escalations, backlog] = await Promise.all([counts, durations, escalationRows, backlogNow(sql, q, now)]);
+  const [[countRow], [durationRow], escalations, backlog] = await Promise.all([
+    withoutJit(sql, counts),
+    withoutJit(sql, durations),
+    withoutJit(sql, escalationRows),
+    withoutJit(sql, (tx) => backlogNow(tx, q, now)),
+  ]);
   const row = { ...countRow, ...durationRow };
   const byTrigger: Record<string, number> = {};
   let escN = 0;

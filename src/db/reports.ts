@@ -5,7 +5,7 @@ import type { AgentRow, ReportQuery, ReportSummary, Timeseries } from '../core/r
 import type { Sql } from './client.js';
 import { ticketsCsv } from './report-csv.js';
 import { metricsSnapshot } from './report-metrics.js';
-import { agentsFromFacts, filterSql, summaryFromFacts } from './report-queries.js';
+import { agentsFromFacts, filterSql, summaryFromFacts, withoutJit } from './report-queries.js';
 import { timeseriesFromFacts } from './report-timeseries.js';
 
 /** {@link ReportSource} and {@link MetricsSource} over the `ticket_facts` table. */
@@ -17,11 +17,11 @@ export class PgReports implements ReportSource, MetricsSource {
   }
 
   timeseries(q: TimeseriesRequest): Promise<Timeseries> {
-    return timeseriesFromFacts(this.sql, q, filterSql(this.sql, q));
+    return withoutJit(this.sql, (tx) => timeseriesFromFacts(tx, q, filterSql(tx, q)));
   }
 
   agents(q: ReportQuery): Promise<AgentRow[]> {
-    return agentsFromFacts(this.sql, q);
+    return withoutJit(this.sql, (tx) => agentsFromFacts(tx, q));
   }
 
   ticketsCsv(q: ReportQuery): Readable {
