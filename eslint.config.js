@@ -48,4 +48,9 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The demo page's scripts run in the browser.
+    files: ['src/demo/assets/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

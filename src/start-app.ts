@@ -16,6 +16,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { syncDirectory } from './db/sync-directory.js';
 import { PgTicketStore } from './db/ticket-store.js';
+import type { AdapterRoutes } from './http/server.js';
 import { createJobQueues, startJobs, type Jobs } from './jobs/runtime.js';
 
 export interface RunningApp {
@@ -40,6 +41,8 @@ export interface StartOptions {
   gateway?: ChatGateway;
   /** Called with the API token when one was generated on this start. */
   onGeneratedToken?: (token: string) => void;
+  /** More routes on the app's HTTP server, after the adapters' (the demo page). */
+  routes?: AdapterRoutes[];
 }
 
 /**
@@ -94,7 +97,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         onGeneratedToken: options.onGeneratedToken,
         health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
         queues: [jobs.queues.timers, jobs.queues.outbox],
-        routes: adapterList(adapters).map((a) => a.adapter.routes),
+        routes: [...adapterList(adapters).map((a) => a.adapter.routes), ...(options.routes ?? [])],
         metricsPublic: env.AFTERCARE_METRICS_PUBLIC,
       });
       logger.info({ port: served.addr.port, host: served.addr.address, role, config: loaded.source }, 'aftercare listening');
