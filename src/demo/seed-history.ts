@@ -57,36 +57,44 @@ export async function seedHistory(database: Database, config: AftercareConfig, o
   const random = prng(o.count * 7919 + 17);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const directory = new Directory(config);
-  let clock = new Date(o.now.getTime() - 30 * DAY);
-  const deps: UseCaseDeps = {
-    store: new PgTicketStore(database.db),
-    directory,
-    now: () => clock,
-    newId: randomUUID,
-    // History needs no timers and no deliveries: its clocks are walked by hand below.
-    scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve() },
-    kicker: { kick: () => Promise.resolve() },
-  };
+  const store = new PgTicketStore(database.db);
   const starts = Array.from({ length: o.count }, () => o.now.getTime() - 30 * DAY + random() * 29 * DAY).sort((a, b) => a - b);
+  // Every ticket lives on its own clock, so several are walked at once.
+  const plans = starts.map((start) => ({ start, report: pick(REPORTS), customer: pick(CUSTOMERS), roll: random() }));
   const ids: string[] = [];
-  for (const start of starts) {
-    clock = new Date(start);
-    const report = pick(REPORTS);
-    const c = pick(CUSTOMERS);
-    const severity: Severity = random() < 0.15 ? 'urgent' : random() < 0.05 ? 'critical' : 'normal';
+  const one = async (p: (typeof plans)[number], seq: number): Promise<void> => {
+    let clock = new Date(p.start);
+    const deps: UseCaseDeps = {
+      store,
+      directory,
+      now: () => clock,
+      newId: randomUUID,
+      // History needs no timers and no deliveries: its clocks are walked by hand below.
+      scheduler: { schedule: () => Promise.resolve(), cancel: () => Promise.resolve() },
+      kicker: { kick: () => Promise.resolve() },
+    };
+    const severity: Severity = p.roll < 0.15 ? 'urgent' : p.roll < 0.2 ? 'critical' : 'normal';
     const { state } = await createTicket(deps, {
-      customer: { ...c },
-      product: report.product,
-      orderNumber: `SO-${2026_0000 + Math.floor(random() * 9999)}`,
-      description: report.description,
-      category: report.category,
+      customer: { ...p.customer },
+      product: p.report.product,
+      orderNumber: `SO-2026-${String(1000 + seq).padStart(4, '0')}`,
+      description: p.report.description,
+      category: p.report.category,
       severity,
       source: 'api',
       actor: { kind: 'system' },
     });
     ids.push(state.ticket.id);
-    await walk(deps, state, random, (ms) => (clock = new Date(clock.getTime() + ms)));
-  }
+    await walk(deps, state, prng(seq * 31 + 7), (ms) => (clock = new Date(clock.getTime() + ms)));
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < plans.length) {
+      const i = next++;
+      await one(plans[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(6, plans.length) }, worker));
   if (ids.length) {
     await database.sql`update outbox set status = 'delivered', delivered_at = now() where ticket_id in ${database.sql(ids)} and status in ('pending', 'sending')`;
   }
@@ -106,6 +114,8 @@ async function walk(deps: UseCaseDeps, start: TicketState, random: () => number,
     // Nobody answered in time: the first-response clock breaches, as its timer would record it.
     advance(firstResponse.deadline.getTime() - deps.now().getTime() + MIN);
     await handleTimer(deps, { type: 'sla', ticketId: ticket.id, clock: 'first_response', kind: 'breach', version: firstResponse.version });
+    advance((2 + random() * 8) * MIN);
+    await acknowledgeAll(deps, start.ticket.number);
   } else {
     advance((5 + random() * 40) * MIN);
   }
@@ -135,5 +145,24 @@ async function walk(deps: UseCaseDeps, start: TicketState, random: () => number,
     });
   }
   advance((5 + random() * 60) * MIN);
+  await acknowledgeAll(deps, start.ticket.number);
   await actOnTicket(deps, ticket, as, { type: 'close' }).catch(() => undefined);
+  // A fault's verification callback comes after the fix: sent when its clock runs out, answered.
+  const detail = await deps.store.get(start.ticket.number);
+  const callback = detail?.clocks.verification_callback;
+  if (callback?.status === 'running' && callback.deadline) {
+    advance(Math.max(0, callback.deadline.getTime() - deps.now().getTime()) + MIN);
+    await handleTimer(deps, { type: 'sla', ticketId: ticket.id, clock: 'verification_callback', kind: 'breach', version: callback.version });
+    advance((30 + random() * 600) * MIN);
+    await customerAct(deps, ticket, customerId, 'telegram', { type: 'verify', stillFixed: true }).catch(() => undefined);
+  }
+}
+
+/** Whatever escalated (a breach, a reopen, a poor rating): the first supervisor it reached takes charge. */
+async function acknowledgeAll(deps: UseCaseDeps, number: string): Promise<void> {
+  const detail = await deps.store.get(number);
+  for (const e of detail?.escalations.filter((x) => x.status === 'open') ?? []) {
+    const supervisor = e.notified[0];
+    if (supervisor) await actOnTicket(deps, { id: detail!.ticket.id }, { actorId: supervisor, source: 'slack' }, { type: 'acknowledge', escalationId: e.id }).catch(() => undefined);
+  }
 }

@@ -130,7 +130,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 async function seed(url: string, config: AftercareConfig, count: number): Promise<number> {
   await ensureDatabase(url);
   await runMigrations(url);
-  const database = openDatabase(url, { max: 2 });
+  const database = openDatabase(url, { max: 8 });
   try {
     await syncDirectory(database.db, config);
     return await seedHistory(database, config, { count, now: new Date() });
