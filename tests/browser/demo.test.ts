@@ -82,6 +82,7 @@ describe('the demo in a browser', () => {
     const { page, shot } = d;
     onTestFailed(() => shot('failed'));
     await page.getByTestId('customer-new').click();
+    await expect.poll(() => page.getByTestId('customer-message').count()).toBe(0);
     await page.getByTestId('page-language').selectOption('zh-CN');
     await page.getByTestId('customer-language').selectOption('zh-CN');
     await expect(page.getByTestId('customer-send').textContent()).resolves.toBe('发送');

@@ -106,6 +106,31 @@
     return res;
   }
 
+  /**
+   * Puts `items` ({ key, json, build }) into `box`, reusing the node of every item whose content
+   * did not change: a live update never re-creates (and so never moves) what is being clicked.
+   */
+  function reconcile(box, items) {
+    const old = new Map();
+    for (const child of [...box.children]) if (child.dataset.key) old.set(child.dataset.key, child);
+    let prev = null;
+    for (const item of items) {
+      let node = old.get(item.key);
+      if (!node || node.dataset.json !== item.json) {
+        const fresh = item.build();
+        fresh.dataset.key = item.key;
+        fresh.dataset.json = item.json;
+        if (node) node.replaceWith(fresh);
+        node = fresh;
+      }
+      old.delete(item.key);
+      const want = prev ? prev.nextSibling : box.firstChild;
+      if (want !== node) box.insertBefore(node, want);
+      prev = node;
+    }
+    for (const child of [...box.children]) if (!child.dataset.key || old.has(child.dataset.key)) child.remove();
+  }
+
   // ------------------------------------------------------------ page texts
 
   function applyTexts() {
@@ -129,8 +154,9 @@
     rendered.phone = key;
     document.getElementById('customer-language').value = state.customer.language;
     document.getElementById('customer-hint').hidden = state.customer.messages.length > 0;
-    box.replaceChildren(
-      ...state.customer.messages.map((m) => {
+    reconcile(
+      box,
+      state.customer.messages.map((m) => ({ key: state.customer.chatId + ':' + m.id, json: JSON.stringify([m, pageLang]), build: () => {
         const body = el('div', { class: 'tg-text' });
         if (m.photo) body.append(el('div', { class: 'tg-photo', text: '🖼 ' + t('photoSent') }));
         if (m.document) body.append(el('div', { class: 'tg-photo', text: '📄 ' + m.document }));
@@ -152,7 +178,7 @@
           el('div', { class: 'tg-meta', text: (m.edited ? t('edited') + ' ' : '') + time }),
           ...(rows.length ? [el('div', { class: 'tg-keyboard' }, rows)] : []),
         ]);
-      }),
+      } })),
     );
     if (atBottom || box.dataset.first !== '1') box.scrollTop = box.scrollHeight;
     box.dataset.first = '1';
@@ -223,9 +249,11 @@
   function fillPane(box, messages, channel) {
     const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
     const n = names();
-    const nodes = messages.map((m) => slackMessage(m, channel, n, false));
-    nodes.push(...ephemeralNodes(channel));
-    box.replaceChildren(...(nodes.length ? nodes : [el('p', { class: 'empty', text: t('noMessages') })]));
+    const items = messages.map((m) => ({ key: m.ts, json: JSON.stringify([m, me, pageLang]), build: () => slackMessage(m, channel, n, false) }));
+    const eph = ephemeralNodes(channel);
+    eph.forEach((node, i) => items.push({ key: 'e' + i, json: node.textContent, build: () => node }));
+    if (!items.length) items.push({ key: 'empty', json: t('noMessages'), build: () => el('p', { class: 'empty', text: t('noMessages') }) });
+    reconcile(box, items);
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
 
@@ -239,8 +267,8 @@
       rendered.dm = dmKey;
       document.getElementById('dm-who').textContent = who ? who.name : '';
       const box = document.getElementById('dm-messages');
-      fillPane(box, dms, dmChannel);
-      box.append(...ephemeralNodes(''));
+      fillPane(box, dms.concat(), dmChannel);
+      for (const node of ephemeralNodes('')) box.append(node);
     }
     const root = document.getElementById('channels');
     for (const c of state.channels) {
