@@ -14,7 +14,7 @@ export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts',
 /** Debian's Chromium, headless, without anything that calls home. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
