@@ -3,14 +3,19 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { parseConfigText } from '../../src/config/load-config.js';
 import type { AftercareConfig } from '../../src/core/types.js';
 import { DEMO_CONFIG_PATH } from '../../src/demo/start-demo.js';
-import { openDemo, type DemoUnderTest } from '../helpers/browser.js';
+import { botSays, openDemo, press, say, type DemoUnderTest } from '../helpers/browser.js';
 
 // config/demo.yaml with a tighter first response (8 s, reminder half way) so the ladder starts
-// within seconds; everything else as the demo ships it.
+// within seconds, and the verification callback 6 s after resolving; the rest as shipped.
 function tightDemoConfig(): AftercareConfig {
   const c = parseConfigText(readFileSync(DEMO_CONFIG_PATH(), 'utf8'), 'demo');
-  const fr = c.sla.clocks.first_response;
-  return { ...c, sla: { ...c.sla, clocks: { ...c.sla.clocks, first_response: { ...fr, budgets: { normal: 8000, urgent: 8000, critical: 8000 } } } } };
+  const seconds = (s: number) => ({ normal: s * 1000, urgent: s * 1000, critical: s * 1000 });
+  const clocks = {
+    ...c.sla.clocks,
+    first_response: { ...c.sla.clocks.first_response, budgets: seconds(8) },
+    verification_callback: { ...c.sla.clocks.verification_callback, budgets: seconds(6) },
+  };
+  return { ...c, sla: { ...c.sla, clocks } };
 }
 
 let d: DemoUnderTest;
@@ -62,5 +67,38 @@ describe('the demo in a browser: an unclaimed urgent ticket', () => {
       .toBe('acknowledged');
     await page.locator('[data-testid="staff-channel"][data-channel="escalations"]').getByText(/Acknowledged by|确认/).first().waitFor({ timeout: 20_000 });
     await shot('acknowledged');
+  });
+
+  it('the fault’s verification callback (days after the fix, seconds here) reaches the phone and is answered', async () => {
+    const { page, shot, demo } = d;
+    onTestFailed(() => shot('callback-failed'));
+    await page.getByTestId('customer-new').click();
+    await expect.poll(() => page.getByTestId('customer-message').count()).toBe(0);
+    await say(page, '/new', 'What is your name');
+    await say(page, 'Tom Baker', 'How can we reach you');
+    await say(page, 'tom@example.com', 'Which product');
+    await say(page, 'Model S scanner', 'order number');
+    await say(page, 'SO-2026-0200', 'Describe the problem');
+    await say(page, 'The scanner is broken: it stops half way through every page and shows error E05', 'How urgent');
+    await press(page, /Normal/, 'By when');
+    await press(page, 'Skip', 'Please check your report');
+    const ack = await press(page, /Submit/, /Your ticket is AC-\d{6}/);
+    const number = /AC-\d{6}/.exec((await ack.textContent()) ?? '')![0];
+    const act = async (json: object) => {
+      const res = await fetch(`${demo.url}/api/tickets/${number}/actions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ actor: 'dave', ...json }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await act({ type: 'claim' });
+    await act({ type: 'resolve', measures: 'Cleaned the paper feed rollers.', advice: 'Clean them every month.' });
+    await botSays(page, 'is resolved');
+    await press(page, /Confirm resolved/, 'How satisfied');
+    await botSays(page, /Is it still working/);
+    await shot('verification-callback');
+    await press(page, /Still fixed/, 'glad it holds');
+    await shot('verification-answered');
   });
 });
