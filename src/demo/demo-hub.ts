@@ -79,7 +79,12 @@ export class DemoHub {
   attach(o: { database: Database; sender: SlackSender; dashboard: () => Promise<boolean> }): void {
     this.database = o.database;
     this.sender = o.sender;
-    this.dashboard = o.dashboard;
+    // Asked at most every 10 s: the page polls its state.
+    let known: { at: number; value: Promise<boolean> } | undefined;
+    this.dashboard = () => {
+      if (!known || Date.now() - known.at > 10_000) known = { at: Date.now(), value: o.dashboard().catch(() => false) };
+      return known.value;
+    };
   }
 
   detach(): void {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import type { AftercareConfig } from '../../src/core/types.js';
@@ -38,6 +38,7 @@ export async function openDemo(o: { config?: AftercareConfig; name: string; seed
   await page.goto(demo.pageUrl);
   await page.locator('body[data-ready="1"]').waitFor();
   const dir = join(ARTIFACTS, o.name);
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   let n = 0;
   return {
