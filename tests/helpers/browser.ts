@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import type { AftercareConfig } from '../../src/core/types.js';
@@ -47,6 +47,8 @@ export async function openDemo(o: { config?: AftercareConfig; name: string; seed
     page,
     shot: async (name: string) => {
       await page.screenshot({ path: join(dir, `${String(++n).padStart(2, '0')}-${name}.png`), fullPage: true });
+      // The phone as text too, to read what the customer saw.
+      writeFileSync(join(dir, `${String(n).padStart(2, '0')}-${name}.txt`), (await phone(page).innerText().catch(() => '')) + '\n');
     },
     async stop() {
       await browser.close().catch(() => undefined);
@@ -78,6 +80,7 @@ export async function press(page: Page, label: string | RegExp, expect: string |
 /** The first bot message after the first `after` messages that contains `expect`. */
 export async function botSays(page: Page, expect: string | RegExp, after = 0): Promise<Locator> {
   const m = page.locator(`[data-testid="customer-message"][data-from="bot"]:nth-child(n+${after + 1})`).filter({ hasText: expect }).first();
-  await m.waitFor({ timeout: 20_000 });
+  // Generous: on a busy machine the outbox may take a while; the wait ends on the message.
+  await m.waitFor({ timeout: 45_000 });
   return m;
 }
