@@ -95,7 +95,7 @@ describe('the demo in a browser: an unclaimed urgent ticket', () => {
     await act({ type: 'claim' });
     await act({ type: 'resolve', measures: 'Cleaned the paper feed rollers.', advice: 'Clean them every month.' });
     await botSays(page, 'is resolved');
-    await press(page, /Confirm resolved/, 'How satisfied');
+    await press(page, /Confirm resolved/, 'Thank you for confirming');
     await botSays(page, /Is it still working/);
     await shot('verification-callback');
     await press(page, /Still fixed/, 'glad it holds');

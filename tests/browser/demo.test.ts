@@ -67,7 +67,9 @@ describe('the demo in a browser', () => {
     await botSays(page, 'is resolved');
     await shot('resolved-notice');
 
-    await press(page, /Confirm resolved/, 'How satisfied');
+    // The result notice and the rating question arrive together; confirming closes the ticket.
+    await botSays(page, 'How satisfied');
+    await press(page, /Confirm resolved/, 'Thank you for confirming');
     await press(page, '5', 'recommend us');
     await press(page, '9', /comment|Thank you/);
     await card(page, number).filter({ hasText: /Resolved|Closed/ }).waitFor();
@@ -107,7 +109,8 @@ describe('the demo in a browser', () => {
     await card(page, number).locator('button[data-action="resolve"]').waitFor();
     await modalAction(page, number, 'resolve', { 'What was done': '更换了指纹模块。', 'Follow-up advice': '请定期更换电池。' });
     await botSays(page, '已解决');
-    await press(page, /确认已解决/, '满意');
+    await botSays(page, '满意');
+    await press(page, /确认已解决/, '感谢您的确认');
     await shot('zh-survey');
     await card(page, number).filter({ hasText: /Resolved|Closed/ }).waitFor();
     await shot('zh-card-resolved');
