@@ -20,6 +20,7 @@ import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { registerOutboxPending } from './db/outbox-metrics.js';
 import { syncDirectory } from './db/sync-directory.js';
 import { PgTicketStore } from './db/ticket-store.js';
+import type { AdapterRoutes } from './http/server.js';
 import { jobMetrics } from './jobs/job-metrics.js';
 import { createJobQueues, startJobs, type Jobs } from './jobs/runtime.js';
 
@@ -45,6 +46,8 @@ export interface StartOptions {
   gateway?: ChatGateway;
   /** Called with the API token when one was generated on this start. */
   onGeneratedToken?: (token: string) => void;
+  /** More routes on the app's HTTP server, after the adapters' (the demo page). */
+  routes?: AdapterRoutes[];
 }
 
 /**
@@ -107,7 +110,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
         onGeneratedToken: options.onGeneratedToken,
         health: { db: () => database.sql`select 1`, redis: () => redis.ping() },
         queues: [jobs.queues.timers, jobs.queues.outbox],
-        routes: adapterList(adapters).map((a) => a.adapter.routes),
+        routes: [...adapterList(adapters).map((a) => a.adapter.routes), ...(options.routes ?? [])],
         metricsPublic: env.AFTERCARE_METRICS_PUBLIC,
         registry,
       });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AftercareConfig } from '../../src/core/types.js';
-import { FakeDiscord, type DiscordInteraction, type RecordedRequest } from '../fakes/fake-discord.js';
+import { FakeDiscord, type DiscordInteraction, type RecordedRequest } from '../../src/emulators/discord.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
 import { longClocks, withChatIds } from '../helpers/config.js';

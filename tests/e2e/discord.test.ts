@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerAct } from '../../src/app/customer-actions.js';
 import type { AftercareConfig } from '../../src/core/types.js';
-import { FakeDiscord, type RecordedRequest } from '../fakes/fake-discord.js';
+import { FakeDiscord, type RecordedRequest } from '../../src/emulators/discord.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
 import { longClocks, withChatIds } from '../helpers/config.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SlackSender } from '../fakes/fake-slack.js';
+import type { SlackSender } from '../../src/emulators/slack.js';
 import type { TestApp } from '../helpers/app.js';
 import { USERS, startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';
 

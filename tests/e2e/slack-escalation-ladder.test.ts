@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AftercareConfig } from '../../src/core/types.js';
-import type { FakeSlack} from '../fakes/fake-slack.js';
-import { SlackSender, type SlackCall } from '../fakes/fake-slack.js';
+import type { FakeSlack} from '../../src/emulators/slack.js';
+import { SlackSender, type SlackCall } from '../../src/emulators/slack.js';
 import { ticketBody, type TestApp } from '../helpers/app.js';
 import { longClocks, withChatIds } from '../helpers/config.js';
 import { startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeSlack} from '../fakes/fake-slack.js';
-import { SlackSender, type SlackCall } from '../fakes/fake-slack.js';
+import type { FakeSlack} from '../../src/emulators/slack.js';
+import { SlackSender, type SlackCall } from '../../src/emulators/slack.js';
 import { ticketBody, type TestApp } from '../helpers/app.js';
 import { USERS, startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';
 import { waitFor } from '../helpers/wait.js';

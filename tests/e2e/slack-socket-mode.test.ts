@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, SlackSender, SlackSocketSender, type SlackCall, type SocketConnection } from '../fakes/fake-slack.js';
+import { FakeSlack, SlackSender, SlackSocketSender, type SlackCall, type SocketConnection } from '../../src/emulators/slack.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
 import { DEFAULT_CHANNEL, slackConfig, USERS } from '../helpers/slack-org.js';

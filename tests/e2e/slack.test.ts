@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalationTimerId } from '../../src/app/timers.js';
-import type { FakeSlack} from '../fakes/fake-slack.js';
-import { SlackSender, type SlackCall } from '../fakes/fake-slack.js';
+import type { FakeSlack} from '../../src/emulators/slack.js';
+import { SlackSender, type SlackCall } from '../../src/emulators/slack.js';
 import type { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { ticketBody, type TestApp } from '../helpers/app.js';
 import { DEFAULT_CHANNEL, ESCALATION_CHANNEL, USERS, startSlackWorkspace, type SlackWorkspace } from '../helpers/slack-org.js';

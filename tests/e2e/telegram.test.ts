@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { fastClocksConfig } from '../helpers/config.js';
 import { dropDatabase, newDatabaseUrl } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
-import { FakeTelegram, type RecordedCall } from '../fakes/fake-telegram.js';
+import { FakeTelegram, type RecordedCall } from '../../src/emulators/telegram.js';
 
 const TOKEN = '123456:TEST-TOKEN';
 let tg: FakeTelegram;

@@ -1,5 +1,5 @@
 import type { AftercareConfig } from '../../src/core/types.js';
-import { FakeSlack, SlackSender } from '../fakes/fake-slack.js';
+import { FakeSlack, SlackSender } from '../../src/emulators/slack.js';
 import { FakeWebhookPlatform } from '../fakes/fake-webhook-platform.js';
 import { startTestApp, type TestApp } from './app.js';
 import { longClocks, withChatIds } from './config.js';

@@ -3,7 +3,7 @@ import { Api } from 'node-telegram-bot-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTelegramAdapter, pollUpdates } from '../../../../adapters/telegram/index.js';
 import type { UseCaseDeps } from '../../../../src/app/deps.js';
-import { FakeTelegram } from '../../../fakes/fake-telegram.js';
+import { FakeTelegram } from '../../../../src/emulators/telegram.js';
 import { waitFor } from '../../../helpers/wait.js';
 
 const TOKEN = '123456:OPS-TEST-TOKEN';

@@ -366,6 +366,7 @@ export class FakeSlack {
   readonly socketConnections: SocketConnection[] = [];
   /** Every ack frame received over Socket Mode, oldest first. */
   readonly socketAcks: SocketAck[] = [];
+  private readonly listeners = new Set<(call: SlackCall) => void>();
 
   private server: Server | undefined;
   private readonly users = new Map<string, SlackUser>();
@@ -483,6 +484,12 @@ export class FakeSlack {
   }
 
   // ------------------------------------------------------------ observation
+
+  /** Calls `listener` after every recorded call (a live view of the workspace); returns the unsubscribe. */
+  onCall(listener: (call: SlackCall) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /** Recorded calls of `method` (all calls without it), oldest first. */
   calls(method?: string): SlackCall[] {
@@ -805,6 +812,7 @@ export class FakeSlack {
       w.resolve(call);
       return false;
     });
+    for (const l of this.listeners) l(call);
   }
 
   private takeFault(method: string, args: SlackArgs): SlackFailure | undefined {

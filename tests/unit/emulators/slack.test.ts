@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { ErrorCode, WebClient, type Logger, type WebAPICallError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlack, SLACK_BOT_ID, SLACK_BOT_USER_ID, SlackSender, slackSignature } from '../../fakes/fake-slack.js';
+import { FakeSlack, SLACK_BOT_ID, SLACK_BOT_USER_ID, SlackSender, slackSignature } from '../../../src/emulators/slack.js';
 
 const TOKEN = 'xoxb-test';
 const SECRET = 'signing-secret-for-tests';

@@ -20,7 +20,7 @@ import {
   type TextChannel,
 } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeDiscord } from '../../fakes/fake-discord.js';
+import { FakeDiscord } from '../../../src/emulators/discord.js';
 
 const STAFF = '345678901234567890';
 

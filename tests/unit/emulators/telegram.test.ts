@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Api, Bot, InputFile, TelegramApiError, type Update } from 'node-telegram-bot-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeTelegram, type TgMessage, type UploadedFile } from '../../fakes/fake-telegram.js';
+import { FakeTelegram, type TgMessage, type UploadedFile } from '../../../src/emulators/telegram.js';
 
 const CHAT = 4242;
 

@@ -407,6 +407,7 @@ export class FakeTelegram {
   private faults: { method: string; remaining: number; spec: TelegramErrorSpec }[] = [];
   private hooks: { pred: FailHook; spec: TelegramErrorSpec }[] = [];
   private rawHooks: RawHook[] = [];
+  private readonly listeners = new Set<(call: RecordedCall) => void>();
   private fileSeq = 0;
   private webhookState: { url: string; secretToken?: string; allowedUpdates?: unknown; maxConnections?: number } | undefined;
 
@@ -505,6 +506,17 @@ export class FakeTelegram {
   /** A message (user's or bot's, current version after edits) of a chat. */
   message(chatId: number, messageId: number): TgMessage | undefined {
     return this.chats.get(chatId)?.messages.get(messageId);
+  }
+
+  /** Every message of a chat, the user's and the bot's (current versions, deleted ones excluded), oldest first. */
+  chatMessages(chatId: number): TgMessage[] {
+    return [...(this.chats.get(chatId)?.messages.values() ?? [])].map((m) => structuredClone(m));
+  }
+
+  /** Calls `listener` after every recorded request (a live view of the chat); returns the unsubscribe. */
+  onCall(listener: (call: RecordedCall) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The bot's messages in a chat (current versions, deleted ones excluded), oldest first. */
@@ -806,6 +818,7 @@ export class FakeTelegram {
       w.resolve(call);
       return false;
     });
+    for (const l of this.listeners) l(call);
   }
 
   private takeFault(method: string, params: Record<string, unknown>): TgError | undefined {
