@@ -5,6 +5,8 @@ import type { UseCaseDeps, UseCaseLog } from '../app/deps.js';
 import type { Clock } from '../app/ports.js';
 import type { Db } from '../db/client.js';
 import { PgOutboxStore } from '../db/outbox-store.js';
+import { HotPathKicker } from './hot-path.js';
+import { OutboxSender } from './outbox-sender.js';
 import { startOutboxWorker } from './outbox-worker.js';
 import { makeQueues } from './queues.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -28,7 +30,8 @@ export interface JobQueuesOptions {
 export interface JobQueues {
   queues: { timers: Queue; outbox: Queue };
   scheduler: BullTimerScheduler;
-  kicker: BullOutboxKicker;
+  /** Queues delivery jobs; with the hot path on (see {@link startJobs}) sends at once too. */
+  kicker: HotPathKicker;
   /** The blocking connection the workers and reconciliation use. */
   connection: Redis;
   prefix: string;
@@ -48,12 +51,17 @@ export interface JobsOptions {
   outboxConcurrency: number;
   timerConcurrency: number;
   maxAttempts: number;
+  /**
+   * With `workers`: a process sends the rows it committed at once (default on), the
+   * delivery jobs are the fallback. A process without workers (role api) only queues jobs.
+   */
+  hotPath?: boolean;
 }
 
 export interface Jobs {
   queues: { timers: Queue; outbox: Queue };
   scheduler: BullTimerScheduler;
-  kicker: BullOutboxKicker;
+  kicker: HotPathKicker;
   reconcileNow(): Promise<ReconcileReport>;
   /** Stops taking jobs and lets running ones finish (at most `graceMs`); the queues stay open. */
   close(graceMs?: number): Promise<void>;
@@ -81,7 +89,7 @@ export function createJobQueues(o: JobQueuesOptions): JobQueues {
   return {
     queues,
     scheduler: new BullTimerScheduler(queues.timers, o.now),
-    kicker: new BullOutboxKicker(queues.outbox),
+    kicker: new HotPathKicker(new BullOutboxKicker(queues.outbox), o.log),
     connection,
     prefix: o.prefix,
     async close() {
@@ -98,6 +106,12 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
   const outbox = new PgOutboxStore(o.db);
   const runReconcile = () => reconcile({ db: o.db, redis: connection, prefix, scheduler, outboxQueue: queues.outbox, outbox, deps: o.deps });
 
+  const limiter = new RateLimiter(connection, prefix);
+  if (o.workers && o.hotPath !== false) {
+    kicker.attach(
+      new OutboxSender({ deps: o.deps, store: outbox, gateway: o.gateway, limiter, queue: queues.outbox, leaseMs: o.leaseMs, maxAttempts: o.maxAttempts }),
+    );
+  }
   const workers: Worker[] = [];
   const timers: NodeJS.Timeout[] = [];
   let stopOutbox = () => {};
@@ -111,7 +125,7 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
       deps: o.deps,
       store: outbox,
       gateway: o.gateway,
-      limiter: new RateLimiter(connection, prefix),
+      limiter,
       queue: queues.outbox,
       connection,
       prefix,
@@ -142,7 +156,7 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
     async close(graceMs = 8000) {
       for (const t of timers) clearInterval(t);
       stopOutbox();
-      const graceful = Promise.all(workers.map((w) => w.close()));
+      const graceful = Promise.all([kicker.close(), ...workers.map((w) => w.close())]);
       const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
       if ((await Promise.race([graceful, timeout])) === 'timeout') {
         // Still running after the grace period: their rows stay leased and are taken over later.
