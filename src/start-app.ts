@@ -69,7 +69,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     const store = new PgTicketStore(database.db);
     const { scheduler, kicker } = queues;
     const deps: UseCaseDeps = { store, directory: new Directory(config), now, newId: randomUUID, log: logger, scheduler, kicker };
-    const adapters = createAdapters(env, deps, store, database, logger);
+    const adapters = await createAdapters(env, deps, store, database, logger);
     const jobs = await startJobs(queues, {
       db: database.db,
       deps,
