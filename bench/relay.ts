@@ -108,7 +108,6 @@ export async function benchRelay(o: {
   let timeouts = 0;
   const run = randomBytes(3).toString('hex');
   try {
-    await tg.waitFor((c) => c.method === 'getUpdates', 20_000);
     const chats = await openChats(app, tg, 3, 7_000_000);
     if (!(await drained(app, 30_000))) log('relay: the first cards did not go out within 30 s');
 

@@ -150,7 +150,7 @@ export class StaffGateway implements ChatGateway {
     if (!s.editLanes || kind === undefined || !EDIT_KINDS.has(kind)) return Promise.resolve(lanes);
     const edit = s.editLanes(this.laneKey, target.channel);
     // A card refresh edits the card and posts what happened since into its thread: both lanes.
-    return Promise.resolve(kind === 'ticket.card_update' ? [...edit, ...lanes] : edit);
+    return Promise.resolve(kind === 'ticket.card_update' ? [...lanes, ...edit] : edit);
   }
 
   private async dm(userId: string): Promise<string> {

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { ChatGateway, DeliveryResult } from '../app/chat-gateway.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { recordDelivered, recordDeliveryFailed } from '../app/record-delivery.js';
-import type { OutboxRow, PgOutboxStore } from '../db/outbox-store.js';
+import { REFRESH_KINDS, type OutboxRow, type PgOutboxStore } from '../db/outbox-store.js';
 import { safeError } from '../core/safe-error.js';
 import { outboxJobId, outboxJobName } from './queues.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -27,6 +27,8 @@ export interface OutboxSenderOptions {
  * rest to a delivery job (the hot path).
  */
 export type DrainMode = 'wait' | 'hot';
+
+const isRefresh = (kind: string) => (REFRESH_KINDS as readonly string[]).includes(kind);
 
 /**
  * A send that has not answered within this long is presumed lost: its lease is no longer
@@ -76,7 +78,9 @@ export class OutboxSender {
       }
       const row = claim.row;
       const lanes = (await o.gateway.lanes(destination, row.kind)) ?? [];
-      if (mode === 'hot') {
+      // The hot path never waits for a lane, and a card refresh never waits holding the
+      // destination's lease: a person's message written meanwhile would wait behind it.
+      if (mode === 'hot' || isRefresh(row.kind)) {
         const waitMs = await o.limiter.tryAcquireAll(lanes);
         if (waitMs > 0) {
           // No room now: hand the row back and let a delivery job send it when there is.
