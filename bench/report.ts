@@ -22,6 +22,19 @@ export const TARGETS: Record<string, Target> = {
   outbox_dropped: { op: '==', value: 0, unit: 'rows' },
   outbox_duplicates: { op: '==', value: 0, unit: 'posts' },
   outbox_order_violations: { op: '==', value: 0, unit: 'pairs' },
+  relay_customer_to_staff_ms_p50: { op: '<=', value: 20, unit: 'ms, Telegram update → Slack thread post' },
+  relay_customer_to_staff_ms_p99: { op: '<=', value: 60, unit: 'ms' },
+  relay_staff_to_customer_ms_p50: { op: '<=', value: 20, unit: 'ms, reply action → sendMessage' },
+  relay_staff_to_customer_ms_p99: { op: '<=', value: 60, unit: 'ms' },
+  relay_after_flood_p95_ms: { op: '<=', value: 1500, unit: 'ms, follow-ups after a 50-customer flood' },
+  outbox_backlog_after_flood_s: { op: '<=', value: 60, unit: 's until the outbox is empty' },
+  takeover_after_kill_s: { op: '<=', value: 15, unit: 's after the replacement worker started' },
+  takeover_lost: { op: '==', value: 0, unit: 'rows' },
+  takeover_double: { op: '==', value: 0, unit: 'posts' },
+  timer_storm_10k_fired_per_s: { op: '>=', value: 1000, unit: 'fires/s, 10 000 due at once' },
+  timer_storm_10k_lateness_p99_ms: { op: '<=', value: 10_000, unit: 'ms' },
+  rss_idle_mb_all: { op: '<=', value: 110, unit: 'MB, role all, idle' },
+  start_to_ready_ms: { op: '<=', value: 1000, unit: 'ms, built output' },
 };
 
 /** Figures shown without a target, for context. */
@@ -51,6 +64,14 @@ const INFO_UNITS: Record<string, string> = {
   outbox_workaround_429s: 'responses, rate 25',
   outbox_workaround_duplicates: 'posts, rate 25',
   outbox_workaround_order_violations: 'pairs, rate 25',
+  relay_customer_to_staff_ms_p95: 'ms',
+  relay_staff_to_customer_ms_p95: 'ms',
+  relay_timeouts: 'samples not relayed within 10 s',
+  flood_card_refreshes_coalesced: 'rows',
+  timer_storm_sql_statements_per_fire: 'statements',
+  timer_storm_worker_cpu_ms_per_fire: 'ms CPU in the worker process',
+  rss_idle_mb_api: 'MB, role api, idle',
+  rss_idle_mb_worker: 'MB, role worker, idle',
 };
 
 export function meets(value: number, t: Target): boolean {
