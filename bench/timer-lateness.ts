@@ -165,7 +165,8 @@ export async function benchTimerLatenessReal(
     await scheduler.schedule(timers);
     if (Date.now() > start) log(`lateness (real): seeding and scheduling took longer than the ${leadMs} ms lead`);
     const cpuBefore = cpuSnapshot(undefined);
-    await until(() => doneLateness.length + outcomes.failed >= o.count, 120_000 + o.windowMs, `${o.count} real timers to fire`, 50);
+    // A storm on a busy machine may take longer than two minutes: what matters is how long, not a cut-off.
+    await until(() => doneLateness.length + outcomes.failed >= o.count, Math.max(120_000, o.count * 60) + o.windowMs, `${o.count} real timers to fire`, 50);
     const cpu = cpuPerOp(cpuBefore, cpuSnapshot(undefined), Math.max(1, outcomes.fired));
     await sleep(100);
     const [ev] = await ctx.database.sql<{ n: number }[]>`select count(*)::int as n from ticket_events where type = 'sla.reminder'`;
