@@ -26,6 +26,19 @@ export const TARGETS: Record<string, Target> = {
   reports_timeseries_1m_p95_ms: { op: '<=', value: 500, unit: 'ms (90 days by day, worse of one series / per department)' },
   reports_csv_1m_rows_per_s: { op: '>=', value: 50_000, unit: 'rows/s' },
   dashboard_first_load_ms: { op: '<=', value: 1500, unit: 'ms (p90 of cold loads in headless Chromium)' },
+  relay_customer_to_staff_ms_p50: { op: '<=', value: 20, unit: 'ms, Telegram update → Slack thread post' },
+  relay_customer_to_staff_ms_p99: { op: '<=', value: 60, unit: 'ms' },
+  relay_staff_to_customer_ms_p50: { op: '<=', value: 20, unit: 'ms, reply action → sendMessage' },
+  relay_staff_to_customer_ms_p99: { op: '<=', value: 60, unit: 'ms' },
+  relay_after_flood_p95_ms: { op: '<=', value: 1500, unit: 'ms, follow-ups after a 50-customer flood' },
+  outbox_backlog_after_flood_s: { op: '<=', value: 60, unit: 's until the outbox is empty' },
+  takeover_after_kill_s: { op: '<=', value: 15, unit: 's after the replacement worker started' },
+  takeover_lost: { op: '==', value: 0, unit: 'rows' },
+  takeover_double: { op: '==', value: 0, unit: 'posts' },
+  timer_storm_10k_fired_per_s: { op: '>=', value: 1000, unit: 'fires/s, 10 000 due at once' },
+  timer_storm_10k_lateness_p99_ms: { op: '<=', value: 10_000, unit: 'ms' },
+  rss_idle_mb_all: { op: '<=', value: 110, unit: 'MB, role all, idle' },
+  start_to_ready_ms: { op: '<=', value: 1000, unit: 'ms, built output' },
 };
 
 /** Figures shown without a target, for context. */
@@ -59,6 +72,14 @@ const INFO_UNITS: Record<string, string> = {
   reports_summary_1m_p95_ms_all: 'ms, 90 days, no filter',
   reports_summary_1m_p95_ms_department: 'ms, 90 days, one department',
   reports_seed_1m_s: 's to COPY 1,000,000 tickets and their facts',
+  relay_customer_to_staff_ms_p95: 'ms',
+  relay_staff_to_customer_ms_p95: 'ms',
+  relay_timeouts: 'samples not relayed within 10 s',
+  flood_card_refreshes_coalesced: 'rows',
+  timer_storm_sql_statements_per_fire: 'statements',
+  timer_storm_worker_cpu_ms_per_fire: 'ms CPU in the worker process',
+  rss_idle_mb_api: 'MB, role api, idle',
+  rss_idle_mb_worker: 'MB, role worker, idle',
 };
 
 export function meets(value: number, t: Target): boolean {

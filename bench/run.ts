@@ -27,12 +27,15 @@ import { benchReconcile, type ReconcileResult } from './reconcile.js';
 import { benchReports, type ReportsResult } from './reports.js';
 import { benchTimerLateness, benchTimerLatenessReal, type LatenessResult, type RealLatenessResult } from './timer-lateness.js';
 import { benchTimerMemory, type TimerMemoryResult } from './timers-memory.js';
+import { benchRelay, type RelayResult } from './relay.js';
+import { benchTakeover, type TakeoverResult } from './takeover.js';
+import { benchFootprint, type FootprintResult } from './footprint.js';
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
-const PHASES = ['pg', 'intake', 'profile', 'timers', 'lateness', 'reconcile', 'outbox', 'reports', 'dashboard'] as const;
+const PHASES = ['pg', 'intake', 'profile', 'timers', 'lateness', 'reconcile', 'outbox', 'reports', 'dashboard', 'relay', 'flood', 'storm', 'takeover', 'footprint'] as const;
 type Phase = (typeof PHASES)[number];
 /** Measurements whose figures depend on having the CPUs to themselves (the others are paced or count bytes). */
-const CPU_BOUND = new Set<Phase>(['pg', 'intake', 'profile', 'lateness', 'reconcile']);
+const CPU_BOUND = new Set<Phase>(['pg', 'intake', 'profile', 'lateness', 'reconcile', 'storm']);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -66,6 +69,12 @@ const SETTINGS = {
   outboxWorkaroundRate: 25,
   dashboardLoads: quick ? 3 : 10,
   dashboardSeedTickets: quick ? 100 : 500,
+  relaySamples: quick ? 30 : 200,
+  floodCustomers: 50,
+  floodSeconds: quick ? 10 : 30,
+  floodMessagesPerSecond: 950 / 30,
+  floodFollowUps: quick ? 20 : 100,
+  stormTimers: quick ? 2000 : 10_000,
 };
 
 interface Details {
@@ -82,6 +91,11 @@ interface Details {
   outboxWorkaround?: OutboxResult;
   reports?: ReportsResult;
   dashboard?: DashboardLoadResult;
+  relay?: RelayResult;
+  flood?: RelayResult['flood'];
+  timerStorm?: RealLatenessResult;
+  takeover?: TakeoverResult;
+  footprint?: FootprintResult;
 }
 
 /** Waits (up to `maxMs`) until the machine is mostly idle, so another workload does not skew the figures. */
@@ -281,6 +295,60 @@ async function main(): Promise<void> {
         details.dashboard = r;
         metrics.dashboard_first_load_ms = r.firstLoadMs.p90;
         metrics.dashboard_first_load_median_ms = r.firstLoadMs.p50;
+      };
+    });
+    await phase('relay', async () => {
+      const r = await benchRelay({ samples: SETTINGS.relaySamples });
+      return () => {
+        details.relay = r;
+        metrics.relay_customer_to_staff_ms_p50 = r.customerToStaffMs.p50;
+        metrics.relay_customer_to_staff_ms_p95 = r.customerToStaffMs.p95;
+        metrics.relay_customer_to_staff_ms_p99 = r.customerToStaffMs.p99;
+        metrics.relay_staff_to_customer_ms_p50 = r.staffToCustomerMs.p50;
+        metrics.relay_staff_to_customer_ms_p95 = r.staffToCustomerMs.p95;
+        metrics.relay_staff_to_customer_ms_p99 = r.staffToCustomerMs.p99;
+        metrics.relay_timeouts = r.timeouts;
+      };
+    });
+    await phase('flood', async () => {
+      const r = await benchRelay({
+        samples: 0,
+        flood: { customers: SETTINGS.floodCustomers, seconds: SETTINGS.floodSeconds, messagesPerSecond: SETTINGS.floodMessagesPerSecond, followUps: SETTINGS.floodFollowUps },
+      });
+      return () => {
+        details.flood = r.flood;
+        metrics.relay_after_flood_p95_ms = r.flood!.followUpMs.p95;
+        metrics.outbox_backlog_after_flood_s = r.flood!.backlogSeconds;
+        metrics.flood_card_refreshes_coalesced = r.flood!.coalesced;
+      };
+    });
+    await phase('storm', async () => {
+      await ctx.truncateTickets();
+      const r = await benchTimerLatenessReal(ctx, { count: SETTINGS.stormTimers, concurrency: SETTINGS.timerConcurrency, windowMs: 0 });
+      return () => {
+        details.timerStorm = r;
+        metrics.timer_storm_10k_fired_per_s = r.firedPerSecond;
+        metrics.timer_storm_10k_lateness_p99_ms = r.doneLatenessMs.p99;
+        metrics.timer_storm_sql_statements_per_fire = r.sqlStatementsPerFire;
+        metrics.timer_storm_worker_cpu_ms_per_fire = r.cpuMsPerFire.worker;
+      };
+    });
+    await phase('takeover', async () => {
+      await ctx.truncateTickets();
+      const r = await benchTakeover(ctx);
+      return () => {
+        details.takeover = r;
+        metrics.takeover_after_kill_s = r.takeoverSeconds;
+        metrics.takeover_lost = r.lost;
+        metrics.takeover_double = r.double;
+      };
+    });
+    await phase('footprint', async () => {
+      const r = await benchFootprint(ctx);
+      return () => {
+        details.footprint = r;
+        for (const role of ['all', 'api', 'worker'] as const) metrics[`rss_idle_mb_${role}`] = r.rssMb[role];
+        metrics.start_to_ready_ms = r.startToReadyMs;
       };
     });
   } finally {

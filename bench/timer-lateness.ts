@@ -12,7 +12,7 @@ import { PgTicketStore } from '../src/db/ticket-store.js';
 import { makeQueues, TIMERS_QUEUE } from '../src/jobs/queues.js';
 import { BullOutboxKicker, BullTimerScheduler } from '../src/jobs/scheduler.js';
 import { startTimerWorker } from '../src/jobs/timer-worker.js';
-import { deleteKeys, log, round, sleep, summarize, type Summary, until } from './lib/common.js';
+import { deleteKeys, log, round, roundSummary, sleep, summarize, type Summary, until } from './lib/common.js';
 import { cpuPerOp, cpuSnapshot } from './lib/cpu.js';
 import type { BenchContext } from './lib/context.js';
 import { seedOpenTickets } from './lib/seed.js';
@@ -46,16 +46,6 @@ export interface RealLatenessResult {
   cpuMsPerFire: { worker: number; postgres: number; redis: number };
   reminderEvents: number;
 }
-
-const roundSummary = (s: Summary): Summary => ({
-  count: s.count,
-  min: round(s.min),
-  mean: round(s.mean),
-  p50: round(s.p50),
-  p90: round(s.p90),
-  p99: round(s.p99),
-  max: round(s.max),
-});
 
 /**
  * `count` timers due evenly over a few seconds, scheduled with the app's BullTimerScheduler
@@ -175,7 +165,8 @@ export async function benchTimerLatenessReal(
     await scheduler.schedule(timers);
     if (Date.now() > start) log(`lateness (real): seeding and scheduling took longer than the ${leadMs} ms lead`);
     const cpuBefore = cpuSnapshot(undefined);
-    await until(() => doneLateness.length + outcomes.failed >= o.count, 120_000 + o.windowMs, `${o.count} real timers to fire`, 50);
+    // A storm on a busy machine may take longer than two minutes: what matters is how long, not a cut-off.
+    await until(() => doneLateness.length + outcomes.failed >= o.count, Math.max(120_000, o.count * 60) + o.windowMs, `${o.count} real timers to fire`, 50);
     const cpu = cpuPerOp(cpuBefore, cpuSnapshot(undefined), Math.max(1, outcomes.fired));
     await sleep(100);
     const [ev] = await ctx.database.sql<{ n: number }[]>`select count(*)::int as n from ticket_events where type = 'sla.reminder'`;

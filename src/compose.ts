@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { createDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
-import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
-import { createTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.js';
+import type { DiscordAdapter } from '../adapters/discord/index.js';
+import type { SlackAdapter } from '../adapters/slack/index.js';
+import type { TelegramAdapter } from '../adapters/telegram/index.js';
 import { WebhookGateway } from '../adapters/webhook/webhook-gateway.js';
 import type { ChatGateway } from './app/chat-gateway.js';
 import { FanOutGateway, GatewayRouter } from './app/compose-gateways.js';
@@ -18,7 +18,7 @@ import { PgDialogStore } from './db/dialog-store.js';
 import { resolveLinkSecret } from './db/link-secret.js';
 import { PgReports } from './db/reports.js';
 import type { PgTicketStore } from './db/ticket-store.js';
-import { buildHttpServer, type AdapterRoutes, type HttpOptions } from './http/server.js';
+import type { AdapterRoutes, HttpOptions } from './http/server.js';
 
 /** What every chat adapter factory returns. */
 export interface ChatAdapter {
@@ -70,44 +70,57 @@ export function appLogger(env: Env, given: Logger | undefined): Logger {
     : pino({ level: env.LOG_LEVEL, serializers, redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] });
 }
 
-/** The chat adapters the environment configures; none of them is started yet. */
-export function createAdapters(env: Env, deps: UseCaseDeps, store: PgTicketStore, database: Database, logger: Logger): Adapters {
+/**
+ * The chat adapters the environment configures; none of them is started yet. Each
+ * adapter's module (and with it its SDK: node-telegram-bot-api, Bolt, discord.js) is only
+ * loaded when the adapter is configured, so a process does not pay for platforms it does
+ * not talk to.
+ */
+export async function createAdapters(env: Env, deps: UseCaseDeps, store: PgTicketStore, database: Database, logger: Logger): Promise<Adapters> {
   const role = env.AFTERCARE_ROLE;
   // Shared by the chat adapters: handled platform event ids, and the staff messages to edit later.
   const dedup = new PgInboundDedup(database.db);
   const messages = new PgChatMessageStore(database.db);
   const reports = new PgReports(database.sql);
+  const wantDiscord = Boolean(env.DISCORD_BOT_TOKEN && env.DISCORD_APPLICATION_ID);
+  const [telegram, slack, discord] = await Promise.all([
+    env.TELEGRAM_BOT_TOKEN ? import('../adapters/telegram/index.js') : undefined,
+    env.SLACK_BOT_TOKEN ? import('../adapters/slack/index.js') : undefined,
+    wantDiscord ? import('../adapters/discord/index.js') : undefined,
+  ]);
   return {
-    telegram: env.TELEGRAM_BOT_TOKEN
-      ? createTelegramAdapter({
-          token: env.TELEGRAM_BOT_TOKEN,
-          apiRoot: env.TELEGRAM_API_URL,
-          webhookUrl: env.TELEGRAM_WEBHOOK_URL,
-          webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
-          deps,
-          customers: new PgCustomerStore(database.db, store),
-          dialogs: new PgDialogStore(database.db),
-          dedup,
-          poll: role !== 'worker',
-        })
-      : undefined,
-    slack: env.SLACK_BOT_TOKEN
-      ? createSlackAdapter({
-          botToken: env.SLACK_BOT_TOKEN,
-          signingSecret: env.SLACK_SIGNING_SECRET,
-          appToken: env.SLACK_APP_TOKEN,
-          apiUrl: env.SLACK_API_URL,
-          defaultChannel: env.SLACK_DEFAULT_CHANNEL,
-          deps,
-          reports,
-          messages,
-          dedup,
-          logger,
-        })
-      : undefined,
+    telegram:
+      telegram && env.TELEGRAM_BOT_TOKEN
+        ? telegram.createTelegramAdapter({
+            token: env.TELEGRAM_BOT_TOKEN,
+            apiRoot: env.TELEGRAM_API_URL,
+            webhookUrl: env.TELEGRAM_WEBHOOK_URL,
+            webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+            deps,
+            customers: new PgCustomerStore(database.db, store),
+            dialogs: new PgDialogStore(database.db),
+            dedup,
+            poll: role !== 'worker',
+          })
+        : undefined,
+    slack:
+      slack && env.SLACK_BOT_TOKEN
+        ? slack.createSlackAdapter({
+            botToken: env.SLACK_BOT_TOKEN,
+            signingSecret: env.SLACK_SIGNING_SECRET,
+            appToken: env.SLACK_APP_TOKEN,
+            apiUrl: env.SLACK_API_URL,
+            defaultChannel: env.SLACK_DEFAULT_CHANNEL,
+            deps,
+            reports,
+            messages,
+            dedup,
+            logger,
+          })
+        : undefined,
     discord:
-      env.DISCORD_BOT_TOKEN && env.DISCORD_APPLICATION_ID
-        ? createDiscordAdapter({
+      discord && env.DISCORD_BOT_TOKEN && env.DISCORD_APPLICATION_ID
+        ? discord.createDiscordAdapter({
             token: env.DISCORD_BOT_TOKEN,
             applicationId: env.DISCORD_APPLICATION_ID,
             publicKey: env.DISCORD_PUBLIC_KEY,
@@ -179,6 +192,8 @@ export async function serveHttp(
     );
   }
   const linkSecret = await resolveLinkSecret(database.db);
+  // Loaded here, not at the top: a worker process has no HTTP server (Fastify, bull-board, the OpenAPI document).
+  const { buildHttpServer } = await import('./http/server.js');
   let url = '';
   const server = await buildHttpServer({
     reports: new PgReports(database.sql),

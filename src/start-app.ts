@@ -81,7 +81,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     if (backfilled > 0) logger.info({ tickets: backfilled }, 'report facts backfilled');
     const { scheduler, kicker } = queues;
     const deps: UseCaseDeps = { store, directory: new Directory(config), now, newId: randomUUID, log: logger, scheduler, kicker };
-    const adapters = createAdapters(env, deps, store, database, logger);
+    const adapters = await createAdapters(env, deps, store, database, logger);
     // One registry for /metrics: the workers' histograms, the outbox backlog, HTTP and health.
     const registry = new Registry();
     registerOutboxPending(registry, database.db);

@@ -82,6 +82,10 @@ export class SlackSurface implements StaffSurface {
     return platformLanes.slack(key, channel);
   }
 
+  editLanes(key: string): RateLane[] {
+    return platformLanes.slackEdit(key);
+  }
+
   async dm(userId: string): Promise<string> {
     const res = await this.o.client.conversations.open({ users: userId });
     return res.channel?.id ?? userId;

@@ -15,6 +15,7 @@ export interface Summary {
   mean: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
 }
@@ -35,12 +36,24 @@ export function summarize(values: number[]): Summary {
     mean: sorted.length ? sum / sorted.length : Number.NaN,
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
   };
 }
 
 export const round = (v: number, digits = 1): number => (Number.isFinite(v) ? Math.round(v * 10 ** digits) / 10 ** digits : v);
+
+export const roundSummary = (s: Summary): Summary => ({
+  count: s.count,
+  min: round(s.min),
+  mean: round(s.mean),
+  p50: round(s.p50),
+  p90: round(s.p90),
+  p95: round(s.p95),
+  p99: round(s.p99),
+  max: round(s.max),
+});
 
 /** Runs `fn` and returns its result with the elapsed wall time in seconds. */
 export async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number }> {

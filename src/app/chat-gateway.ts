@@ -33,8 +33,10 @@ export interface RateLane {
 export interface ChatGateway {
   /**
    * The rate limits a send to `destination` counts against (per chat, per bot, …), or
-   * undefined when this gateway cannot reach the destination.
+   * undefined when this gateway cannot reach the destination. With `kind`, the lanes of
+   * that message kind: an edit of a posted message may count against another platform
+   * method's limit than a new post.
    */
-  lanes(destination: string): Promise<RateLane[] | undefined>;
+  lanes(destination: string, kind?: string): Promise<RateLane[] | undefined>;
   deliver(message: OutboundMessage): Promise<DeliveryResult>;
 }

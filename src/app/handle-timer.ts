@@ -2,7 +2,7 @@ import { afterCommit } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
 import { lifecycleTimerDue } from '../core/lifecycle-timers.js';
-import type { TicketState, TimerData } from './ports.js';
+import type { TicketChange, TicketState, TimerData } from './ports.js';
 import { timerVersions } from './timers.js';
 
 /**
@@ -22,12 +22,9 @@ export async function handleTimer(deps: UseCaseDeps, data: TimerData): Promise<T
   let committed: Awaited<ReturnType<typeof deps.store.mutate<null>>>;
   try {
     committed = await deps.store.mutate({ id: data.ticketId }, (state) => {
-      timerVersions(state, before);
-      const b = new ChangeBuilder(deps, state, { kind: 'system' }, 'system', deps.now());
-      outcome =
-        data.type === 'sla' ? slaTimer(b, state, data) : data.type === 'lifecycle' ? lifecycleTimer(b, state, data) : escalationTimer(b, state, data);
-      if (outcome.outcome === 'fired') b.cardUpdate();
-      return b.build(null);
+      const decided = decideTimer(deps, state, data, before);
+      outcome = decided.outcome;
+      return decided.change;
     });
   } catch (err) {
     if ((err as { code?: string }).code === 'not_found') return { outcome: 'stale' };
@@ -35,6 +32,46 @@ export async function handleTimer(deps: UseCaseDeps, data: TimerData): Promise<T
   }
   if ((outcome as TimerOutcome).outcome === 'fired') await afterCommit(deps, committed, before);
   return outcome;
+}
+
+/**
+ * Timers that fell due together, in one transaction of the ticket store (one load of all
+ * their tickets, one write of each kind of row) instead of one each. Each ticket is decided
+ * exactly as {@link handleTimer} would; a second timer of a ticket already in the batch is
+ * run after it, on its own. Outcomes are in the order of `timers`.
+ */
+export async function handleTimers(deps: UseCaseDeps, timers: TimerData[]): Promise<TimerOutcome[]> {
+  const mutateMany = deps.store.mutateMany?.bind(deps.store);
+  if (!mutateMany || timers.length === 1) return Promise.all(timers.map((t) => handleTimer(deps, t)));
+  const first = new Map<string, TimerData>();
+  for (const t of timers) if (!first.has(t.ticketId)) first.set(t.ticketId, t);
+  const outcomes = new Map<TimerData, TimerOutcome>();
+  const befores = new Map<string, Map<string, number>>();
+  const committed = await mutateMany([...first.keys()], (state) => {
+    const data = first.get(state.ticket.id)!;
+    const before = new Map<string, number>();
+    befores.set(state.ticket.id, before);
+    const decided = decideTimer(deps, state, data, before);
+    outcomes.set(data, decided.outcome);
+    return decided.change;
+  });
+  const fired = [...first.values()].filter((data) => committed.has(data.ticketId) && outcomes.get(data)?.outcome === 'fired');
+  await Promise.all(fired.map((data) => afterCommit(deps, committed.get(data.ticketId)!, befores.get(data.ticketId))));
+  const out: TimerOutcome[] = [];
+  for (const t of timers) {
+    if (first.get(t.ticketId) === t) out.push(outcomes.get(t) ?? { outcome: 'stale' });
+    else out.push(await handleTimer(deps, t));
+  }
+  return out;
+}
+
+/** What a due timer does to its ticket (nothing unless it fired), and the clock versions before. */
+function decideTimer(deps: UseCaseDeps, state: TicketState, data: TimerData, before: Map<string, number>): { outcome: TimerOutcome; change: TicketChange<null> } {
+  timerVersions(state, before);
+  const b = new ChangeBuilder(deps, state, { kind: 'system' }, 'system', deps.now());
+  const outcome = data.type === 'sla' ? slaTimer(b, state, data) : data.type === 'lifecycle' ? lifecycleTimer(b, state, data) : escalationTimer(b, state, data);
+  if (outcome.outcome === 'fired') b.cardUpdate();
+  return { outcome, change: b.build(null) };
 }
 
 function slaTimer(b: ChangeBuilder, state: TicketState, data: Extract<TimerData, { type: 'sla' }>): TimerOutcome {

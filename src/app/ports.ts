@@ -256,6 +256,11 @@ export interface TicketStore {
   ): Promise<{ state: TicketState; replayed: boolean; outbox: QueuedOutboxRow[] }>;
   /** Locks the ticket, lets `decide` look at it, and commits its change, events and outbox rows together. */
   mutate<T>(ref: TicketRef, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState; outbox: QueuedOutboxRow[] }>;
+  /**
+   * `mutate` for many tickets (by id) in one transaction, for timers that fire together;
+   * tickets not found are left out. Optional: without it they are mutated one by one.
+   */
+  mutateMany?<T>(ids: string[], decide: (state: TicketState) => TicketChange<T>): Promise<Map<string, { result: T; state: TicketState; outbox: QueuedOutboxRow[] }>>;
   get(number: string): Promise<TicketDetail | undefined>;
   list(filter: TicketFilter): Promise<TicketState[]>;
   /** The ticket's report figures (SPEC §8) as last committed, kept in the same transaction as its events. */

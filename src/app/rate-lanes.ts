@@ -12,6 +12,8 @@ export const platformLanes = {
   ],
   /** Slack: about 1 chat.postMessage per second per channel (short bursts tolerated). */
   slack: (team: string, channel: string): RateLane[] => [{ key: `slack:${team}:chan:${channel}`, max: 1, perMs: 1000 }],
+  /** Slack chat.update: Tier 3, about 50 per minute per workspace (not the channel's post lane). */
+  slackEdit: (team: string): RateLane[] => [{ key: `slack:${team}:update`, max: 50, perMs: 60_000 }],
   /** Discord: 5 messages per 5 s per channel route, 50 requests per second per bot. */
   discord: (app: string, channel: string): RateLane[] => [
     { key: `discord:${app}:chan:${channel}`, max: 5, perMs: 5000 },

@@ -11,7 +11,7 @@ import { staffLanguage, ticketTimeZone, type ViewContext } from './desk/view-con
 import { translator } from '../i18n/index.js';
 import { str } from '../core/payload.js';
 import { safeError } from '../core/safe-error.js';
-import { isStaffMessageKind } from '../core/ticket-events.js';
+import { isStaffMessageKind, type StaffMessageKind } from '../core/ticket-events.js';
 
 /** A message rendered for one platform (Block Kit, an embed with components, …). */
 export type Rendered = unknown;
@@ -30,6 +30,11 @@ export interface StaffSurface {
   readonly platform: 'slack' | 'discord';
   /** Rate lanes of a channel. */
   lanes(key: string, channel: string): RateLane[];
+  /**
+   * Rate lanes of an edit of a posted message, when the platform limits edits apart from
+   * posts (Slack: chat.update is its own method and tier); else edits count as posts.
+   */
+  editLanes?(key: string, channel: string): RateLane[];
   /** The DM channel with a user. */
   dm(userId: string): Promise<string>;
   post(place: Place, message: Rendered): Promise<{ channel: string; id: string }>;
@@ -60,6 +65,9 @@ export interface StaffGatewayOptions {
   defaultChannel?: string | undefined;
 }
 
+
+/** Kinds whose delivery edits a message posted before (a card refresh also posts its thread's new entries). */
+const EDIT_KINDS = new Set<string>(['ticket.card_update', 'coordination.task_update', 'escalation.acknowledged'] satisfies StaffMessageKind[]);
 
 interface Target {
   channel: string;
@@ -125,9 +133,15 @@ export class StaffGateway implements ChatGateway {
     return undefined;
   }
 
-  lanes(destination: string): Promise<RateLane[] | undefined> {
+  lanes(destination: string, kind?: string): Promise<RateLane[] | undefined> {
     const target = this.target(destination);
-    return Promise.resolve(target ? this.o.surface.lanes(this.laneKey, target.channel) : undefined);
+    if (!target) return Promise.resolve(undefined);
+    const s = this.o.surface;
+    const lanes = s.lanes(this.laneKey, target.channel);
+    if (!s.editLanes || kind === undefined || !EDIT_KINDS.has(kind)) return Promise.resolve(lanes);
+    const edit = s.editLanes(this.laneKey, target.channel);
+    // A card refresh edits the card and posts what happened since into its thread: both lanes.
+    return Promise.resolve(kind === 'ticket.card_update' ? [...lanes, ...edit] : edit);
   }
 
   private async dm(userId: string): Promise<string> {

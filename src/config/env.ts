@@ -67,7 +67,7 @@ export const envSchema = z.object({
     .default('aftercare'),
   AFTERCARE_RECONCILE_INTERVAL: duration('5m'),
   AFTERCARE_OUTBOX_SWEEP_INTERVAL: duration('2s'),
-  AFTERCARE_OUTBOX_LEASE: duration('60s'),
+  AFTERCARE_OUTBOX_LEASE: duration('10s'),
   AFTERCARE_OUTBOX_CONCURRENCY: count(50, 1000),
   AFTERCARE_OUTBOX_MAX_ATTEMPTS: count(25),
   AFTERCARE_TIMER_CONCURRENCY: count(20, 1000),

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
+import { str } from '../core/payload.js';
+import type { OutboxKind } from '../core/ticket-events.js';
 
 export interface OutboxRow {
   id: number;
@@ -25,8 +27,17 @@ interface RawRow {
   kind: string;
   payload: Record<string, unknown>;
   attempts: number;
-  wait_until: string | Date | null;
+  status?: string;
+  wait_until?: string | Date | null;
+  latest?: string | number | null;
 }
+
+/**
+ * Card refreshes: edits of a message that shows the ticket as it is now. They go after
+ * the rows that carry a person's words, and pending ones of the same ticket collapse.
+ */
+export const REFRESH_KINDS = ['ticket.card_update', 'coordination.task_update'] as const satisfies readonly OutboxKind[];
+const REFRESH_SQL = sql.raw(`(${REFRESH_KINDS.map((k) => `'${k}'`).join(', ')})`);
 
 /**
  * The outbox rows' state machine: pending → sending (leased to one worker) → delivered |
@@ -37,36 +48,63 @@ export class PgOutboxStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * Leases the oldest open row of `destination` to `owner`. Returns `waitUntil` when that
-   * row is not due yet (back-off) or leased by a live worker, `none` when nothing is open.
+   * Leases the next row of `destination` to `owner`: a row whose worker died first (it may
+   * have been sent), then the oldest row people read, then card refreshes (see
+   * {@link REFRESH_KINDS}). Pending refreshes of the same ticket and message collapse into
+   * the newest one, the older ones are marked skipped: the gateway renders the ticket as it
+   * is when it sends, so one send shows everything they would have. Returns `waitUntil`
+   * when a row is leased by a live worker or the next row is not due yet (back-off),
+   * `none` when nothing is open. Claims of one destination are serialised by an advisory
+   * lock, so at most one row per destination is ever leased.
    */
   async claimHead(destination: string, owner: string, leaseMs: number): Promise<Claim> {
     return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`outbox:${destination}`}, 0))`);
       const heads = (await tx.execute(sql`
-        select id, ticket_id, destination, kind, payload, attempts,
+        select id, ticket_id, destination, kind, payload, attempts, status,
           case when status = 'sending' and lease_until > now() then lease_until
-               when status = 'pending' and next_attempt_at > now() then next_attempt_at end as wait_until
-        from outbox where destination = ${destination} and status in ('pending', 'sending')
-        order by id limit 1 for update`)) as unknown as RawRow[];
+               when status = 'pending' and next_attempt_at > now() then next_attempt_at end as wait_until,
+          case when status = 'pending' and kind in ${REFRESH_SQL} then (
+            select max(o2.id) from outbox o2
+            where o2.destination = o.destination and o2.status = 'pending' and o2.kind = o.kind
+              and o2.ticket_id is not distinct from o.ticket_id
+              and coalesce(o2.payload->>'taskId', '') = coalesce(o.payload->>'taskId', '')) end as latest
+        from outbox o where destination = ${destination} and status in ('pending', 'sending')
+        order by (status = 'sending') desc, (kind in ${REFRESH_SQL}), id limit 1`)) as unknown as RawRow[];
       const head = heads[0];
       if (!head) return { none: true } as const;
       // Raw rows carry timestamps as text; comparisons happen in SQL against the database clock.
       if (head.wait_until) return { waitUntil: new Date(head.wait_until) };
-      await tx.execute(sql`
+      let id = Number(head.id);
+      const latest = head.latest === null || head.latest === undefined ? id : Number(head.latest);
+      if (latest > id) {
+        await tx.execute(sql`
+          update outbox set status = 'skipped', last_error = ${`coalesced into row ${latest}`}
+          where destination = ${destination} and status = 'pending' and kind = ${head.kind}
+            and ticket_id is not distinct from ${head.ticket_id}::uuid
+            and coalesce(payload->>'taskId', '') = ${str(head.payload.taskId)} and id < ${latest}`);
+        id = latest;
+      }
+      const claimed = (await tx.execute(sql`
         update outbox set status = 'sending', lease_owner = ${owner}, attempts = attempts + 1,
           lease_until = now() + make_interval(secs => ${leaseMs / 1000})
-        where id = ${head.id}`);
+        where id = ${id} returning id, ticket_id, destination, kind, payload, attempts`)) as unknown as RawRow[];
+      const row = claimed[0]!;
       return {
-        row: {
-          id: Number(head.id),
-          ticketId: head.ticket_id,
-          destination: head.destination,
-          kind: head.kind,
-          payload: head.payload,
-          attempts: head.attempts + 1,
-        },
+        row: { id: Number(row.id), ticketId: row.ticket_id, destination: row.destination, kind: row.kind, payload: row.payload, attempts: row.attempts },
       };
     });
+  }
+
+  /**
+   * Extends the lease of a row being sent (the sender's heartbeat), so the lease can be
+   * short and a dead worker's row is taken over within seconds. False when the lease was lost.
+   */
+  async renewLease(id: number, owner: string, leaseMs: number): Promise<boolean> {
+    const rows = await this.db.execute(sql`
+      update outbox set lease_until = now() + make_interval(secs => ${leaseMs / 1000})
+      where id = ${id} and lease_owner = ${owner} and status = 'sending' returning id`);
+    return rows.length > 0;
   }
 
   /**
@@ -107,7 +145,8 @@ export class PgOutboxStore {
     const rows = (await this.db.execute(sql`
       select destination, id, attempts from (
         select distinct on (destination) destination, id, attempts, status, next_attempt_at, lease_until
-        from outbox where status in ('pending', 'sending') order by destination, id
+        from outbox where status in ('pending', 'sending')
+        order by destination, (status = 'sending') desc, (kind in ${REFRESH_SQL}), id
       ) heads
       where (status = 'pending' and (next_attempt_at is null or next_attempt_at <= now()))
          or (status = 'sending' and lease_until < now())

@@ -341,6 +341,78 @@ export class PgTicketStore implements TicketStore {
     });
   }
 
+  /**
+   * {@link mutate} for many tickets in one transaction: locks them (in id order, so two
+   * batches never deadlock), loads them in one go, lets `decide` look at each, then writes
+   * clocks, escalations, events and outbox rows of all of them in one statement each.
+   * Made for timer fires; departments, tasks and surveys are written per ticket. Tickets
+   * not found are left out of the result.
+   */
+  async mutateMany<T>(
+    ids: string[],
+    decide: (state: TicketState) => TicketChange<T>,
+  ): Promise<Map<string, { result: T; state: TicketState; outbox: QueuedRow[] }>> {
+    const out = new Map<string, { result: T; state: TicketState; outbox: QueuedRow[] }>();
+    if (ids.length === 0) return out;
+    return this.db.transaction(async (tx) => {
+      const locked = await tx.select().from(tickets).where(inArray(tickets.id, [...new Set(ids)])).orderBy(asc(tickets.id)).for('update');
+      const states = await loadStates(tx, locked.map((r) => r.id), new Map(locked.map((r) => [r.id, r])));
+      const clockRows: (typeof slaClocks.$inferInsert)[] = [];
+      const escs: Escalation[] = [];
+      const events: ReturnType<typeof chainEvents>['rows'] = [];
+      const drafts: { ticketId: string; draft: OutboxDraft; at: Date }[] = [];
+      const decided: { id: string; state: TicketState; change: TicketChange<T>; patch: Partial<TicketRecord>; now: Date; hadEvents: boolean }[] = [];
+      for (const row of locked) {
+        const state = states.get(row.id)!;
+        const change = decide(state);
+        const now = change.ticket?.updatedAt ?? new Date();
+        const chain = chainEvents(row.id, change.events, now, { count: row.eventCount, lastHash: row.lastEventHash });
+        const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
+        if (chain.rows.length > 0 || Object.keys(patch).length > 0) {
+          await tx
+            .update(tickets)
+            .set({ ...patch, eventCount: chain.head.count, lastEventHash: chain.head.lastHash })
+            .where(eq(tickets.id, row.id));
+        }
+        // Rare in a batch (timers do not route or add tasks): written per ticket.
+        if (change.addDepartments?.length) await insertDepartments(tx, row.id, change.addDepartments, now);
+        for (const t of change.tasks ?? []) {
+          await tx
+            .insert(coordinationTasks)
+            .values(taskToRow(t))
+            .onConflictDoUpdate({ target: coordinationTasks.id, set: { status: t.status, ownerId: t.ownerId, outcome: t.outcome, note: t.note, updatedAt: t.updatedAt } });
+        }
+        for (const a of change.surveys ?? []) await upsertSurvey(tx, row.id, a, now);
+        if (change.clocks) clockRows.push(...Object.values(change.clocks).map((c) => clockToRow(row.id, c)));
+        if (change.lifecycle) clockRows.push(...Object.values(change.lifecycle).map((t) => clockToRow(row.id, lifecycleToClock(t))));
+        escs.push(...(change.escalations ?? []));
+        events.push(...chain.rows);
+        for (const draft of change.outbox ?? []) drafts.push({ ticketId: row.id, draft, at: now });
+        decided.push({ id: row.id, state, change, patch, now, hadEvents: row.eventCount > 0 });
+      }
+      if (clockRows.length) await upsertClockRows(tx, clockRows);
+      if (escs.length) await upsertEscalations(tx, escs);
+      if (events.length) await tx.insert(ticketEvents).values(events);
+      const queued = drafts.length
+        ? await tx
+            .insert(outbox)
+            .values(drafts.map((d) => ({ ticketId: d.ticketId, ...d.draft, createdAt: d.at })))
+            .returning({ id: outbox.id, destination: outbox.destination, ticketId: outbox.ticketId })
+        : [];
+      for (const d of decided) {
+        const rows = queued.filter((q) => q.ticketId === d.id).map((q) => ({ id: q.id, destination: q.destination }));
+        const next = applyChange(d.state, d.change, d.patch);
+        if (d.change.events.length > 0) {
+          // As in mutate: the report figures move with the events, in the same transaction.
+          const prev = (await readFacts(tx, d.id)) ?? (d.hadEvents ? factsFromLog(d.state, await eventLog(tx, d.id), this.facts) : undefined);
+          await writeFacts(tx, factsAfterChange(prev, next, d.change.events, d.now, this.facts));
+        }
+        out.set(d.id, { result: d.change.result, state: next, outbox: rows });
+      }
+      return out;
+    });
+  }
+
   /** The ticket's report figures as last committed. */
   async factsOf(ticketId: string): Promise<TicketFacts | undefined> {
     return readFacts(this.db, ticketId);

@@ -21,12 +21,33 @@ redis.call('SET', KEYS[1], string.format('%.3f', nexttat), 'PX', math.ceil(math.
 return 0
 `;
 
+/** Holds a lane shut until `ARGV[1]` ms from now (a platform's Retry-After): its TAT moves past that moment. */
+const BLOCK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = now + tonumber(ARGV[1]) + tonumber(ARGV[2])
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if cur >= tat then return 0 end
+redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now + 1000))
+return 1
+`;
+
 export class RateLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
     this.redis.defineCommand('aftercareGcra', { numberOfKeys: 1, lua: GCRA });
+    this.redis.defineCommand('aftercareBlock', { numberOfKeys: 1, lua: BLOCK });
+  }
+
+  /**
+   * The platform answered 429 with Retry-After: nothing else goes out on these lanes
+   * (from any process) for `ms`, not only the row that was refused.
+   */
+  async block(lanes: RateLane[], ms: number): Promise<void> {
+    const run = (this.redis as unknown as { aftercareBlock: (k: string, ms: number, burst: number) => Promise<number> }).aftercareBlock;
+    await Promise.all(lanes.map((lane) => run.call(this.redis, `${this.prefix}:rl:${lane.key}`, Math.ceil(ms), (lane.perMs / lane.max) * (lane.max - 1))));
   }
 
   /** Milliseconds to wait before one more send on `lane` (0 = reserved now). */
@@ -39,6 +60,19 @@ export class RateLimiter {
       burst,
     );
     return Number(await r);
+  }
+
+  /**
+   * Reserves one send on every lane without waiting: 0 when the send may go now, else how
+   * many ms until the first lane without room has some. Lanes before it keep their
+   * reservation (as with {@link acquire}, a send that waits on a later lane spends its slot).
+   */
+  async tryAcquireAll(lanes: RateLane[]): Promise<number> {
+    for (const lane of lanes) {
+      const wait = await this.tryAcquire(lane);
+      if (wait > 0) return wait;
+    }
+    return 0;
   }
 
   /**

@@ -6,6 +6,8 @@ import type { Clock } from '../app/ports.js';
 import type { Db } from '../db/client.js';
 import { PgOutboxStore } from '../db/outbox-store.js';
 import { NO_JOB_METRICS, type JobMetrics } from './job-metrics.js';
+import { HotPathKicker } from './hot-path.js';
+import { OutboxSender } from './outbox-sender.js';
 import { startOutboxWorker } from './outbox-worker.js';
 import { makeQueues } from './queues.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -29,7 +31,8 @@ export interface JobQueuesOptions {
 export interface JobQueues {
   queues: { timers: Queue; outbox: Queue };
   scheduler: BullTimerScheduler;
-  kicker: BullOutboxKicker;
+  /** Queues delivery jobs; with the hot path on (see {@link startJobs}) sends at once too. */
+  kicker: HotPathKicker;
   /** The blocking connection the workers and reconciliation use. */
   connection: Redis;
   prefix: string;
@@ -51,12 +54,17 @@ export interface JobsOptions {
   maxAttempts: number;
   /** Where the workers report outbox delivery times and timer lateness. */
   metrics?: JobMetrics;
+  /**
+   * With `workers`: a process sends the rows it committed at once (default on), the
+   * delivery jobs are the fallback. A process without workers (role api) only queues jobs.
+   */
+  hotPath?: boolean;
 }
 
 export interface Jobs {
   queues: { timers: Queue; outbox: Queue };
   scheduler: BullTimerScheduler;
-  kicker: BullOutboxKicker;
+  kicker: HotPathKicker;
   reconcileNow(): Promise<ReconcileReport>;
   /** Stops taking jobs and lets running ones finish (at most `graceMs`); the queues stay open. */
   close(graceMs?: number): Promise<void>;
@@ -84,7 +92,7 @@ export function createJobQueues(o: JobQueuesOptions): JobQueues {
   return {
     queues,
     scheduler: new BullTimerScheduler(queues.timers, o.now),
-    kicker: new BullOutboxKicker(queues.outbox),
+    kicker: new HotPathKicker(new BullOutboxKicker(queues.outbox), o.log),
     connection,
     prefix: o.prefix,
     async close() {
@@ -101,6 +109,12 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
   const outbox = new PgOutboxStore(o.db);
   const runReconcile = () => reconcile({ db: o.db, redis: connection, prefix, scheduler, outboxQueue: queues.outbox, outbox, deps: o.deps });
 
+  const limiter = new RateLimiter(connection, prefix);
+  if (o.workers && o.hotPath !== false) {
+    kicker.attach(
+      new OutboxSender({ deps: o.deps, store: outbox, gateway: o.gateway, limiter, queue: queues.outbox, leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, metrics: o.metrics }),
+    );
+  }
   const workers: Worker[] = [];
   const timers: NodeJS.Timeout[] = [];
   let stopOutbox = () => {};
@@ -115,7 +129,7 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
       deps: o.deps,
       store: outbox,
       gateway: o.gateway,
-      limiter: new RateLimiter(connection, prefix),
+      limiter,
       queue: queues.outbox,
       connection,
       prefix,
@@ -147,7 +161,7 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
     async close(graceMs = 8000) {
       for (const t of timers) clearInterval(t);
       stopOutbox();
-      const graceful = Promise.all(workers.map((w) => w.close()));
+      const graceful = Promise.all([kicker.close(), ...workers.map((w) => w.close())]);
       const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
       if ((await Promise.race([graceful, timeout])) === 'timeout') {
         // Still running after the grace period: their rows stay leased and are taken over later.

@@ -36,11 +36,16 @@ export class BullTimerScheduler implements TimerScheduler {
 export class BullOutboxKicker implements OutboxKicker {
   constructor(private readonly queue: Queue) {}
 
-  async kick(rows: QueuedOutboxRow[]): Promise<void> {
+  /** `delayMs`: when the job may run (the hot path's fallback waits a little). */
+  async kick(rows: QueuedOutboxRow[], delayMs = 0): Promise<void> {
     const first = new Map<string, number>();
     for (const r of rows) if (!first.has(r.destination) || r.id < first.get(r.destination)!) first.set(r.destination, r.id);
     await this.queue.addBulk(
-      [...first].map(([destination, id]) => ({ name: outboxJobName(destination), data: { destination }, opts: { jobId: outboxJobId(destination, id, 0) } })),
+      [...first].map(([destination, id]) => ({
+        name: outboxJobName(destination),
+        data: { destination },
+        opts: { jobId: outboxJobId(destination, id, 0), ...(delayMs > 0 && { delay: delayMs }) },
+      })),
     );
   }
 }

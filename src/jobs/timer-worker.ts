@@ -1,14 +1,25 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { UseCaseDeps } from '../app/deps.js';
-import { handleTimer } from '../app/handle-timer.js';
+import { handleTimer, handleTimers, type TimerOutcome } from '../app/handle-timer.js';
+import type { TimerData } from '../app/ports.js';
 import { parseTimerId } from '../app/timers.js';
 import { NO_JOB_METRICS, type JobMetrics } from './job-metrics.js';
 import { logBullErrors, TIMERS_QUEUE } from './queues.js';
+import { TimerBatch } from './timer-batch.js';
 import { safeError } from '../core/safe-error.js';
 
-/** Runs due SLA reminders/breaches and escalation steps; the job id says which (app/timers.ts). */
+/**
+ * Runs due SLA reminders/breaches and escalation steps; the job id says which (app/timers.ts).
+ * The jobs running at the same moment (up to `concurrency`) are handled as one batch: one
+ * transaction loads and writes all their tickets (app/handle-timer.ts `handleTimers`).
+ */
 export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: string, concurrency = 20, metrics: JobMetrics = NO_JOB_METRICS): Worker {
+  const batch = new TimerBatch<TimerData, TimerOutcome>(
+    (items) => handleTimers(deps, items),
+    (item) => handleTimer(deps, item),
+    concurrency,
+  );
   const worker = new Worker(
     TIMERS_QUEUE,
     async (job: Job, token?: string) => {
@@ -16,7 +27,7 @@ export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: s
       if (!data) throw new UnrecoverableError(`job id "${job.id}" is not a timer id (s.<ticket>.<clock>.<r|b>.<version> or e.<escalation>.<level>.<ticket>)`);
       let result;
       try {
-        result = await handleTimer(deps, data);
+        result = await batch.add(data);
       } catch (err) {
         // Postgres hiccup or similar: try again shortly. The timer re-checks its clock when it
         // runs, so retrying is always safe; no attempt limit, so a reminder is never given up.

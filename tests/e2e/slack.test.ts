@@ -35,7 +35,7 @@ async function openTicket(overrides: Record<string, unknown> = {}): Promise<{ id
 
 /** The top-level card of `number` in `channel`, once posted. */
 async function cardIn(channel: string, number: string): Promise<SlackCall> {
-  return slack.waitForCall('chat.postMessage', (c) => c.args.channel === channel && !c.args.thread_ts && JSON.stringify(c.args.blocks ?? '').includes(number), 10_000);
+  return slack.waitForCall('chat.postMessage', (c) => c.ok && c.args.channel === channel && !c.args.thread_ts && JSON.stringify(c.args.blocks ?? '').includes(number), 10_000);
 }
 
 function tsOf(call: SlackCall): string {

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleTimers } from '../../../src/app/handle-timer.js';
+import type { TimerData } from '../../../src/app/ports.js';
+import { startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
+
+/**
+ * Timers that fall due together are handled in one ticket-store transaction
+ * (handleTimers → PgTicketStore.mutateMany). Each clock still fires once, at its current
+ * version only, however the batches are cut and however many workers run them at once.
+ */
+
+let app: TestApp;
+// The app's clock: moved on by a month below, so every reminder is due (the Redis jobs, scheduled against
+// the real time, stay hours away and do not interfere).
+let offsetMs = 0;
+
+beforeAll(async () => {
+  app = await startTestApp({ now: () => new Date(Date.now() + offsetMs) });
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+async function createTickets(n: number): Promise<{ id: string; number: string; version: number }[]> {
+  const out: { id: string; number: string; version: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await app.api('/api/tickets', { method: 'POST', json: ticketBody({ category: 'fault' }) });
+    expect(res.status).toBe(201);
+    const t = (await res.json()) as { id: string; number: string };
+    const [clock] = await app.database.sql<[{ version: number }]>`
+      select version from sla_clocks where ticket_id = ${t.id} and kind = 'first_response'`;
+    out.push({ ...t, version: clock.version });
+  }
+  return out;
+}
+
+const remind = (ticketId: string, version: number): TimerData => ({ type: 'sla', ticketId, clock: 'first_response', kind: 'remind', version });
+
+async function reminders(ids: string[]): Promise<Map<string, number>> {
+  const rows = await app.database.sql<{ ticket_id: string; n: number }[]>`
+    select ticket_id, count(*)::int as n from ticket_events
+    where type = 'sla.reminder' and data->>'clock' = 'first_response' and ticket_id in ${app.database.sql(ids)} group by ticket_id`;
+  return new Map(rows.map((r) => [r.ticket_id, r.n]));
+}
+
+describe('batched timer fires', { timeout: 60_000 }, () => {
+  it('fires each clock once at its version; stale versions and repeats in the same batch do nothing', async () => {
+    const tickets = await createTickets(12);
+    offsetMs = 31 * 24 * 3600_000;
+    const batch: TimerData[] = [];
+    for (const t of tickets) {
+      batch.push(remind(t.id, t.version + 1)); // a version the clock never had (moved on, or not yet)
+      batch.push(remind(t.id, t.version)); // the current one
+      batch.push(remind(t.id, t.version)); // the same job delivered twice
+    }
+    const outcomes = await handleTimers(app.deps, batch);
+    expect(outcomes.map((o) => o.outcome)).toEqual(tickets.flatMap(() => ['stale', 'fired', 'stale']));
+
+    const counts = await reminders(tickets.map((t) => t.id));
+    expect(tickets.map((t) => counts.get(t.id) ?? 0)).toEqual(tickets.map(() => 1));
+    const clocks = await app.database.sql<{ ticket_id: string; version: number; reminded_at: Date | null }[]>`
+      select ticket_id, version, reminded_at from sla_clocks where kind = 'first_response' and ticket_id in ${app.database.sql(tickets.map((t) => t.id))}`;
+    for (const c of clocks) {
+      expect(c.reminded_at).not.toBeNull();
+      expect(c.version).toBe(tickets.find((t) => t.id === c.ticket_id)!.version);
+    }
+    // Every firing left its reminder and card refresh in the outbox, and the events chain stays intact.
+    const [rows] = await app.database.sql<[{ n: number }]>`
+      select count(*)::int as n from outbox where kind = 'sla.reminder' and ticket_id in ${app.database.sql(tickets.map((t) => t.id))}`;
+    expect(rows.n).toBe(tickets.length);
+    for (const t of tickets.slice(0, 3)) {
+      const res = await app.api(`/api/tickets/${t.number}`);
+      const detail = (await res.json()) as { events: { seq: number; type: string }[] };
+      expect(detail.events.map((e) => e.seq)).toEqual(detail.events.map((_, i) => i + 1));
+    }
+  });
+
+  it('two workers batching the same due timers in a different order fire each clock once, without a deadlock', async () => {
+    offsetMs = 0;
+    const tickets = await createTickets(16);
+    offsetMs = 31 * 24 * 3600_000;
+    const timers = tickets.map((t) => remind(t.id, t.version));
+    const reversed = [...timers].reverse();
+    const [a, b, c] = await Promise.all([
+      handleTimers(app.deps, timers.slice(0, 10)),
+      handleTimers(app.deps, reversed.slice(0, 10)),
+      handleTimers(app.deps, timers.slice(5)),
+    ]);
+    const fired = [...a, ...b, ...c].filter((o) => o.outcome === 'fired').length;
+    expect(fired).toBe(tickets.length);
+    const counts = await reminders(tickets.map((t) => t.id));
+    expect(tickets.map((t) => counts.get(t.id) ?? 0)).toEqual(tickets.map(() => 1));
+  });
+});
