@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import postgres from 'postgres';
 import { packageRoot, parseConfigText, parseEnv, type LoadedConfig } from '../config/load-config.js';
@@ -9,6 +8,7 @@ import type { AftercareConfig } from '../core/types.js';
 import { openDatabase } from '../db/client.js';
 import { ensureDatabase, runMigrations } from '../db/migrate.js';
 import { syncDirectory } from '../db/sync-directory.js';
+import { deleteRedisKeys } from '../jobs/redis-keys.js';
 import { FakeSlack, SlackSender } from '../emulators/slack.js';
 import { FakeTelegram } from '../emulators/telegram.js';
 import { startApp, type RunningApp } from '../start-app.js';
@@ -62,6 +62,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const config = o.config ?? parseConfigText(readFileSync(DEMO_CONFIG_PATH(), 'utf8'), DEMO_CONFIG_PATH());
   if (!o.keep) {
     await dropDatabase(o.databaseUrl);
+    // The demo's queued jobs go with its database, so timers of a dropped database never fire.
     await deleteRedisKeys(o.redisUrl, o.queuePrefix);
   }
   const seeded = o.seed > 0 && !o.keep ? await seed(o.databaseUrl, config, o.seed) : 0;
@@ -150,20 +151,5 @@ async function dropDatabase(url: string): Promise<void> {
     await sql.unsafe(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
   } finally {
     await sql.end({ timeout: 5 });
-  }
-}
-
-/** Removes the demo's queued jobs, so timers of a dropped database never fire. */
-async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }

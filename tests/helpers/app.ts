@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import type { LoadedConfig } from '../../src/config/load-config.js';
 import { parseEnv } from '../../src/config/load-config.js';
 import type { AftercareConfig } from '../../src/core/types.js';
+import { deleteRedisKeys as deleteKeysAt } from '../../src/jobs/redis-keys.js';
 import { startApp, type RunningApp } from '../../src/start-app.js';
 import { exampleConfig } from './config.js';
 import { dropDatabase, newDatabaseUrl, REDIS_URL } from './db.js';
@@ -82,16 +82,4 @@ export function ticketBody(overrides: Record<string, unknown> = {}): Record<stri
 }
 
 /** Removes every Redis key under a queue prefix. */
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export const deleteRedisKeys = (prefix: string): Promise<void> => deleteKeysAt(REDIS_URL, prefix);

@@ -68,3 +68,8 @@ export function exampleClockContext(over: Partial<ClockContext> = {}): ClockCont
   const config = exampleConfig();
   return { severity: 'normal', tier: 'standard', departmentCalendar: 'office', policy: config.sla, calendars: config.calendars, ...over };
 }
+
+/** Every clock a few seconds long (resolution 4 s) and escalation steps of 1 s: for tests that watch timers fire in real time. */
+export function secondsClocksConfig(): AftercareConfig {
+  return fastClocksConfig({ first_response: 2, contact_customer: 2, diagnosis_plan: 2, resolution: 4, critical_start: 2, result_notice: 2, verification_callback: 2 }, 1);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
-import { fastClocksConfig } from '../../helpers/config.js';
+import { secondsClocksConfig } from '../../helpers/config.js';
 import { FakeWebhookPlatform, webhookEnv } from '../../fakes/fake-webhook-platform.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -10,7 +10,7 @@ let platform: FakeWebhookPlatform;
 beforeAll(async () => {
   platform = await new FakeWebhookPlatform().start();
   app = await startTestApp({
-    config: fastClocksConfig({ first_response: 2, contact_customer: 2, diagnosis_plan: 2, resolution: 4, critical_start: 2, result_notice: 2, verification_callback: 2 }, 1),
+    config: secondsClocksConfig(),
     env: webhookEnv(platform),
   });
 });
