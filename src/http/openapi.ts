@@ -9,6 +9,12 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const body = (description: string, schema: string) => ({ description, content: { 'application/json': { schema: ref(schema) } } });
 
 const html = (description: string) => ({ description: `${description} (HTML)`, content: { 'text/html': { schema: { type: 'string' } } } });
+/** A 303 to the dashboard: an empty body and the Location header. */
+const seeDashboard = (description: string) => ({
+  description: `${description}; redirects to /dashboard`,
+  headers: { Location: { schema: { type: 'string', example: '/dashboard' } } },
+  content: { 'text/plain': { schema: { type: 'string', maxLength: 0 } } },
+});
 
 /** An error response: the codes that come with `status`, from ERROR_CODES. */
 const err = (status: number, description: string) => {
@@ -185,11 +191,11 @@ export function buildOpenApi(): Record<string, unknown> {
             required: true,
             content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { token: { type: 'string' }, lang: { type: 'string', enum: ['en', 'zh-CN'] } } } } },
           },
-          responses: { '303': { description: 'Signed in' }, '400': html('No token entered'), '401': html('Wrong token: the form again') },
+          responses: { '303': seeDashboard('Signed in'), '400': html('No token entered'), '401': html('Wrong token: the form again') },
         },
       },
       '/dashboard/logout': {
-        post: { security: [], summary: 'Ends the dashboard session and answers 303 to /dashboard', responses: { '303': { description: 'Signed out' } } },
+        post: { security: [], summary: 'Ends the dashboard session and answers 303 to /dashboard', responses: { '303': seeDashboard('Signed out') } },
       },
     },
   };

@@ -174,7 +174,7 @@ describe('outbox hot path', { timeout: 90_000 }, () => {
     const dead = 'dead-worker';
     const c1 = await store.claimHead(destination, dead, 1000);
     expect('row' in c1 && c1.row.id).toBe(first.id);
-    expect(await store.markDelivered(first.id, dead, undefined)).toBe(true);
+    expect(await store.markDelivered(first.id, dead, undefined)).toMatchObject({ afterSeconds: expect.any(Number) });
     const c2 = await store.claimHead(destination, dead, 1000);
     expect('row' in c2 && c2.row.id).toBe(second.id);
     const claimedAt = Date.now();
