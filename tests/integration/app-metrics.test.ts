@@ -28,7 +28,10 @@ afterAll(async () => {
 async function scrape(): Promise<PromMetrics> {
   const res = await app.api('/metrics');
   expect(res.status).toBe(200);
-  return getMetricsFromIterator((await res.text()).split('\n')[Symbol.iterator]());
+  // prom-client writes a NaN value (an event-loop gauge before its first sample) as "Nan", which
+  // Prometheus reads (Go's ParseFloat ignores case) but this parser only takes as "NaN".
+  const text = (await res.text()).replace(/ Nan$/gm, ' NaN');
+  return getMetricsFromIterator(text.split('\n')[Symbol.iterator]());
 }
 
 function find<T extends PromData | PromHistogramData>(families: PromMetrics, name: string, labels: Record<string, string>): T | undefined {
