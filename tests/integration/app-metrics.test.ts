@@ -31,8 +31,9 @@ async function scrape(): Promise<PromMetrics> {
   // prom-client writes a NaN sample (an event-loop gauge before its first measurement) as "Nan",
   // which Prometheus reads (Go's ParseFloat ignores case) but this parser cannot: such samples
   // are left out; none of them is an Aftercare series.
-  const lines = (await res.text()).split('\n').filter((l) => !/ nan$/i.test(l));
-  expect(lines.filter((l) => l.startsWith('aftercare_') && / nan$/i.test(l))).toEqual([]);
+  const all = (await res.text()).split('\n');
+  expect(all.filter((l) => l.startsWith('aftercare_') && / nan$/i.test(l))).toEqual([]);
+  const lines = all.filter((l) => !/ nan$/i.test(l));
   return getMetricsFromIterator(lines[Symbol.iterator]());
 }
 
