@@ -331,11 +331,7 @@ export class PgTicketStore implements TicketStore {
       for (const a of change.surveys ?? []) await upsertSurvey(tx, id, a, now);
       if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
       const next = applyChange(state, change, patch);
-      if (change.events.length > 0) {
-        // A ticket older than the facts table gets its facts from its log first.
-        const prev = (await readFacts(tx, id)) ?? (head.count > 0 ? factsFromLog(state, await eventLog(tx, id), this.facts) : undefined);
-        await writeFacts(tx, factsAfterChange(prev, next, change.events, now, this.facts));
-      }
+      await moveFacts(tx, { before: state, next, events: change.events, at: now, hadEvents: head.count > 0 }, this.facts);
       const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
       return { result: change.result, state: next, outbox: queued };
     });
@@ -402,11 +398,7 @@ export class PgTicketStore implements TicketStore {
       for (const d of decided) {
         const rows = queued.filter((q) => q.ticketId === d.id).map((q) => ({ id: q.id, destination: q.destination }));
         const next = applyChange(d.state, d.change, d.patch);
-        if (d.change.events.length > 0) {
-          // As in mutate: the report figures move with the events, in the same transaction.
-          const prev = (await readFacts(tx, d.id)) ?? (d.hadEvents ? factsFromLog(d.state, await eventLog(tx, d.id), this.facts) : undefined);
-          await writeFacts(tx, factsAfterChange(prev, next, d.change.events, d.now, this.facts));
-        }
+        await moveFacts(tx, { before: d.state, next, events: d.change.events, at: d.now, hadEvents: d.hadEvents }, this.facts);
         out.set(d.id, { result: d.change.result, state: next, outbox: rows });
       }
       return out;
@@ -582,6 +574,21 @@ async function insertDepartments(ex: Executor, ticketId: string, list: RoutedDep
     .insert(ticketDepartments)
     .values(list.map((d, i) => ({ ticketId, departmentId: d.departmentId, role: d.role, addedAt: new Date(at.getTime() + i) })))
     .onConflictDoUpdate({ target: [ticketDepartments.ticketId, ticketDepartments.departmentId], set: { role: sql`excluded.role` } });
+}
+
+/**
+ * The ticket's report figures after a change, in the change's transaction (events already
+ * written). A ticket older than the facts table gets its facts from its log first.
+ */
+async function moveFacts(
+  tx: Executor,
+  c: { before: TicketState; next: TicketState; events: EventDraft[]; at: Date; hadEvents: boolean },
+  facts: FactsContext,
+): Promise<void> {
+  if (c.events.length === 0) return;
+  const id = c.before.ticket.id;
+  const prev = (await readFacts(tx, id)) ?? (c.hadEvents ? factsFromLog(c.before, await eventLog(tx, id), facts) : undefined);
+  await writeFacts(tx, factsAfterChange(prev, c.next, c.events, c.at, facts));
 }
 
 async function upsertLifecycle(ex: Executor, ticketId: string, timers: LifecycleTimers): Promise<void> {

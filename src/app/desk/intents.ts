@@ -150,9 +150,9 @@ export class Desk {
       const detail = kind === 'new' ? undefined : await ticketByNumber(this.deps, n);
       if (kind !== 'new' && !detail) return say(t('desk.reply.notFound', { number: n }));
       const ctx = this.formContext(staff, language, detail);
-      const parsed = parseForm(buildForm(kind, ctx, detail), values, ctx);
+      const form = buildForm(kind, ctx, detail);
+      const parsed = parseForm(form, values, ctx);
       if (!parsed.ok) {
-        const form = buildForm(kind, ctx, detail);
         const label = (id: string) => form.fields.find((f) => f.id === id)?.label ?? id;
         const details = Object.entries(parsed.errors).map(([id, message]) => `${label(id)}: ${message}`).join('; ');
         return { kind: 'invalid', errors: parsed.errors, text: t('desk.reply.fields', { details }) };
@@ -182,35 +182,31 @@ export class Desk {
     if (!staff) return say(t('desk.reply.unknownStaff'));
     const [sub = 'help', ...args] = cleanText(text).split(/\s+/).filter(Boolean);
     const name = sub.toLowerCase();
-    return this.guard(staff, args[0] ?? '', language, () => {
+    return this.guard(staff, args[0] ?? '', language, (): Answer => {
       switch (name) {
         case 'new':
-          return Promise.resolve<Answer>({ kind: 'form', form: buildForm('new', this.formContext(staff, language)) });
+          return { kind: 'form', form: buildForm('new', this.formContext(staff, language)) };
         case 'find': {
           const number = (args[0] ?? '').toUpperCase();
-          if (!TICKET_NUMBER.test(number)) return Promise.resolve(say(t('desk.command.findUsage')));
-          return Promise.resolve(
-            this.work(staff, number, language, true, async () => {
-              const card = await findCard(this.deps, staff, number);
-              return card ? { kind: 'card', card } : say(t('desk.reply.notFound', { number }));
-            }),
-          );
+          if (!TICKET_NUMBER.test(number)) return say(t('desk.command.findUsage'));
+          return this.work(staff, number, language, true, async () => {
+            const card = await findCard(this.deps, staff, number);
+            return card ? { kind: 'card', card } : say(t('desk.reply.notFound', { number }));
+          });
         }
         case 'mine':
         case 'queue':
-          return Promise.resolve(
-            this.work(staff, '', language, true, async () => {
-              const list = await ticketList(this.deps, staff, name, 20);
-              return say([list.title, ...(list.lines.length ? list.lines : [t('desk.command.empty')])].join('\n'));
-            }),
-          );
+          return this.work(staff, '', language, true, async () => {
+            const list = await ticketList(this.deps, staff, name, 20);
+            return say([list.title, ...(list.lines.length ? list.lines : [t('desk.command.empty')])].join('\n'));
+          });
         case 'stats':
-          return Promise.resolve(this.stats(staff, language, args));
+          return this.stats(staff, language, args);
         case 'help':
-          return Promise.resolve<Answer>({ kind: 'help', text: t('desk.command.help') });
+          return { kind: 'help', text: t('desk.command.help') };
         default:
           // Plain: the unknown word is what the staff member typed.
-          return Promise.resolve(say(`${t('desk.command.unknown', { text: sub })}\n${t('desk.command.help')}`));
+          return say(`${t('desk.command.unknown', { text: sub })}\n${t('desk.command.help')}`);
       }
     });
   }
@@ -261,7 +257,7 @@ export class Desk {
   }
 
   /** Runs `fn`; an error becomes what to tell the staff member (unexpected ones are logged with a reference). */
-  private async guard<T extends Answer | undefined>(staff: StaffMember, number: string, language: string, fn: () => Promise<T>): Promise<T | Answer> {
+  private async guard<T extends Answer | undefined>(staff: StaffMember, number: string, language: string, fn: () => T | Promise<T>): Promise<T | Answer> {
     try {
       return await fn();
     } catch (err) {
