@@ -1,12 +1,10 @@
-import { Redis } from 'ioredis';
 import { chromium } from 'playwright-core';
 import { buildWeb } from '../scripts/build-web.js';
 import { ticketBody } from '../tests/helpers/app.js';
-import { startAppProcess } from './lib/app-process.js';
-import { deleteKeys, log, round, summarize, type Summary } from './lib/common.js';
+import { BENCH_TOKEN, startApiApp } from './lib/app-process.js';
+import { log, round, summarize, type Summary } from './lib/common.js';
 import type { BenchContext } from './lib/context.js';
 
-const TOKEN = 'bench-token-0123456789abcdef';
 const CHROMIUM = '/usr/bin/chromium';
 
 export interface DashboardLoadResult {
@@ -25,20 +23,7 @@ export interface DashboardLoadResult {
 export async function benchDashboardLoad(ctx: BenchContext, o: { loads: number; seedTickets: number }): Promise<DashboardLoadResult> {
   await buildWeb();
   const prefix = ctx.prefix('dashboard');
-  const redis = new Redis(ctx.redisUrl);
-  await deleteKeys(redis, `${prefix}:*`).finally(() => redis.disconnect());
-  const app = await startAppProcess(
-    {
-      DATABASE_URL: ctx.databaseUrl,
-      REDIS_URL: ctx.redisUrl,
-      AFTERCARE_API_TOKEN: TOKEN,
-      AFTERCARE_ROLE: 'api',
-      AFTERCARE_QUEUE_PREFIX: prefix,
-      AFTERCARE_CONFIG: 'config/aftercare.example.yaml',
-      LOG_LEVEL: 'silent',
-    },
-    process.cwd(),
-  );
+  const app = await startApiApp(ctx, prefix);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -50,7 +35,7 @@ export async function benchDashboardLoad(ctx: BenchContext, o: { loads: number; 
     for (; tickets < o.seedTickets; tickets++) {
       const res = await fetch(`${app.url}/api/tickets`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify(ticketBody({ severity: ['normal', 'urgent', 'critical'][tickets % 3], category: tickets % 5 === 0 ? 'complaint' : 'fault' })),
       });
       if (res.status !== 201) throw new Error(`seeding: POST /api/tickets answered ${res.status}`);
@@ -59,7 +44,7 @@ export async function benchDashboardLoad(ctx: BenchContext, o: { loads: number; 
     const signIn = await fetch(`${app.url}/dashboard/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: TOKEN }).toString(),
+      body: new URLSearchParams({ token: BENCH_TOKEN }).toString(),
       redirect: 'manual',
     });
     const cookie = /^aftercare_session=([^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')?.[1];

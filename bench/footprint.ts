@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FakeSlack } from '../src/emulators/slack.js';
 import { FakeTelegram } from '../src/emulators/telegram.js';
+import { BENCH_TOKEN } from './lib/app-process.js';
 import { log, sleep } from './lib/common.js';
 import type { BenchContext } from './lib/context.js';
 
@@ -41,7 +42,7 @@ export async function benchFootprint(ctx: BenchContext): Promise<FootprintResult
         NODE_ENV: 'production',
         AFTERCARE_ROLE: role,
         AFTERCARE_QUEUE_PREFIX: ctx.prefix(`footprint-${role}`),
-        AFTERCARE_API_TOKEN: 'bench-token-0123456789abcdef',
+        AFTERCARE_API_TOKEN: BENCH_TOKEN,
         AFTERCARE_CONFIG: 'config/aftercare.example.yaml',
         TELEGRAM_BOT_TOKEN: '777:FOOTPRINT',
         TELEGRAM_API_URL: tg.apiRoot,

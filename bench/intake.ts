@@ -2,13 +2,12 @@ import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { ticketBody } from '../tests/helpers/app.js';
-import { startAppProcess } from './lib/app-process.js';
+import { BENCH_TOKEN, startApiApp } from './lib/app-process.js';
 import { summariseProfile, type ProfileSummary } from './lib/cpu-profile.js';
-import { deleteKeys, log, round } from './lib/common.js';
+import { log, round } from './lib/common.js';
 import type { BenchContext } from './lib/context.js';
 import { cpuPerOp, cpuSnapshot, cpuUtilisation, type CpuSnapshot } from './lib/cpu.js';
 
-const TOKEN = 'bench-token-0123456789abcdef';
 
 export interface LoadRun {
   connections: number;
@@ -39,7 +38,7 @@ async function load(url: string, o: { connections: number; seconds: number; over
   const r = await autocannon({
     url: `${url}/api/tickets`,
     method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' },
     body: o.body,
     connections: o.connections,
     duration: o.seconds,
@@ -73,21 +72,7 @@ export async function benchIntake(
   o: { connections: number; seconds: number; warmupSeconds: number; rate: number; rateConnections: number; rateSeconds: number; cpuProfileDir?: string | undefined },
 ): Promise<IntakeResult> {
   const prefix = ctx.prefix('intake');
-  const redis = new Redis(ctx.redisUrl);
-  await deleteKeys(redis, `${prefix}:*`).finally(() => redis.disconnect()); // a previous attempt's jobs
-  const app = await startAppProcess(
-    {
-      DATABASE_URL: ctx.databaseUrl,
-      REDIS_URL: ctx.redisUrl,
-      AFTERCARE_API_TOKEN: TOKEN,
-      AFTERCARE_ROLE: 'api',
-      AFTERCARE_QUEUE_PREFIX: prefix,
-      AFTERCARE_CONFIG: 'config/aftercare.example.yaml',
-      LOG_LEVEL: 'silent',
-    },
-    process.cwd(),
-    o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [],
-  );
+  const app = await startApiApp(ctx, prefix, o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []);
   log(`intake: app process ${app.pid} listening at ${app.url}`);
   const bodyObj = ticketBody();
   const body = JSON.stringify(bodyObj);

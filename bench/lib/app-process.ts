@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, sleep } from './common.js';
+import { Redis } from 'ioredis';
+import { deleteKeys, freePort, sleep } from './common.js';
 
 export interface AppProcess {
   url: string;
@@ -68,4 +69,29 @@ export async function startAppProcess(env: Record<string, string>, cwd: string, 
       }
     },
   };
+}
+
+/** The API token the benchmark's app processes are started with. */
+export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
+
+/**
+ * The app with role api (writes tickets and queues their jobs; no workers) on the benchmark's
+ * database, under a fresh queue prefix: a previous attempt's jobs under it are removed first.
+ */
+export async function startApiApp(ctx: { databaseUrl: string; redisUrl: string }, prefix: string, nodeArgs: string[] = []): Promise<AppProcess> {
+  const redis = new Redis(ctx.redisUrl);
+  await deleteKeys(redis, `${prefix}:*`).finally(() => redis.disconnect());
+  return startAppProcess(
+    {
+      DATABASE_URL: ctx.databaseUrl,
+      REDIS_URL: ctx.redisUrl,
+      AFTERCARE_API_TOKEN: BENCH_TOKEN,
+      AFTERCARE_ROLE: 'api',
+      AFTERCARE_QUEUE_PREFIX: prefix,
+      AFTERCARE_CONFIG: 'config/aftercare.example.yaml',
+      LOG_LEVEL: 'silent',
+    },
+    process.cwd(),
+    nodeArgs,
+  );
 }
