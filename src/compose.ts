@@ -1,3 +1,4 @@
+import { PgPrivacyStore } from './db/privacy-store.js';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -100,6 +101,7 @@ export async function createAdapters(env: Env, deps: UseCaseDeps, store: PgTicke
             customers: new PgCustomerStore(database.db, store),
             dialogs: new PgDialogStore(database.db),
             dedup,
+            privacy: new PgPrivacyStore(database.db),
             poll: role !== 'worker',
           })
         : undefined,
@@ -197,6 +199,7 @@ export async function serveHttp(
   let url = '';
   const server = await buildHttpServer({
     reports: new PgReports(database.sql),
+    privacy: new PgPrivacyStore(database.db),
     ...http,
     apiTokenHash: token.hash,
     linkSecret,

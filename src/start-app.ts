@@ -16,6 +16,7 @@ import { factsContextFor } from './core/reports/facts.js';
 import { safeError } from './core/safe-error.js';
 import { openDatabase, type Database } from './db/client.js';
 import { backfillFacts } from './db/facts-backfill.js';
+import { sealPersonalData } from './db/seal-personal.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { registerOutboxPending } from './db/outbox-metrics.js';
 import { syncDirectory } from './db/sync-directory.js';
@@ -77,6 +78,8 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
     const facts = factsContextFor(config);
     const store = new PgTicketStore(database.db, facts);
     // Tickets from before the facts table get their figures from their event log, once.
+    const sealed = await sealPersonalData(database.db);
+    if (sealed > 0) logger.info({ tickets: sealed }, 'personal data moved out of the audit chain');
     const backfilled = await backfillFacts(database.db, facts);
     if (backfilled > 0) logger.info({ tickets: backfilled }, 'report facts backfilled');
     const { scheduler, kicker } = queues;

@@ -5,7 +5,7 @@ import { Api, Bot, type Update } from 'node-telegram-bot-api';
 import { z } from 'zod';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import type { DialogState } from '../../src/app/intake-dialog.js';
-import type { CustomerStore, DialogStore, InboundDedup } from '../../src/app/ports.js';
+import type { CustomerStore, DialogStore, InboundDedup, PrivacyStore } from '../../src/app/ports.js';
 import type { AdapterRoutes } from '../../src/http/server.js';
 import { en } from '../../src/i18n/en.js';
 import { zhCN } from '../../src/i18n/zh-CN.js';
@@ -25,6 +25,8 @@ export interface TelegramOptions {
   customers: CustomerStore;
   dialogs: DialogStore<DialogState>;
   dedup: InboundDedup;
+  /** Customer data export and erasure for /privacy. */
+  privacy?: PrivacyStore | undefined;
   /** Poll getUpdates (when no webhook URL is set) in this process. */
   poll: boolean;
 }
@@ -110,7 +112,7 @@ export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
   const signer = new CallbackSigner(createHash('sha256').update(`aftercare-callback|${o.token}`).digest('hex'));
   const botId = o.token.split(':')[0] ?? 'bot';
   const gateway = new TelegramGateway(outboundApi, botId, o.customers, signer);
-  const conversation = new TelegramConversation({ deps: o.deps, api: bot.api, customers: o.customers, dialogs: o.dialogs, dedup: o.dedup, signer });
+  const conversation = new TelegramConversation({ deps: o.deps, api: bot.api, customers: o.customers, dialogs: o.dialogs, dedup: o.dedup, signer, privacy: o.privacy });
   conversation.register(bot);
   bot.catch((err) => {
     o.deps.log?.warn(describeTelegramError(err), 'telegram update failed');
@@ -120,7 +122,7 @@ export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
   const warn = (what: string) => (err: unknown) => o.deps.log?.warn(describeTelegramError(err), what);
 
   const commands = (c: typeof en) =>
-    (['new', 'status', 'language', 'cancel', 'help'] as const).map((command) => ({ command, description: c.commands[command] }));
+    (['new', 'status', 'language', 'privacy', 'cancel', 'help'] as const).map((command) => ({ command, description: c.commands[command] }));
 
   const webhookSecret = o.webhookUrl ? o.webhookSecret : undefined;
   const serveWebhook = (app: FastifyInstance, secret: string) => {

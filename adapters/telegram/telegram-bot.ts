@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Api, Bot, Context, InlineKeyboardMarkup, Message } from 'node-telegram-bot-api';
+import { InputFile, type Api, type Bot, type Context, type InlineKeyboardMarkup, type Message } from 'node-telegram-bot-api';
 import { createTicket } from '../../src/app/create-ticket.js';
 import { customerAct, type Attachment, type CustomerCommand } from '../../src/app/customer-actions.js';
 import type { UseCaseDeps } from '../../src/app/deps.js';
 import { chooseIntake, answerIntake, nextStep, startIntake, stepBack, type DialogState, type IntakeState } from '../../src/app/intake-dialog.js';
-import type { CustomerStore, DialogStore, InboundDedup, TelegramCustomer, TicketState } from '../../src/app/ports.js';
+import type { CustomerStore, DialogStore, InboundDedup, PrivacyStore, TelegramCustomer, TicketState } from '../../src/app/ports.js';
+import { eraseCustomer, exportCustomer } from '../../src/app/privacy.js';
 import { CLOCK_KIND_TO_KEY } from '../../src/config/build-config.js';
 import { SEVERITIES, type Severity } from '../../src/core/types.js';
 import { detectTone } from '../../src/core/tone.js';
@@ -22,6 +23,8 @@ export interface ConversationOptions {
   dialogs: DialogStore<DialogState>;
   dedup: InboundDedup;
   signer: CallbackSigner;
+  /** Customer data export and erasure behind /privacy; without it /privacy only says what is kept. */
+  privacy?: PrivacyStore | undefined;
 }
 
 type Button = { text: string; action: string; arg?: string };
@@ -111,6 +114,8 @@ export class TelegramConversation {
           return this.send(chatId, t('intake.nothingToCancel'));
         case 'status':
           return this.status(chatId, language, customer, args?.trim());
+        case 'privacy':
+          return this.privacyMenu(chatId, language, customer);
         case 'language':
           return this.send(chatId, t('language.pick'), [[
             { text: 'English', action: 'lg', arg: 'en' },
@@ -160,9 +165,58 @@ export class TelegramConversation {
 
   private async beginIntake(chatId: string, language: string, prefill?: string): Promise<void> {
     const t = translator(language);
-    const state = startIntake(randomUUID(), prefill);
-    await this.send(chatId, t('intake.start'));
+    // A returning customer is asked only what is new: name and contact come from their record.
+    const known = await this.o.customers.byTelegramChat(chatId);
+    const state = startIntake(randomUUID(), prefill, known && { name: known.name, company: known.company, phone: known.phone, email: known.email });
+    // The first message says in one line what is stored and why (SPEC §9).
+    const consent = this.o.deps.directory.config.privacy.consentNotice;
+    const notice = consent ? escapeHtml(consent[toLanguage(language)]) : t('privacy.consent');
+    await this.send(chatId, `${t('intake.start')}\n${notice}`);
     return this.ask(chatId, language, state);
+  }
+
+  // ——— /privacy ———
+
+  private async privacyMenu(chatId: string, language: string, customer: TelegramCustomer | undefined): Promise<void> {
+    const t = translator(language);
+    const tickets = customer && this.o.privacy ? await this.o.privacy.tickets(customer.id) : [];
+    const days = this.o.deps.directory.config.privacy.retentionDays;
+    const kept = [customer ? t('privacy.keptTickets', { count: tickets.length }) : t('privacy.keptNothing'), days ? t('privacy.retention', { days }) : '']
+      .filter(Boolean)
+      .join('\n');
+    const rows: Button[][] =
+      customer && this.o.privacy
+        ? [[{ text: t('privacy.exportButton'), action: 'pe' }], [{ text: t('privacy.deleteButton'), action: 'pd' }]]
+        : [];
+    return this.send(chatId, t('privacy.intro', { kept }), rows);
+  }
+
+  private async privacyAction(chatId: string, language: string, customer: TelegramCustomer | undefined, action: string): Promise<void> {
+    const t = translator(language);
+    const privacy = this.o.privacy;
+    if (!customer || !privacy) return this.send(chatId, t('privacy.nothing'));
+    const deps = { ...this.o.deps, privacy };
+    switch (action) {
+      case 'pe': {
+        const doc = await exportCustomer(deps, customer.id);
+        const bytes = new TextEncoder().encode(JSON.stringify(doc, null, 2));
+        const day = this.o.deps.now().toISOString().slice(0, 10);
+        await this.o.api.sendDocument({
+          chat_id: chatId,
+          document: new InputFile(bytes, { filename: `aftercare-my-data-${day}.json`, contentType: 'application/json' }),
+          caption: t('privacy.exportCaption'),
+        });
+        return;
+      }
+      case 'pd':
+        return this.send(chatId, t('privacy.confirmDelete'), [[{ text: t('privacy.confirmButton'), action: 'py' }], [{ text: t('privacy.keepButton'), action: 'pn' }]]);
+      case 'pn':
+        return this.send(chatId, t('privacy.kept'));
+      case 'py':
+        await eraseCustomer(deps, customer.id, { actor: 'customer', reason: 'asked in Telegram (/privacy)', force: true, source: PLATFORM });
+        await this.save(chatId, language, null);
+        return this.send(chatId, t('privacy.deleted'));
+    }
   }
 
   private async answer(chatId: string, language: string, state: IntakeState, text: string): Promise<void> {
@@ -324,6 +378,11 @@ export class TelegramConversation {
       if (action === 'sk') return this.ask(chatId, language, chooseIntake({ ...state, step: 'expected' }, { skipExpected: true }));
       if (action === 'ok') return this.submit(chatId, language, state);
       return;
+    }
+
+    if (['pe', 'pd', 'py', 'pn'].includes(action)) {
+      await closeKeyboard();
+      return this.privacyAction(chatId, language, customer, action);
     }
 
     if (!customer) return;

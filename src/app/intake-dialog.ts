@@ -39,10 +39,25 @@ export type DialogState =
 /** The hint key (in the i18n catalogue) for a rejected answer. */
 export type IntakeHint = 'badName' | 'badContact' | 'badProduct' | 'badOrder' | 'badDescription' | 'badExpected' | 'pastExpected';
 
-export function startIntake(id: string, prefilledDescription?: string): IntakeState {
+/** What is already known of a returning customer. */
+export interface KnownCustomer {
+  name: string;
+  company: string | null;
+  phone: string | null;
+  email: string | null;
+}
+
+export function startIntake(id: string, prefilledDescription?: string, known?: KnownCustomer): IntakeState {
   const answers: IntakeAnswers = {};
+  if (known?.name) {
+    answers.name = known.name;
+    if (known.company) answers.company = known.company;
+  }
+  if (known?.phone) answers.phone = known.phone;
+  else if (known?.email) answers.email = known.email;
   if (prefilledDescription && checkDescription(prefilledDescription)) answers.description = prefilledDescription.trim();
-  return { mode: 'intake', id, step: 'name', answers, attachments: [] };
+  const state: IntakeState = { mode: 'intake', id, step: 'name', answers, attachments: [] };
+  return { ...state, step: nextStep(state, 'name') };
 }
 
 function answered(a: IntakeAnswers, step: IntakeStep): boolean {

@@ -28,6 +28,8 @@ export interface CustomerRecord {
   email: string | null;
   language: string;
   tier: Tier;
+  /** Set once the customer's personal data was erased (SPEC §9): name and contacts are gone. */
+  erasedAt?: Date | null;
 }
 
 export interface TicketRecord {
@@ -186,6 +188,8 @@ export interface StoredEvent {
   createdAt: string;
   prevHash: string;
   hash: string;
+  /** The payload as the hash covers it, when it differs from `data` (personal fields are chained as commitments). */
+  chained?: Record<string, unknown>;
 }
 
 export interface StoredSurvey {
@@ -224,6 +228,47 @@ export interface CustomerStore {
   /** The customer's tickets that are not closed, newest first. */
   openTickets(customerId: string): Promise<TicketState[]>;
   telegramChatOf(customerId: string): Promise<string | undefined>;
+}
+
+/** A customer as the privacy tools see them (SPEC §9): the profile, the chat they use, when they were erased. */
+export interface CustomerProfile extends CustomerRecord {
+  telegramChatId: string | null;
+  createdAt: Date;
+  erasedAt: Date | null;
+}
+
+/** Exact-match lookups of a customer; the phone number and e-mail are compared normalised. */
+export interface CustomerLookup {
+  phone?: string | undefined;
+  email?: string | undefined;
+  telegramChatId?: string | undefined;
+}
+
+/** A customer's ticket as erasure needs it. */
+export interface CustomerTicket {
+  number: string;
+  status: TicketStatus;
+  closedAt: Date | null;
+  /** The ticket's chain already records `customer.erased`. */
+  erasureRecorded: boolean;
+}
+
+/** Customer data export and erasure (SPEC §9). */
+export interface PrivacyStore {
+  customer(id: string): Promise<CustomerProfile | undefined>;
+  /** Customers matching every given field, oldest first (erased customers match nothing). */
+  find(q: CustomerLookup): Promise<CustomerProfile[]>;
+  /** The customer's tickets, oldest first. */
+  tickets(customerId: string): Promise<CustomerTicket[]>;
+  /**
+   * In one transaction: deletes the customer's personal values (and their salts), blanks
+   * name, company and contacts, the descriptions and order numbers of their tickets, survey
+   * comments, what outbox rows quote of them, their chat dialog and idempotency keys, and
+   * records `erasedAt`. Idempotent.
+   */
+  scrub(customerId: string, at: Date): Promise<void>;
+  /** Customers not erased whose tickets are all closed, the last one before `closedBefore`. */
+  expired(closedBefore: Date): Promise<{ id: string; lastClosedAt: Date }[]>;
 }
 
 /** Platform event ids already handled (SPEC §10), kept in Postgres so a restart does not forget them. */

@@ -157,6 +157,10 @@ export function buildConfig(file: FileConfig): AftercareConfig {
       waitingCloseAfterMs: offOrMs(file.lifecycle.waitingCloseAfter),
       customerLinkTtlMs: parseDuration(file.lifecycle.customerLinkTtl)!,
     },
+    privacy: {
+      retentionDays: file.privacy.retentionDays === 'off' ? undefined : file.privacy.retentionDays,
+      consentNotice: file.privacy.consentNotice,
+    },
   };
 }
 

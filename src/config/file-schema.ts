@@ -187,6 +187,15 @@ export const fileSchema = z
       })
       .strict()
       .default({ closeAfter: '7d', waitingReminderAfter: '24h', waitingCloseAfter: '7d', customerLinkTtl: '14d' }),
+    privacy: z
+      .object({
+        retentionDays: z
+          .union([z.literal('off'), z.number().int('must be a whole number of days').positive('must be a positive number of days')])
+          .default('off'),
+        consentNotice: localized.optional(),
+      })
+      .strict()
+      .default({ retentionDays: 'off' }),
   })
   .strict();
 

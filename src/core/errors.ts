@@ -9,6 +9,8 @@ export const ErrorCode = {
   SurveyAlreadyAnswered: 'survey_already_answered',
   IdempotencyConflict: 'idempotency_conflict',
   Conflict: 'conflict',
+  /** Erasing a customer whose tickets are still being worked on, without `force`. */
+  CustomerHasOpenTickets: 'customer_has_open_tickets',
   PayloadTooLarge: 'payload_too_large',
   UnsupportedMediaType: 'unsupported_media_type',
   /** A dependency (the database) is unreachable for a moment: retry after Retry-After seconds. */

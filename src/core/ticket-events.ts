@@ -69,7 +69,7 @@ export interface TicketEventMap {
     departments?: string[];
   };
   'ticket.confirmed': { resolved: boolean; text?: string };
-  'ticket.closed': { reason: 'staff' | 'confirmed' | 'no_answer'; from: TicketStatus; note?: string; waitingSince?: string };
+  'ticket.closed': { reason: 'staff' | 'confirmed' | 'no_answer' | 'erased'; from: TicketStatus; note?: string; waitingSince?: string };
   'ticket.escalated': { escalationId: string; level: number; trigger: EscalationTrigger; reason: string; notify: string[]; ackBy: string | null };
   'escalation.retriggered': { escalationId: string; trigger: EscalationTrigger; reason: string; level: number };
   'escalation.level_up': { escalationId: string; level: number; notify: string[]; ackBy: string };
@@ -79,6 +79,8 @@ export interface TicketEventMap {
   'coordination.task_claimed': { taskId: string; owner: string };
   'coordination.task_done': { taskId: string; outcome: string | null };
   'customer.contact_revealed': { staff: string };
+  /** The customer's personal data was erased (SPEC §9): who asked for it and why. */
+  'customer.erased': { by: string; reason: string };
   'customer.message': { text: string; attachments: Attachment[] };
   'customer.reminded': { waitingSince: string };
   'survey.answered': { csat: number | null; nps: number | null; comment: string | null };
@@ -180,6 +182,7 @@ const EVENT_TYPES = keysOf<TicketEventType>({
   'coordination.task_claimed': true,
   'coordination.task_done': true,
   'customer.contact_revealed': true,
+  'customer.erased': true,
   'customer.message': true,
   'customer.reminded': true,
   'survey.answered': true,

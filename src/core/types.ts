@@ -157,6 +157,14 @@ export interface LifecyclePolicy {
   customerLinkTtlMs: number;
 }
 
+/** The YAML `privacy` section (SPEC §9). */
+export interface PrivacyPolicy {
+  /** Customers whose last ticket closed longer ago than this many days are erased; undefined keeps them. */
+  retentionDays: number | undefined;
+  /** The one line the first intake message says about what is stored and why (defaults from the catalogue). */
+  consentNotice: Localized | undefined;
+}
+
 export interface AftercareConfig {
   defaultLanguage: Language;
   departments: Department[];
@@ -166,4 +174,5 @@ export interface AftercareConfig {
   escalation: EscalationPolicy;
   progressPresets: ProgressPreset[];
   lifecycle: LifecyclePolicy;
+  privacy: PrivacyPolicy;
 }

@@ -56,7 +56,28 @@ export const customers = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     erasedAt: ts('erased_at'),
   },
-  (t) => [uniqueIndex('customers_telegram_chat_id_key').on(t.telegramChatId)],
+  (t) => [
+    uniqueIndex('customers_telegram_chat_id_key').on(t.telegramChatId),
+    // Contacts are kept as given and compared normalised (core/personal.ts; PHONE_KEY / EMAIL_KEY in privacy-store.ts).
+    index('customers_phone_key_idx').on(sql`(case when left(btrim(${t.phone}), 1) = '+' then '+' else '' end || regexp_replace(${t.phone}, '[^0-9]', '', 'g'))`),
+    index('customers_email_key_idx').on(sql`lower(btrim(${t.email}))`),
+  ],
+);
+
+/**
+ * Personal fields of ticket events, kept apart from the hash chain (core/personal.ts): the
+ * event holds a reference and a salted commitment; erasing a customer deletes their rows.
+ */
+export const personalData = pgTable(
+  'personal_data',
+  {
+    id: uuid('id').primaryKey(),
+    customerId: uuid('customer_id').notNull().references(() => customers.id),
+    value: jsonb('value').notNull(),
+    salt: text('salt').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('personal_data_customer_idx').on(t.customerId)],
 );
 
 export const tickets = pgTable(

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   Actor,
   StoredSurvey,
@@ -21,6 +21,7 @@ import type {
 } from '../app/ports.js';
 import { mergeSurveys } from '../app/merge-surveys.js';
 import { eventHash, GENESIS_HASH } from '../core/audit.js';
+import { openPayload, personalRefs, sealPayload, type PersonalValue } from '../core/personal.js';
 import { ConflictError, ErrorCode, NotFoundError } from '../core/errors.js';
 import type { RoutedDepartment } from '../core/route.js';
 import type { SlaClock } from '../core/sla/clocks.js';
@@ -38,6 +39,7 @@ import {
   idempotencyKeys,
   surveys,
   outbox,
+  personalData,
   slaClocks,
   ticketDepartments,
   ticketEvents,
@@ -140,6 +142,7 @@ export function rowToCustomer(r: typeof customers.$inferSelect): CustomerRecord 
     email: r.email,
     language: r.language,
     tier: r.tier as CustomerRecord['tier'],
+    ...(r.erasedAt && { erasedAt: r.erasedAt }),
   };
 }
 
@@ -184,13 +187,14 @@ export class PgTicketStore implements TicketStore {
       const [{ n }] = (await tx.execute(sql`select nextval(${ticketNumberSeq.seqName}) as n`)) as unknown as [{ n: string }];
       const plan = build(formatTicketNumber(BigInt(n)));
       const ticket = { ...plan.ticket, number: formatTicketNumber(BigInt(n)) };
-      const chain = chainEvents(ticket.id, plan.events, ticket.createdAt, { count: 0, lastHash: null });
+      const chain = chainEvents(ticket.id, ticket.customerId, plan.events, ticket.createdAt, { count: 0, lastHash: null });
       if (!plan.customerExists) await tx.insert(customers).values(plan.customer);
       await tx.insert(tickets).values({ ...ticket, eventCount: chain.head.count, lastEventHash: chain.head.lastHash });
       await insertDepartments(tx, ticket.id, plan.departments, ticket.createdAt);
       await upsertClocks(tx, ticket.id, plan.clocks);
       await upsertEscalations(tx, plan.escalations);
       if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
+      await insertPersonal(tx, chain.personal);
       await writeFacts(tx, factsAfterChange(undefined, { ticket, departments: plan.departments }, plan.events, ticket.createdAt, this.facts));
       const queued = await insertOutbox(tx, ticket.id, plan.outbox, ticket.createdAt);
       if (idempotency) {
@@ -227,7 +231,7 @@ export class PgTicketStore implements TicketStore {
     const plan = build(number);
     const t = { ...plan.ticket, number };
     const at = t.createdAt;
-    const chain = chainEvents(t.id, plan.events, at, { count: 0, lastHash: null });
+    const chain = chainEvents(t.id, t.customerId, plan.events, at, { count: 0, lastHash: null });
     const c = plan.customer;
     const json = (v: unknown) => JSON.stringify(v);
     const departmentsRows = plan.departments.map((d, i) => ({ ticket_id: t.id, department_id: d.departmentId, role: d.role, added_at: new Date(at.getTime() + i) }));
@@ -247,6 +251,7 @@ export class PgTicketStore implements TicketStore {
     const eventRows = chain.rows.map((e) => ({
       ticket_id: e.ticketId, seq: e.seq, type: e.type, actor: e.actor, platform: e.platform, data: e.data, created_at: e.createdAt, prev_hash: e.prevHash, hash: e.hash,
     }));
+    const personalRows = chain.personal.map((p) => ({ id: p.id, customer_id: p.customerId, value: p.value, salt: p.salt, created_at: at }));
     const outboxRows = plan.outbox.map((o) => ({ ticket_id: t.id, destination: o.destination, kind: o.kind, payload: o.payload, created_at: at }));
     const facts = factsColumnsJson(factsAfterChange(undefined, { ticket: t, departments: plan.departments }, plan.events, at, this.facts));
     const rows = await pg<{ id: string; destination: string }[]>`
@@ -283,6 +288,10 @@ export class PgTicketStore implements TicketStore {
         insert into ticket_events (ticket_id, seq, type, actor, platform, data, created_at, prev_hash, hash)
         select * from json_to_recordset(${json(eventRows)}::json)
           as x(ticket_id uuid, seq int, type text, actor jsonb, platform text, data jsonb, created_at text, prev_hash text, hash text)
+      ), p as (
+        insert into personal_data (id, customer_id, value, salt, created_at)
+        select * from json_to_recordset(${json(personalRows)}::json)
+          as x(id uuid, customer_id uuid, value jsonb, salt text, created_at timestamptz)
       ), f as (
         insert into ticket_facts select * from json_populate_record(null::ticket_facts, ${facts}::json)
       ), o as (
@@ -305,7 +314,7 @@ export class PgTicketStore implements TicketStore {
       const change = decide(state);
       const now = change.ticket?.updatedAt ?? new Date();
       const id = state.ticket.id;
-      const chain = chainEvents(id, change.events, now, head);
+      const chain = chainEvents(id, state.ticket.customerId, change.events, now, head);
       const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
       if (chain.rows.length > 0 || Object.keys(patch).length > 0) {
         await tx
@@ -330,6 +339,7 @@ export class PgTicketStore implements TicketStore {
       if (change.escalations?.length) await upsertEscalations(tx, change.escalations);
       for (const a of change.surveys ?? []) await upsertSurvey(tx, id, a, now);
       if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
+      await insertPersonal(tx, chain.personal);
       const next = applyChange(state, change, patch);
       await moveFacts(tx, { before: state, next, events: change.events, at: now, hadEvents: head.count > 0 }, this.facts);
       const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
@@ -356,13 +366,14 @@ export class PgTicketStore implements TicketStore {
       const clockRows: (typeof slaClocks.$inferInsert)[] = [];
       const escs: Escalation[] = [];
       const events: ReturnType<typeof chainEvents>['rows'] = [];
+      const personal: ReturnType<typeof chainEvents>['personal'] = [];
       const drafts: { ticketId: string; draft: OutboxDraft; at: Date }[] = [];
       const decided: { id: string; state: TicketState; change: TicketChange<T>; patch: Partial<TicketRecord>; now: Date; hadEvents: boolean }[] = [];
       for (const row of locked) {
         const state = states.get(row.id)!;
         const change = decide(state);
         const now = change.ticket?.updatedAt ?? new Date();
-        const chain = chainEvents(row.id, change.events, now, { count: row.eventCount, lastHash: row.lastEventHash });
+        const chain = chainEvents(row.id, row.customerId, change.events, now, { count: row.eventCount, lastHash: row.lastEventHash });
         const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
         if (chain.rows.length > 0 || Object.keys(patch).length > 0) {
           await tx
@@ -383,12 +394,14 @@ export class PgTicketStore implements TicketStore {
         if (change.lifecycle) clockRows.push(...Object.values(change.lifecycle).map((t) => clockToRow(row.id, lifecycleToClock(t))));
         escs.push(...(change.escalations ?? []));
         events.push(...chain.rows);
+        personal.push(...chain.personal);
         for (const draft of change.outbox ?? []) drafts.push({ ticketId: row.id, draft, at: now });
         decided.push({ id: row.id, state, change, patch, now, hadEvents: row.eventCount > 0 });
       }
       if (clockRows.length) await upsertClockRows(tx, clockRows);
       if (escs.length) await upsertEscalations(tx, escs);
       if (events.length) await tx.insert(ticketEvents).values(events);
+      await insertPersonal(tx, personal);
       const queued = drafts.length
         ? await tx
             .insert(outbox)
@@ -427,7 +440,7 @@ export class PgTicketStore implements TicketStore {
       chainHead: head!,
       // loadState read the surveys already.
       surveys: state.surveys ?? [],
-      events: events.map((e) => readEventRow(e, state.ticket.number)),
+      events: (await openEvents(this.db, events)).map((e) => ({ ...readEventRow(e, state.ticket.number), ...(e.chained && { chained: e.chained }) })),
     };
   }
 
@@ -625,26 +638,50 @@ async function upsertClockRows(ex: Executor, rows: (typeof slaClocks.$inferInser
 
 /**
  * Extends a ticket's hash chain from its recorded head (read under the ticket's row lock,
- * or zero for a new ticket): the rows to insert and the new head.
+ * or zero for a new ticket): the rows to insert, the personal values kept apart from the
+ * chain (core/personal.ts: the events hold commitments) and the new head.
  */
-function chainEvents(
+export function chainEvents(
   ticketId: string,
+  customerId: string,
   events: EventDraft[],
   at: Date,
   from: { count: number; lastHash: string | null },
-): { rows: (typeof ticketEvents.$inferInsert)[]; head: { count: number; lastHash: string | null } } {
+): { rows: (typeof ticketEvents.$inferInsert)[]; personal: (typeof personalData.$inferInsert)[]; head: { count: number; lastHash: string | null } } {
   let seq = from.count;
   let prev = from.lastHash ?? GENESIS_HASH;
   const createdAt = at.toISOString();
+  const personal: (typeof personalData.$inferInsert)[] = [];
   const rows = events.map((e) => {
     seq++;
-    const body = { ticketId, seq, type: e.type, actor: e.actor, platform: e.source, data: e.data, createdAt };
+    const sealed = sealPayload(e.type, e.actor, e.data, SEAL_IDS);
+    for (const v of sealed.values) personal.push({ id: v.id, customerId, value: v.value, salt: v.salt, createdAt: at });
+    const body = { ticketId, seq, type: e.type, actor: e.actor, platform: e.source, data: sealed.data, createdAt };
     const hash = eventHash(prev, body);
     const row = { ...body, prevHash: prev, hash };
     prev = hash;
     return row;
   });
-  return { rows, head: { count: seq, lastHash: events.length ? prev : from.lastHash } };
+  return { rows, personal, head: { count: seq, lastHash: events.length ? prev : from.lastHash } };
+}
+
+export const SEAL_IDS = { newId: randomUUID, salt: () => randomBytes(16).toString('hex') };
+
+/** Event payloads as people read them: personal references replaced by their values (or the erased placeholder). */
+export async function openEvents<E extends { data: unknown }>(ex: Executor, rows: E[]): Promise<(E & { chained?: Record<string, unknown> })[]> {
+  const ids = rows.flatMap((r) => personalRefs(r.data as Record<string, unknown>).map((p) => p.$personal));
+  if (ids.length === 0) return rows;
+  const found = await ex.select({ id: personalData.id, value: personalData.value, salt: personalData.salt }).from(personalData).where(inArray(personalData.id, ids));
+  const byId = new Map<string, PersonalValue>(found.map((v) => [v.id, v]));
+  return rows.map((r) => {
+    const data = r.data as Record<string, unknown>;
+    const opened = openPayload(data, (id) => byId.get(id));
+    return opened === data ? r : { ...r, data: opened, chained: data };
+  });
+}
+
+async function insertPersonal(ex: Executor, rows: (typeof personalData.$inferInsert)[]): Promise<void> {
+  if (rows.length) await ex.insert(personalData).values(rows);
 }
 
 async function insertOutbox(ex: Executor, ticketId: string, rows: OutboxDraft[], at: Date): Promise<QueuedRow[]> {

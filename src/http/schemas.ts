@@ -20,14 +20,17 @@ export const createTicketBody = z
   .object({
     customer: z
       .object({
-        name: text(200),
+        /** A customer already known (GET /api/customers finds them); name and contact then come from the record. */
+        id: z.uuid('must be a customer id (a UUID)').optional(),
+        name: text(200).optional(),
         company: optionalText(200),
         phone: phoneSchema.optional(),
         email: emailSchema.optional(),
         language: language.optional(),
       })
       .strict()
-      .refine((c) => c.phone !== undefined || c.email !== undefined, {
+      .refine((c) => c.id !== undefined || c.name !== undefined, { message: 'is required', path: ['name'] })
+      .refine((c) => c.id !== undefined || c.phone !== undefined || c.email !== undefined, {
         message: 'phone or email is required',
         path: ['phone'],
       }),

@@ -20,6 +20,10 @@ import { registerQueueBoard } from './admin-queues.js';
 import type { MetricsSource, ReportSource } from '../app/reports.js';
 import { registerReportMetrics } from './report-metrics.js';
 import { registerReportRoutes } from './report-routes.js';
+import { registerCustomerRoutes } from './customer-routes.js';
+import { existingCustomer } from '../app/privacy.js';
+import { toLanguage } from '../i18n/index.js';
+import type { PrivacyStore } from '../app/ports.js';
 import { DependencyHealth, healthMetrics } from './health.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRequestMetrics } from './request-metrics.js';
@@ -54,6 +58,8 @@ export interface HttpOptions {
   registry?: Registry;
   /** The report aggregates behind GET /api/reports/* and the database-backed /metrics series; without it those routes are off. */
   reports?: ReportSource & MetricsSource;
+  /** Customer lookup, export and erasure (GET/POST /api/customers…); without it those routes are off and intake does not match returning customers. */
+  privacy?: PrivacyStore;
 }
 
 /** Plain Node request handlers by path, answered before fastify parses the request. */
@@ -274,6 +280,10 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
       });
     }
 
+    if (opts.privacy) {
+      registerCustomerRoutes(api, { deps, privacy: opts.privacy, parse: (reply, schema, value, place, what) => parseOr400(reply, schema, value, place, what) });
+    }
+
     api.post('/api/tickets', async (req, reply) => {
       const b = parseOr400(reply, createTicketBody, req.body ?? undefined, 'body', 'ticket');
       if (!b) return reply;
@@ -284,17 +294,30 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
           { path: 'header.Idempotency-Key', message: 'must be 1-255 characters' },
         ]);
       }
+      // One person, one customer: by customer.id, else by phone number or e-mail.
+      const known = opts.privacy ? await existingCustomer(opts.privacy, b.customer) : undefined;
+      if (!known && b.customer.id !== undefined) return sendError(reply, 404, ErrorCode.NotFound, `customer ${b.customer.id} not found`);
+      const customer = known
+        ? {
+            id: known.id,
+            name: known.name,
+            company: known.company ?? undefined,
+            phone: known.phone ?? undefined,
+            email: known.email ?? undefined,
+            language: b.customer.language ?? toLanguage(known.language),
+          }
+        : { name: b.customer.name ?? '', company: b.customer.company, phone: b.customer.phone, email: b.customer.email, language: b.customer.language && toLanguage(b.customer.language) };
       const { state, replayed } = await createTicket(
         deps,
         {
-          customer: b.customer,
+          customer,
           product: b.product,
           orderNumber: b.orderNumber,
           description: b.description,
           severity: b.severity,
           category: b.category,
           expectedBy: b.expectedBy ? new Date(b.expectedBy) : undefined,
-          tier: b.tier,
+          tier: b.tier ?? known?.tier,
           source: 'api',
           actor: { kind: 'api' },
         },

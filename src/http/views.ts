@@ -1,6 +1,7 @@
 import type { TicketDetail, TicketState } from '../app/ports.js';
 import { verifyChain } from '../core/audit.js';
 import { maskEmail, maskPhone } from '../core/mask.js';
+import { ERASED_CUSTOMER } from '../core/personal.js';
 import type { SlaClock } from '../core/sla/clocks.js';
 import { CLOCK_KIND_TO_KEY } from '../config/build-config.js';
 
@@ -65,7 +66,7 @@ export function detailView(detail: TicketDetail) {
       type: e.type,
       actor: e.actor,
       platform: e.source,
-      data: e.data,
+      data: e.chained ?? e.data,
       createdAt: e.createdAt,
       prevHash: e.prevHash,
       hash: e.hash,
@@ -85,7 +86,8 @@ export function detailView(detail: TicketDetail) {
     departmentRoles: detail.departments,
     customer: {
       id: c.id,
-      name: c.name,
+      name: c.erasedAt ? ERASED_CUSTOMER : c.name,
+      erased: Boolean(c.erasedAt),
       company: c.company,
       phone: c.phone ? maskPhone(c.phone) : null,
       email: c.email ? maskEmail(c.email) : null,

@@ -39,9 +39,10 @@ export const en = {
     language: 'Change language',
     cancel: 'Cancel the current report',
     help: 'How this bot works',
+    privacy: 'Your data: get a copy or delete it',
   },
   help:
-    'I am the after-sales assistant.\n/new — report a problem\n/status — your tickets (or /status AC-000123)\n/language — switch language\nWrite any time to add details to your open ticket.',
+    'I am the after-sales assistant.\n/new — report a problem\n/status — your tickets (or /status AC-000123)\n/language — switch language\n/privacy — your data: get a copy or delete it\nWrite any time to add details to your open ticket.',
   intake: {
     start: 'Let\u2019s report your problem. You can go back or cancel at any time.',
     askName: 'What is your name? Add your company if any, e.g. <i>Li Lei, Acme Ltd</i>.',
@@ -140,6 +141,24 @@ export const en = {
     stillFixed: '👍 Still fixed',
     problemAgain: '👎 Problem again',
     thanks: 'Great, thank you! We are glad it holds.',
+  },
+  privacy: {
+    consent: 'We keep your name, contact and what you write here only to handle your reports; see /privacy to get a copy or delete it.',
+    intro:
+      '<b>Your data</b>\nTo handle your reports we keep: your name and company, your phone number or e-mail, your Telegram chat, your reports with what you wrote and sent, and your ratings. Staff see your contact masked.\n{{kept}}',
+    keptTickets: 'We hold {{count}} report(s) of yours.',
+    keptNothing: 'We hold nothing about you yet.',
+    retention: 'Data is deleted {{days}} days after your last report is closed.',
+    exportButton: 'Send me my data',
+    deleteButton: 'Delete my data',
+    exportCaption: 'Everything we keep about you, as a JSON file.',
+    nothing: 'We hold no data about you.',
+    confirmDelete:
+      'Deleting removes your name, contact, and everything you wrote or sent from all your reports. Reports still being worked on will be closed. Staff keep only anonymous figures (times and ratings). This cannot be undone. Delete your data?',
+    confirmButton: 'Yes, delete my data',
+    keepButton: 'No, keep it',
+    kept: 'Nothing was deleted.',
+    deleted: 'Your data was deleted. If you write again, we will start afresh.',
   },
   language: { pick: 'Choose your language:', set: 'Language set to English.' },
   tone: { noted: 'We are sorry for the trouble. A supervisor has been informed and will look at {{number}} personally.' },

@@ -66,7 +66,7 @@ function planner(over: PlanOptions = {}): (number: string) => NewTicketPlan {
 
 function chainBreak(d: TicketDetail) {
   return verifyChain(
-    d.events.map((e) => ({ ticketId: d.ticket.id, seq: e.seq, type: e.type, actor: e.actor, platform: e.source, data: e.data, createdAt: e.createdAt, prevHash: e.prevHash, hash: e.hash })),
+    d.events.map((e) => ({ ticketId: d.ticket.id, seq: e.seq, type: e.type, actor: e.actor, platform: e.source, data: e.chained ?? e.data, createdAt: e.createdAt, prevHash: e.prevHash, hash: e.hash })),
     d.chainHead,
   );
 }

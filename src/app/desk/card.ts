@@ -1,3 +1,4 @@
+import { ERASED_TEXT } from '../../core/personal.js';
 import { maskEmail, maskPhone } from '../../core/mask.js';
 import { commandAllowed, type StaffCommandKey } from '../../core/ticket-commands.js';
 import type { Severity } from '../../core/types.js';
@@ -73,14 +74,15 @@ export function ticketCard(state: TicketState, departmentId: string, ctx: ViewCo
   const severity = t(`desk.severity.${tk.severity}`);
   const zone = ticketTimeZone(state, ctx.directory);
   const deadline = deadlineText(state, ctx.now, ctx.language, zone);
-  const desc = truncate(tk.description, descriptionLimit);
-  const customer = [state.customer.name, state.customer.company].filter(Boolean).join(' · ');
+  const erased = (v: string) => (v === ERASED_TEXT ? t('desk.card.erasedText') : v);
+  const desc = truncate(erased(tk.description), descriptionLimit);
+  const customer = state.customer.erasedAt ? t('desk.card.erasedCustomer') : [state.customer.name, state.customer.company].filter(Boolean).join(' · ');
   const done = tk.status === 'resolved' || tk.status === 'closed';
   const fields: CardField[] = [
     { label: t('desk.card.customer'), value: customer || none },
     { label: t('desk.card.contact'), value: maskedContact(state) || none },
     { label: t('desk.card.product'), value: tk.product || none },
-    { label: t('desk.card.order'), value: tk.orderNumber || none },
+    { label: t('desk.card.order'), value: erased(tk.orderNumber) || none },
     { label: t('desk.card.category'), value: category },
     { label: t('desk.card.severity'), value: severity },
     { label: t('desk.card.owner'), value: staffName(ctx.directory, tk.ownerId) || t('desk.card.unowned') },

@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { str } from '../../core/payload.js';
+import { ERASED_TEXT } from '../../core/personal.js';
 import { isTicketEventType, type StoredEventData, type TicketEventType } from '../../core/ticket-events.js';
 import { formatDateTime, localized, translator } from '../../i18n/index.js';
 import type { StoredEvent } from '../ports.js';
@@ -39,6 +40,7 @@ const TIMELINE: { [K in TicketEventType]: TimelineRenderer<K> | false } = {
   'ticket.confirmed': false,
   'escalation.retriggered': false,
   'customer.contact_revealed': false,
+  'customer.erased': (_d, { t }) => ({ headline: t('desk.timeline.erased') }),
   'survey.answered': false,
   'followup.verification_sent': false,
   'followup.verification_answered': false,
@@ -121,7 +123,9 @@ export function timelineEntries(events: StoredEvent[], afterSeq: number, ctx: Vi
   for (const e of events) {
     if (e.seq <= afterSeq || !isTicketEventType(e.type)) continue;
     const shown = renderTimeline(e.type, e.data, { t, ctx, events, who: who(e), when, dept });
-    if (shown) out.push({ seq: e.seq, headline: shown.headline, ...(shown.quote ? { quote: shown.quote } : {}) });
+    // What an erased customer wrote is gone: the quote says so in the reader's language.
+    const quote = shown?.quote === ERASED_TEXT ? t('desk.card.erasedText') : shown?.quote;
+    if (shown) out.push({ seq: e.seq, headline: shown.headline, ...(quote ? { quote } : {}) });
   }
   return out;
 }

@@ -213,6 +213,8 @@ export function foldFacts(prev: TicketFacts | undefined, ticket: FactsTicket, ev
   };
   const spanMs = (from: number, to: number): [number, number] => [to - from, workingTimeBetween(new Date(from), new Date(to), calendar)];
   for (const e of events) {
+    // Record-keeping about the person, not the service: no figure moves (SPEC §8, §9).
+    if (e.type === 'customer.erased') continue;
     const at = e.at.getTime();
     if (at > f.updatedAt.getTime()) f.updatedAt = e.at;
     applyEvent(f, e, at, created, span, spanMs);
