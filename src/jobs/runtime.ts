@@ -12,6 +12,8 @@ import { startOutboxWorker } from './outbox-worker.js';
 import { makeQueues } from './queues.js';
 import { RateLimiter } from './rate-limiter.js';
 import { reconcile, sweepOutbox, type ReconcileReport } from './reconcile.js';
+import { RETENTION_EVERY_MS, runRetention } from './retention.js';
+import { PgPrivacyStore } from '../db/privacy-store.js';
 import { PgInboundDedup } from '../db/customer-store.js';
 import { BullOutboxKicker, BullTimerScheduler } from './scheduler.js';
 import { startTimerWorker } from './timer-worker.js';
@@ -151,6 +153,9 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
     const prune = () => dedup.prune(new Date(Date.now() - INBOUND_DEDUP_KEEP_MS));
     guard('inbound dedup pruning', prune)();
     timers.push(setInterval(guard('inbound dedup pruning', prune), o.reconcileEveryMs));
+    const retention = () => runRetention({ ...o.deps, privacy: new PgPrivacyStore(o.db) }, connection, prefix);
+    guard('privacy retention', retention)();
+    timers.push(setInterval(guard('privacy retention', retention), RETENTION_EVERY_MS));
   }
 
   return {

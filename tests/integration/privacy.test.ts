@@ -11,7 +11,7 @@ import { customerAct, type CustomerCommand } from '../../src/app/customer-action
 import { verifyAllChains } from '../../src/db/verify-audit.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
 import { wallClockConfig } from '../helpers/config.js';
-import { newDatabaseUrl } from '../helpers/db.js';
+import { dropDatabase, newDatabaseUrl } from '../helpers/db.js';
 
 // Far ahead of the real clock, so no BullMQ timer fires during the test.
 const T0 = Date.parse('2030-03-04T00:00:00Z');
@@ -108,6 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sql?.end({ timeout: 5 });
   await app?.stop();
+  await dropDatabase(url);
 });
 
 describe('one person, one customer', () => {
