@@ -63,12 +63,32 @@ export class StopList {
   }
 }
 
-/** The app's logger: every `err` logged goes through safeError (no query parameters or customer text). */
+/**
+ * Fields never written to the log (SPEC §9): credentials, and personal data should any log
+ * call pass it (names of customers, contacts, what they wrote).
+ */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-slack-signature"]',
+  'req.headers["x-telegram-bot-api-secret-token"]',
+  'customer',
+  '*.customer',
+  'phone',
+  '*.phone',
+  'email',
+  '*.email',
+  'description',
+  '*.description',
+  'text',
+  '*.text',
+];
+
+/** The app's logger: every `err` logged goes through safeError (no query parameters or customer text); {@link LOG_REDACT} is censored. */
 export function appLogger(env: Env, given: Logger | undefined): Logger {
   const serializers = { err: safeError };
-  return given
-    ? given.child({}, { serializers })
-    : pino({ level: env.LOG_LEVEL, serializers, redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] });
+  const redact = { paths: LOG_REDACT, censor: '[redacted]' };
+  return given ? given.child({}, { serializers, redact }) : pino({ level: env.LOG_LEVEL, serializers, redact });
 }
 
 /**
