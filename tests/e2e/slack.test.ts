@@ -428,6 +428,21 @@ describe('Slack staff workspace', () => {
     expect(await ask(USERS.erin!, 'stats')).toContain('部门：所有部门');
   });
 
+  it('erasing the customer redraws the live card with the tombstone: no name, contact or description left', async () => {
+    const person = { name: 'Bartholomew Quill', phone: '+1 415 555 0199', language: 'en' };
+    const { number } = await openTicket({ customer: person, category: 'fault', description: 'The scanner in the back office jams on every glossy page.', orderNumber: 'SO-QUILL-9' });
+    const card = await cardIn('C0TECH', number);
+    const ts = tsOf(card);
+    expect(JSON.stringify(card.args.blocks)).toContain('Bartholomew Quill');
+    const detail = (await (await app.api(`/api/tickets/${number}`)).json()) as { customer: { id: string } };
+    const res = await app.api(`/api/customers/${detail.customer.id}/erase`, { method: 'POST', json: { actor: 'carol', reason: 'asked by phone', force: true } });
+    expect(res.status).toBe(200);
+    await waitFor(() => JSON.stringify(latest('C0TECH', ts).blocks).includes('erased customer'), 10_000, 'the tombstone on the card');
+    const json = JSON.stringify(latest('C0TECH', ts).blocks);
+    for (const gone of ['Bartholomew', 'Quill', '0199', 'glossy page', 'SO-QUILL-9']) expect(json).not.toContain(gone);
+    expect(json).toContain('erased at the customer');
+  });
+
   it('speaks Chinese to a zh-CN staff member', async () => {
     const { number } = await openTicket();
     const ts = tsOf(await cardIn('C0TECH', number));
