@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { ERROR_CODES, createdTicketResponse, errorResponse, healthResponse, ticketDetailResponse, ticketListResponse } from './response-schemas.js';
+import {
+  ERROR_CODES,
+  createdTicketResponse,
+  customerExportResponse,
+  customerListResponse,
+  eraseResponse,
+  errorResponse,
+  healthResponse,
+  ticketDetailResponse,
+  ticketListResponse,
+} from './response-schemas.js';
+import { customerParams, eraseBody, findCustomersQuery } from './customer-routes.js';
 import { reportOpenApi } from './report-openapi.js';
 import { actionBody, createTicketBody, customerActionBody, customerLinkView, listTicketsQuery, ticketParams } from './schemas.js';
 
@@ -31,6 +42,8 @@ const common = {
   '503': err(503, 'PostgreSQL unreachable for a moment: retry after Retry-After seconds (with the same Idempotency-Key for POST /api/tickets)'),
 };
 
+const customerIdParam = { name: 'id', in: 'path', required: true, schema: (json(customerParams).properties as Record<string, object>).id };
+
 const numberParam = { name: 'number', in: 'path', required: true, schema: { ...(json(ticketParams).properties as Record<string, object>).number, example: 'AC-000001' } };
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and describe responses. */
@@ -61,6 +74,10 @@ export function buildOpenApi(): Record<string, unknown> {
         TicketDetail: json(ticketDetailResponse, 'output'),
         CustomerLink: json(customerLinkView, 'output'),
         Health: json(healthResponse, 'output'),
+        CustomerList: json(customerListResponse, 'output'),
+        CustomerExport: json(customerExportResponse, 'output'),
+        EraseCustomer: json(eraseBody),
+        Erased: json(eraseResponse, 'output'),
         Error: json(errorResponse, 'output'),
         ...reports.schemas,
       },
@@ -158,6 +175,38 @@ export function buildOpenApi(): Record<string, unknown> {
             '400': err(400, 'Bad ticket number'),
             ...common,
             '404': err(404, 'Unknown ticket'),
+          },
+        },
+      },
+      '/api/customers': {
+        get: {
+          summary: 'Find a customer by phone (normalised: digits and a leading +), e-mail (case-insensitive) or Telegram chat id; exact matches',
+          parameters: Object.entries((json(findCustomersQuery) as { properties: Record<string, unknown> }).properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+          responses: { '200': body('The matching customers (erased customers match nothing)', 'CustomerList'), '400': err(400, 'No or a bad query parameter'), ...common },
+        },
+      },
+      '/api/customers/{id}/export': {
+        get: {
+          summary: 'Everything kept about a customer (right of access): profile, every ticket with its timeline, messages, attachment references and surveys, in the customer’s language',
+          parameters: [customerIdParam],
+          responses: { '200': body('The export document', 'CustomerExport'), '400': err(400, 'Bad customer id'), ...common, '404': err(404, 'Unknown customer') },
+        },
+      },
+      '/api/customers/{id}/erase': {
+        post: {
+          summary:
+            'Erase a customer’s personal data (right to be forgotten): values replaced by a tombstone everywhere, every audit chain still verifies, report figures unchanged, ' +
+            '`customer.erased` recorded on each ticket, live Slack/Discord cards redrawn. Idempotent',
+          parameters: [customerIdParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('EraseCustomer') } } },
+          responses: {
+            '200': body('Erased (or erased before: `alreadyErased`)', 'Erased'),
+            '400': err(400, 'Validation failed'),
+            ...common,
+            '404': err(404, 'Unknown customer'),
+            '409': err(409, 'Tickets still being worked on, without "force": true'),
+            '413': err(413, 'Body over 64 KB'),
+            '415': err(415, 'Body not JSON'),
           },
         },
       },

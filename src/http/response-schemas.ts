@@ -57,6 +57,7 @@ export const ticketDetailResponse = ticketSummaryResponse.extend({
     email: z.string().nullable().describe('masked'),
     language: z.string(),
     tier: z.enum(TIERS),
+    erased: z.boolean().describe('true once the customer’s data was erased: name "erased customer", contacts null'),
   }),
   clocks: z.record(
     z.string(),
@@ -132,6 +133,52 @@ export const ERROR_CODES: Record<ErrorCode, { status: number; meaning: string }>
   [ErrorCode.ServiceUnavailable]: { status: 503, meaning: 'The database is unreachable for a moment (a restart, a failover): retry after the `Retry-After` seconds (POST /api/tickets with the same Idempotency-Key, so a retry never opens a second ticket).' },
   [ErrorCode.Internal]: { status: 500, meaning: 'Something failed on our side; the message carries a reference to quote (it is in the log).' },
 };
+
+/** A customer as GET /api/customers and the export show them (SPEC §9): contacts unmasked, for the admin. */
+export const customerResponse = z.object({
+  id: z.uuid(),
+  name: z.string().describe('"erased customer" once erased'),
+  company: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  telegramChatId: z.string().nullable(),
+  language: z.string(),
+  tier: z.enum(TIERS),
+  createdAt: isoString,
+  erased: z.boolean(),
+  erasedAt: nullableIso,
+});
+
+export const customerListResponse = z.object({ items: z.array(customerResponse) });
+
+export const customerExportResponse = z.object({
+  format: z.literal('aftercare.customer-export/1'),
+  exportedAt: isoString,
+  language: z.string().describe('the customer’s language: headlines and local times are in it'),
+  customer: customerResponse,
+  tickets: z.array(
+    z
+      .object({
+        number: z.string(),
+        status: z.enum(TICKET_STATUSES),
+        statusText: z.string(),
+        description: z.string(),
+        timeline: z.array(z.object({ at: z.string(), atLocal: z.string().nullable(), headline: z.string(), text: z.string().optional() })),
+        messages: z.array(z.object({ at: z.string(), from: z.enum(['customer', 'staff']), text: z.string() })),
+        attachments: z.array(z.object({ at: z.string(), type: z.string(), fileId: z.string() }).passthrough()),
+        surveys: z.array(z.object({ kind: z.string() }).passthrough()),
+      })
+      .passthrough(),
+  ),
+});
+
+export const eraseResponse = z.object({
+  customerId: z.uuid(),
+  erasedAt: isoString,
+  tickets: z.array(z.string()).describe('every ticket of the customer'),
+  closed: z.array(z.string()).describe('tickets closed first because of "force": true'),
+  alreadyErased: z.boolean().describe('true when the customer had been erased before: nothing more was removed'),
+});
 
 export const errorResponse = z.object({
   error: z.object({

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnTicket, type TicketCommand } from '../../src/app/act-on-ticket.js';
 import { customerAct, type CustomerCommand } from '../../src/app/customer-actions.js';
 import { verifyAllChains } from '../../src/db/verify-audit.js';
+import { customerExportResponse, customerListResponse, eraseResponse } from '../../src/http/response-schemas.js';
 import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
 import { wallClockConfig } from '../helpers/config.js';
 import { dropDatabase, newDatabaseUrl } from '../helpers/db.js';
@@ -126,7 +127,7 @@ describe('one person, one customer', () => {
   it('finds the customer by phone, e-mail or Telegram chat', async () => {
     const byPhone = await app.api(`/api/customers?phone=${encodeURIComponent('+44 7700-900-123')}`);
     expect(byPhone.status).toBe(200);
-    const items = ((await byPhone.json()) as { items: { id: string; name: string; phone: string }[] }).items;
+    const items = customerListResponse.parse(await byPhone.json()).items;
     expect(items.map((c) => c.id)).toEqual([first.customerId]);
     expect(items[0]!.phone).toBe(PHONE);
     const byEmail = (await (await app.api(`/api/customers?email=${encodeURIComponent(EMAIL)}`)).json()) as { items: unknown[] };
@@ -155,10 +156,7 @@ describe('export and erasure', () => {
   it('exports everything the journey created, then erases it all while chains and figures stay', async () => {
     const exp = await app.api(`/api/customers/${first.customerId}/export`);
     expect(exp.status).toBe(200);
-    const doc = (await exp.json()) as {
-      customer: { name: string; phone: string; email: string };
-      tickets: { number: string; description: string; messages: { text: string }[]; attachments: { fileId: string }[]; surveys: { comment: string | null }[]; timeline: unknown[] }[];
-    };
+    const doc = customerExportResponse.parse(await exp.json());
     expect(doc.customer).toMatchObject({ name: NAME, phone: PHONE, email: EMAIL });
     expect(doc.tickets.map((t) => t.number)).toEqual(expect.arrayContaining([first.number, second.number, third.number]));
     const text = JSON.stringify(doc);
@@ -171,7 +169,7 @@ describe('export and erasure', () => {
 
     const erased = await app.api(`/api/customers/${first.customerId}/erase`, { method: 'POST', json: { actor: 'carol', reason: 'the customer asked by e-mail' } });
     expect(erased.status, await erased.clone().text()).toBe(200);
-    const result = (await erased.json()) as { tickets: string[]; closed: string[]; alreadyErased: boolean };
+    const result = eraseResponse.parse(await erased.json());
     expect(result.tickets).toHaveLength(4);
     expect(result.alreadyErased).toBe(false);
 
