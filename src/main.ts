@@ -1,18 +1,11 @@
-import { ConfigError, loadConfig } from './config/load-config.js';
+import { loadedOrReported } from './cli/load.js';
+import { loadConfig } from './config/load-config.js';
 import { safeError } from './core/safe-error.js';
 import { startApp } from './start-app.js';
 
 async function main(): Promise<void> {
-  let loaded;
-  try {
-    loaded = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const line of err.issues) console.error(`config error: ${line}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const loaded = loadedOrReported(() => loadConfig(process.env));
+  if (!loaded) process.exit(1);
   const app = await startApp(loaded, {
     onGeneratedToken: (token) => {
       console.log(

@@ -1,4 +1,5 @@
-import { ConfigError, parseEnv } from '../config/load-config.js';
+import { parseEnv } from '../config/load-config.js';
+import { loadedOrReported } from './load.js';
 import { openDatabase } from '../db/client.js';
 import type { ChainBreak } from '../core/audit.js';
 import { verifyAllChains } from '../db/verify-audit.js';
@@ -15,16 +16,8 @@ const WHY: Record<ChainBreak['reason'], string> = {
  * bad event, why) and a summary; exit 0 when all verify, 1 when any is broken, 2 on other errors.
  */
 async function main(): Promise<number> {
-  let env;
-  try {
-    env = parseEnv(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const line of err.issues) console.error(`config error: ${line}`);
-      return 2;
-    }
-    throw err;
-  }
+  const env = loadedOrReported(() => parseEnv(process.env));
+  if (!env) return 2;
   const database = openDatabase(env.DATABASE_URL, { max: 2 });
   try {
     const report = await verifyAllChains(database.db);

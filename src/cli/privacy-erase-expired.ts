@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eraseExpired } from '../app/privacy.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
+import { loadedOrReported } from './load.js';
 import { Directory } from '../core/directory.js';
 import { openDatabase } from '../db/client.js';
 import { PgPrivacyStore } from '../db/privacy-store.js';
@@ -16,16 +17,8 @@ import { factsContextFor } from '../core/reports/facts.js';
 async function main(): Promise<number> {
   // `npm run privacy:erase-expired --dry-run` hands the flag to npm, which passes it on as npm_config_dry_run.
   const dryRun = process.argv.includes('--dry-run') || process.env.npm_config_dry_run === 'true';
-  let loaded;
-  try {
-    loaded = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const line of err.issues) console.error(`config error: ${line}`);
-      return 2;
-    }
-    throw err;
-  }
+  const loaded = loadedOrReported(() => loadConfig(process.env));
+  if (!loaded) return 2;
   const { env, config } = loaded;
   if (config.privacy.retentionDays === undefined) {
     console.log('privacy.retentionDays is off in the configuration: nothing is erased by retention');

@@ -45,6 +45,12 @@ async function press(chatId: number, label: string, expected: string | RegExp): 
   return tg.waitForMessage(chatId, expected, 10_000, since);
 }
 
+/** A guided intake: each answer typed after the question it expects, then the buttons pressed in turn. */
+async function intake(chatId: number, steps: { answers: [string, string | RegExp][]; buttons: [string, string | RegExp][] }): Promise<void> {
+  for (const [text, next] of steps.answers) await say(chatId, text, next);
+  for (const [label, next] of steps.buttons) await press(chatId, label, next);
+}
+
 async function customerOf(chatId: number) {
   const rows = await app.database.sql<{ id: string; name: string; erased_at: Date | null }[]>`
     select id, name, erased_at from customers where telegram_chat_id = ${String(chatId)}`;
@@ -58,14 +64,20 @@ describe('Telegram /privacy', () => {
     const first = await say(chat, '/new', 'report your problem');
     expect(String(first.params.text)).toContain('/privacy');
     await tg.waitForMessage(chat, 'What is your name', 10_000);
-    await say(chat, 'Ada Lovelace, Engines Ltd', 'How can we reach you');
-    await say(chat, 'ada@example.org', 'Which product');
-    await say(chat, 'Analytical engine', 'order number');
-    await say(chat, 'SO-1843', 'Describe the problem');
-    await say(chat, 'The difference engine jams on every second punched card we feed it.', 'How urgent');
-    await press(chat, 'Normal', 'By when');
-    await press(chat, 'Skip', 'Please check your report');
-    await press(chat, 'Submit', /Your ticket is <b>AC-\d{6}<\/b>/);
+    await intake(chat, {
+      answers: [
+        ['Ada Lovelace, Engines Ltd', 'How can we reach you'],
+        ['ada@example.org', 'Which product'],
+        ['Analytical engine', 'order number'],
+        ['SO-1843', 'Describe the problem'],
+        ['The difference engine jams on every second punched card we feed it.', 'How urgent'],
+      ],
+      buttons: [
+        ['Normal', 'By when'],
+        ['Skip', 'Please check your report'],
+        ['Submit', /Your ticket is <b>AC-\d{6}<\/b>/],
+      ],
+    });
 
     // Back again: name and contact are known, the first question is the product.
     await say(chat, '/new', 'Which product');
@@ -108,14 +120,20 @@ describe('Telegram /privacy', () => {
     const first = await say(chat, '/new', '登记您的问题');
     expect(String(first.params.text)).toContain('/privacy');
     await tg.waitForMessage(chat, '请问您的姓名', 10_000);
-    await say(chat, '王芳', '联系方式');
-    await say(chat, '13912345678', '哪款产品');
-    await say(chat, '智能门锁', '订单号');
-    await say(chat, 'DD-88001', '请描述问题');
-    await say(chat, '门锁坏了，指纹不能用，已经换过电池', '紧急程度');
-    await press(chat, '一般', '何时解决');
-    await press(chat, '跳过', '请确认您的报告');
-    await press(chat, '提交', /您的工单号为 <b>AC-\d{6}<\/b>/);
+    await intake(chat, {
+      answers: [
+        ['王芳', '联系方式'],
+        ['13912345678', '哪款产品'],
+        ['智能门锁', '订单号'],
+        ['DD-88001', '请描述问题'],
+        ['门锁坏了，指纹不能用，已经换过电池', '紧急程度'],
+      ],
+      buttons: [
+        ['一般', '何时解决'],
+        ['跳过', '请确认您的报告'],
+        ['提交', /您的工单号为 <b>AC-\d{6}<\/b>/],
+      ],
+    });
 
     const menu = await say(chat, '/privacy', '您的数据');
     expect(String(menu.params.text)).toContain('1 个报修');

@@ -1,0 +1,17 @@
+import { ConfigError } from '../config/load-config.js';
+
+/**
+ * Runs a command's configuration loader; a configuration problem prints one `config error:`
+ * line per issue and gives undefined (the command then exits with its error code).
+ */
+export function loadedOrReported<T>(load: () => T): T | undefined {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.issues) console.error(`config error: ${line}`);
+      return undefined;
+    }
+    throw err;
+  }
+}
