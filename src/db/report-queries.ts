@@ -62,11 +62,11 @@ const inP = (sql: Sql, col: string, q: ReportQuery): Fragment => sql`${sql.unsaf
  * Runs a report statement like {@link withoutJit}, with room to sort the period's durations
  * in memory (the default 4 MB spills a median over a quarter of a million tickets to disk).
  */
-function reportStatement<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postgres.PendingQuery<postgres.Row[]>): Promise<T> {
-  return withoutJit(sql, async (tx) => {
-    await tx`set local work_mem = '64MB'`;
-    return (await run(tx)) as T;
-  });
+async function reportStatement<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    await tx`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
+    return (await run(tx as unknown as Sql)) as T;
+  })) as T;
 }
 
 /** The statistics of one duration over the tickets whose moment `at` falls in the period (index-only on its own index). */
@@ -111,9 +111,9 @@ function durationStats(r: Row, key: string): DurationStats {
  * NPS, verification) use the tickets first resolved in the period; SLA compliance the clocks
  * whose outcome was decided in the period (breach or stop).
  *
- * The statements run at once on separate connections of the pool, each an index-only scan
- * over the period's entries of a narrow index (schema.ts): the volume and SLA counts, the
- * first-resolve figures, one per duration, the escalations, the backlog.
+ * Each statement is an index-only scan over the period's entries of a narrow index
+ * (schema.ts): the volume and SLA counts, the first-resolve figures, one per duration, the
+ * escalations, the backlog.
  */
 export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Promise<ReportSummary> {
   // Volume and SLA: the candidate rows (anything in the period), each moment tested once.
@@ -176,13 +176,16 @@ export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Pro
     ) f, jsonb_to_recordset(f.escalations) as e(trigger text, at timestamptz, "ackS" int)
     where e.at >= ${at(sql, q.from)} and e.at < ${at(sql, q.to)}
     group by grouping sets ((e.trigger), ())`;
-  const [[countRow], [firstResolvedRow], durationRows, escalations, backlog] = await Promise.all([
-    reportStatement(sql, counts),
-    reportStatement(sql, firstResolved),
-    Promise.all(Object.entries(DURATIONS).map(([name, d]) => reportStatement(sql, (tx) => tx<Row[]>`${durationStatement(tx, name, d, q)}`))),
-    reportStatement(sql, escalationRows),
-    reportStatement(sql, (tx) => backlogOf(tx, q, now)),
+  // Four transactions on four connections, each sending its statements at once (postgres.js
+  // pipelines them), with roughly the same CPU each: fewer round trips than one per statement.
+  const durations = Object.entries(DURATIONS);
+  const [[[countRow], backlog], [[firstResolvedRow], escalations], durationsA, durationsB] = await Promise.all([
+    reportStatement(sql, (tx) => Promise.all([counts(tx), backlogOf(tx, q, now)])),
+    reportStatement(sql, (tx) => Promise.all([firstResolved(tx), escalationRows(tx)])),
+    reportStatement(sql, (tx) => Promise.all(durations.slice(0, 2).map(([name, d]) => tx<Row[]>`${durationStatement(tx, name, d, q)}`))),
+    reportStatement(sql, (tx) => Promise.all(durations.slice(2).map(([name, d]) => tx<Row[]>`${durationStatement(tx, name, d, q)}`))),
   ]);
+  const durationRows = [...durationsA, ...durationsB];
   const row: Row = { ...countRow, ...firstResolvedRow };
   for (const [r] of durationRows) Object.assign(row, r);
   const byTrigger: Record<string, number> = {};
