@@ -7,6 +7,7 @@ import type { UseCaseDeps } from '../src/app/deps.js';
 import type { OutboxKicker, TicketStore, TimerScheduler } from '../src/app/ports.js';
 import { Directory } from '../src/core/directory.js';
 import * as schema from '../src/db/schema.js';
+import { writeFacts } from '../src/db/facts-rows.js';
 import { PgTicketStore } from '../src/db/ticket-store.js';
 import { makeQueues } from '../src/jobs/queues.js';
 import { BullOutboxKicker, BullTimerScheduler } from '../src/jobs/scheduler.js';
@@ -23,6 +24,13 @@ export interface IntakeProfile {
   redisPerTicket: Record<string, number>;
   /** One request at a time: where the time goes. */
   sequentialMs: { total: Stage; transaction: Stage; scheduleTimers: Stage; kickOutbox: Stage };
+  /**
+   * The cost of the report facts: one ticket_facts row written again (the upsert a change to
+   * the ticket makes, every index of the table updated) inside a transaction, timed without
+   * the commit, for each ticket of the sequential run, one at a time; and its share of the
+   * mean creation transaction.
+   */
+  factsWrite: { ms: Stage; shareOfTransactionPct: number };
   /** createTicket() called directly (no HTTP) from `concurrency` loops, app pool size. */
   inProcess: {
     concurrency: number;
@@ -122,9 +130,10 @@ export async function profileIntake(ctx: BenchContext, o: { sequential: number; 
 
     countSql = true;
     countRedis = true;
+    const created: string[] = [];
     for (let i = 0; i < o.sequential; i++) {
       const t = performance.now();
-      await createTicket(deps, input());
+      created.push((await createTicket(deps, input())).state.ticket.id);
       times.total.push(performance.now() - t);
     }
     countSql = false;
@@ -141,6 +150,20 @@ export async function profileIntake(ctx: BenchContext, o: { sequential: number; 
     };
     log(`intake profile: ${sqlStatementsPerTicket} SQL statements/ticket ${JSON.stringify(sqlPerTicket)}; Redis ${JSON.stringify(redisPerTicket)}`);
     log(`intake profile, sequential ms: ${JSON.stringify(sequentialMs)}`);
+    const db = drizzle(sql, { schema });
+    const factsMs: number[] = [];
+    for (const id of created) {
+      const facts = await store.factsOf(id);
+      if (!facts) throw new Error(`no facts row for ticket ${id}`);
+      // Timed inside a transaction, without its commit: what the statement adds to the ticket's own transaction.
+      await db.transaction(async (tx) => {
+        const t = performance.now();
+        await writeFacts(tx, { ...facts, updatedAt: new Date() });
+        factsMs.push(performance.now() - t);
+      });
+    }
+    const factsWrite = { ms: stage(factsMs), shareOfTransactionPct: round((100 * summarize(factsMs).mean) / summarize(times.transaction).mean, 1) };
+    log(`intake profile: writing a ticket_facts row ${JSON.stringify(factsWrite)}`);
 
     const throughput = async (d: UseCaseDeps) => {
       let stop = false;
@@ -170,6 +193,7 @@ export async function profileIntake(ctx: BenchContext, o: { sequential: number; 
       sqlStatementsPerTicket,
       redisPerTicket,
       sequentialMs,
+      factsWrite,
       inProcess: { concurrency: o.concurrency, poolSize, withJobsPerSecond, transactionOnlyPerSecond, transactionOnlyWallClockPerSecond },
     };
   } finally {

@@ -55,6 +55,8 @@ const INFO_UNITS: Record<string, string> = {
   intake_ceiling_one_app_process_per_s: 'tickets/s: 1000 / app CPU ms',
   intake_ceiling_this_machine_per_s: 'tickets/s: all CPUs / (app+pg+redis) ms',
   intake_sql_statements_per_ticket: 'statements',
+  intake_facts_write_ms: 'ms, one ticket_facts row written (upsert, every report index), sequential',
+  intake_facts_write_share_pct: '% of the mean creation transaction',
   intake_in_process_per_s: 'tickets/s',
   redis_bytes_per_timer_key_sum: 'B',
   timers_scheduled_per_s: 'jobs/s',

@@ -200,6 +200,8 @@ async function main(): Promise<void> {
       return () => {
         details.intakeProfile = r;
         metrics.intake_sql_statements_per_ticket = r.sqlStatementsPerTicket;
+        metrics.intake_facts_write_ms = r.factsWrite.ms.mean;
+        metrics.intake_facts_write_share_pct = r.factsWrite.shareOfTransactionPct;
         metrics.intake_in_process_per_s = r.inProcess.withJobsPerSecond;
       };
     });

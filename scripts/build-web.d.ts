@@ -4,5 +4,5 @@ export const root: string;
 export const WEB_SOURCES: string;
 /** dist/web: where the bundle goes. */
 export const WEB_OUT: string;
-/** Builds dist/web/dashboard.js and dashboard.css with esbuild. */
+/** Builds dist/web/dashboard-first.js, dashboard.js and dashboard.css with esbuild. */
 export function buildWeb(): Promise<void>;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The bundled client files and their content types (nothing else is served from the folder). */
 const ASSETS: Record<string, string> = {
+  'dashboard-first.js': 'text/javascript; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };

@@ -73,6 +73,6 @@ export function dashboardPage(boot: DashboardBoot): string {
       `<form method="post" action="/dashboard/logout" class="logout"><button type="submit">${escapeHtml(t.logout)}</button></form></header>` +
       `<main id="dashboard" aria-busy="true"><p class="loading">${escapeHtml(t.loading)}</p></main>` +
       `<script type="application/json" id="dashboard-boot">${scriptJson(boot)}</script>` +
-      `<script src="${ASSET_BASE}/dashboard.js" defer></script>`,
+      `<script src="${ASSET_BASE}/dashboard-first.js"></script><script src="${ASSET_BASE}/dashboard.js" defer></script>`,
   );
 }

@@ -20,6 +20,9 @@ export const reportSummaryResponse = z.object({
     open: z.int(),
     bySeverity: z.object(Object.fromEntries(SEVERITIES.map((s) => [s, z.int()]))),
     byAge: z.object(Object.fromEntries(BACKLOG_AGES.map((a) => [a, z.int()]))),
+    atPeriodEnd: z
+      .object({ open: z.int(), bySeverity: z.object(Object.fromEntries(SEVERITIES.map((s) => [s, z.int()]))) })
+      .describe('open at `to`: created before it and not resolved or closed then'),
   }),
   firstResponse: durations,
   timeToClaim: durations,

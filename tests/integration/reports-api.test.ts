@@ -120,6 +120,18 @@ describe('GET /api/reports/summary', () => {
     expect([empty.fcrPct, empty.complaintRatePct, (empty.firstResponse as { medianS: unknown }).medianS]).toEqual([null, null, null]);
   });
 
+  it('counts the backlog at the period end from the facts timestamps', async () => {
+    const end = async (to: string) => ((await json(`/api/reports/summary?from=2030-01-07T00:00:00Z&to=${to}`)).backlog as { atPeriodEnd: unknown }).atPeriodEnd;
+    // End of the day: A and B resolved, C (normal) open.
+    expect((await json(`/api/reports/summary?${period}`)).backlog).toMatchObject({ atPeriodEnd: { open: 1, bySeverity: { normal: 1, urgent: 0, critical: 0 } } });
+    // 1 h 30: A (normal) and B (urgent) open; C not created yet.
+    expect(await end('2030-01-07T01:30:00Z')).toEqual({ open: 2, bySeverity: { normal: 1, urgent: 1, critical: 0 } });
+    // 5 h 30: A resolved, B resolved at 5 h and not reopened yet, C open.
+    expect(await end('2030-01-07T05:30:00Z')).toEqual({ open: 1, bySeverity: { normal: 1, urgent: 0, critical: 0 } });
+    // 7 h: B reopened at 6 h, resolved again only at 8 h.
+    expect(await end('2030-01-07T07:00:00Z')).toEqual({ open: 2, bySeverity: { normal: 1, urgent: 1, critical: 0 } });
+  });
+
   it('is what reportSummary gives the chat command', async () => {
     const viaApi = await json(`/api/reports/summary?${period}&severity=urgent`);
     const direct = await reportSummary(

@@ -70,11 +70,45 @@ export class ApiError extends Error {
   }
 }
 
-/** GETs a reports endpoint with the session cookie and checks the answer's shape. */
-export async function getJson<S extends z.ZodMiniType>(path: string, params: URLSearchParams, schema: S): Promise<z.output<S>> {
-  const res = await fetch(`${path}?${params.toString()}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+/** The first load's requests, started before the charts bundle runs (first-load.ts). */
+export interface FirstLoad {
+  /** The instant the period ends at (epoch ms). */
+  now: number;
+  responses: Map<string, Promise<Response>>;
+}
+
+export const FIRST_LOAD_KEY = 'aftercareFirstLoad';
+
+/** The first load's requests, once: the client takes them over for the first drawing only. */
+export function takeFirstLoad(): FirstLoad | undefined {
+  const w = window as unknown as Record<string, FirstLoad | undefined>;
+  const first = w[FIRST_LOAD_KEY];
+  w[FIRST_LOAD_KEY] = undefined;
+  return first;
+}
+
+/** GETs a reports URL with the session cookie (or takes the answer a first-load request got) and checks the answer's shape. */
+export async function getJson<S extends z.ZodMiniType>(url: string, schema: S, first?: FirstLoad): Promise<z.output<S>> {
+  const early = first?.responses.get(url);
+  const res = await (early ?? fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }));
   if (!res.ok) throw new ApiError(res.status);
   return schema.parse(await res.json());
+}
+
+/** The URLs one drawing of the dashboard reads: the summary, the trends, one summary per department shown, the agents. */
+export function reportRequests(f: Filters, departments: string[], params: URLSearchParams) {
+  const url = (path: string, extra: Record<string, string> = {}) => {
+    const p = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(extra)) p.set(k, v);
+    return `${path}?${p.toString()}`;
+  };
+  const interval = intervalFor(f.days);
+  const summary = url('/api/reports/summary');
+  const trends = Object.fromEntries(Object.entries(TRENDS).map(([k, metric]) => [k, url('/api/reports/timeseries', { metric, interval })])) as Record<keyof typeof TRENDS, string>;
+  const shown = departments.filter((d) => !f.department || d === f.department);
+  const perDepartment = shown.map((d) => [d, url('/api/reports/summary', { department: d })] as const);
+  const agents = url('/api/reports/agents');
+  return { summary, trends, perDepartment, agents, all: [summary, ...Object.values(trends), ...perDepartment.map(([, u]) => u), agents] };
 }
 
 /** Trend metrics the charts draw (GET /api/reports/timeseries?metric=…). */

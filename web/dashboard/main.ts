@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { agentsSchema, ApiError, filterParams, getJson, intervalFor, readerTimeZone, summarySchema, timeseriesSchema, TRENDS, type AgentRow, type Filters, type Summary, type Timeseries } from './api.js';
+import { agentsSchema, ApiError, filterParams, getJson, readerTimeZone, reportRequests, summarySchema, takeFirstLoad, timeseriesSchema, TRENDS, type AgentRow, type Filters, type Summary, type Timeseries } from './api.js';
+import { readFilters } from './filters.js';
 import { barChart, lineChart, onPick } from './charts.js';
 import { durationUnit, formatNumber, formatPct, formatSeconds, text, type Texts } from './format.js';
 import { el, table } from './dom.js';
@@ -13,12 +14,6 @@ const bootSchema = z.object({
 });
 type Boot = z.infer<typeof bootSchema>;
 
-const filtersSchema = z.object({
-  days: z.catch(z.union([z.literal('7'), z.literal('30'), z.literal('90')]), '30'),
-  department: z.catch(z.string().check(z.maxLength(100)), ''),
-  channel: z.catch(z.string().check(z.maxLength(20)), ''),
-});
-
 const boot: Boot = bootSchema.parse(JSON.parse(document.getElementById('dashboard-boot')?.textContent ?? '{}'));
 const texts: Texts = boot.texts;
 const locale = boot.language;
@@ -26,17 +21,10 @@ const t = (key: string, values?: Record<string, string | number>) => text(texts,
 const none = t('none');
 const staffNames = new Map(boot.staff.map((m) => [m.id, m.name]));
 
-function readFilters(): Filters {
-  const q = new URLSearchParams(location.search);
-  const f = filtersSchema.parse({ days: q.get('days') ?? '30', department: q.get('department') ?? '', channel: q.get('channel') ?? '' });
-  return {
-    days: Number(f.days) as Filters['days'],
-    department: boot.departments.some((d) => d.id === f.department) ? f.department : '',
-    channel: boot.channels.includes(f.channel) ? f.channel : '',
-  };
-}
-
-let filters = readFilters();
+let filters = readFilters(
+  boot.departments.map((d) => d.id),
+  boot.channels,
+);
 
 /** The page's own URL for the filters (and a language), so a reload or a shared link shows the same. */
 function pageQuery(f: Filters, lang?: string): string {
@@ -248,19 +236,22 @@ async function load(): Promise<void> {
   root.setAttribute('aria-busy', 'true');
   status.textContent = t('loading');
   const f = filters;
-  const params = filterParams(f);
-  const interval = intervalFor(f.days);
+  // The first drawing takes over the requests dashboard-first.js started, for the same period.
+  const first = mine === 1 ? takeFirstLoad() : undefined;
+  const params = filterParams(f, first ? new Date(first.now) : new Date());
+  const requests = reportRequests(
+    f,
+    boot.departments.map((d) => d.id),
+    params,
+  );
+  const names = new Map(boot.departments.map((d) => [d.id, d.name]));
   try {
     const trendKeys = Object.keys(TRENDS) as (keyof typeof TRENDS)[];
     const [summary, trendList, departments, agents] = await Promise.all([
-      getJson('/api/reports/summary', params, summarySchema),
-      Promise.all(trendKeys.map((k) => getJson('/api/reports/timeseries', withParams(params, { metric: TRENDS[k], interval }), timeseriesSchema))),
-      Promise.all(
-        boot.departments
-          .filter((d) => !f.department || d.id === f.department)
-          .map(async (d) => ({ id: d.id, name: d.name, s: await getJson('/api/reports/summary', withParams(params, { department: d.id }), summarySchema) })),
-      ),
-      getJson('/api/reports/agents', params, agentsSchema),
+      getJson(requests.summary, summarySchema, first),
+      Promise.all(trendKeys.map((k) => getJson(requests.trends[k], timeseriesSchema, first))),
+      Promise.all(requests.perDepartment.map(async ([id, url]) => ({ id, name: names.get(id) ?? id, s: await getJson(url, summarySchema, first) }))),
+      getJson(requests.agents, agentsSchema, first),
     ]);
     if (mine !== generation) return; // a newer choice of filters is loading
     period.textContent = t('period', { from: bucketLabel(summary.period.from), to: bucketLabel(summary.period.to), tz: summary.period.tz });
@@ -279,12 +270,6 @@ async function load(): Promise<void> {
   } finally {
     if (mine === generation) root.setAttribute('aria-busy', 'false');
   }
-}
-
-function withParams(base: URLSearchParams, extra: Record<string, string>): URLSearchParams {
-  const p = new URLSearchParams(base);
-  for (const [k, v] of Object.entries(extra)) p.set(k, v);
-  return p;
 }
 
 void load();

@@ -50,7 +50,13 @@ export interface ReportSummary {
   period: { from: string; to: string; tz: string };
   filters: ReportFilters;
   volume: { created: number; resolved: number; closed: number; reopened: number };
-  backlog: { open: number; bySeverity: Record<Severity, number>; byAge: Record<BacklogAge, number> };
+  /** Open now by severity and age; `atPeriodEnd`: open at `to` (created before it, not resolved or closed then). */
+  backlog: {
+    open: number;
+    bySeverity: Record<Severity, number>;
+    byAge: Record<BacklogAge, number>;
+    atPeriodEnd: { open: number; bySeverity: Record<Severity, number> };
+  };
   firstResponse: DurationStats;
   timeToClaim: DurationStats;
   timeToContact: DurationStats;

@@ -11,7 +11,12 @@ function summary(over: Partial<ReportSummary> = {}): ReportSummary {
     period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z', tz: 'Asia/Shanghai' },
     filters: {},
     volume: { created: 12, resolved: 9, closed: 7, reopened: 1 },
-    backlog: { open: 3, bySeverity: { normal: 2, urgent: 1, critical: 0 }, byAge: { lt1d: 1, '1to3d': 2, '3to7d': 0, gt7d: 0 } },
+    backlog: {
+      open: 3,
+      bySeverity: { normal: 2, urgent: 1, critical: 0 },
+      byAge: { lt1d: 1, '1to3d': 2, '3to7d': 0, gt7d: 0 },
+      atPeriodEnd: { open: 4, bySeverity: { normal: 3, urgent: 1, critical: 0 } },
+    },
     firstResponse: durations(1500, 5400, 11),
     timeToClaim: durations(600, 1200, 11),
     timeToContact: durations(900, 1800, 10),

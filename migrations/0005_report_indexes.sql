@@ -1,0 +1,11 @@
+DROP INDEX "ticket_facts_updated_idx";--> statement-breakpoint
+DROP INDEX "ticket_facts_open_idx";--> statement-breakpoint
+CREATE INDEX "ticket_facts_period_idx" ON "ticket_facts" USING btree ("updated_at","created_at","department_id","complaint","last_resolved_at","closed_at","first_reopened_at","first_resolved_at","status","severity","sla_first_response","sla_first_response_at","sla_contact_customer","sla_contact_customer_at","sla_diagnosis_plan","sla_diagnosis_plan_at","sla_resolution","sla_resolution_at","sla_critical_start","sla_critical_start_at","sla_result_notice","sla_result_notice_at");--> statement-breakpoint
+CREATE INDEX "ticket_facts_first_response_idx" ON "ticket_facts" USING btree ("first_response_at","department_id","first_response_s","first_response_bs") WHERE first_response_at is not null;--> statement-breakpoint
+CREATE INDEX "ticket_facts_first_claim_idx" ON "ticket_facts" USING btree ("first_claimed_at","department_id","time_to_claim_s","time_to_claim_bs") WHERE first_claimed_at is not null;--> statement-breakpoint
+CREATE INDEX "ticket_facts_first_contact_idx" ON "ticket_facts" USING btree ("first_contact_at","department_id","time_to_contact_s","time_to_contact_bs") WHERE first_contact_at is not null;--> statement-breakpoint
+CREATE INDEX "ticket_facts_last_resolved_idx" ON "ticket_facts" USING btree ("last_resolved_at","department_id","resolution_last_s","resolution_last_bs") WHERE last_resolved_at is not null;--> statement-breakpoint
+CREATE INDEX "ticket_facts_first_resolved_idx" ON "ticket_facts" USING btree ("first_resolved_at","department_id","resolution_first_s","resolution_first_bs","fcr","reopen_count","survey_sent","csat","nps","verification") WHERE first_resolved_at is not null;--> statement-breakpoint
+CREATE INDEX "ticket_facts_escalated_idx" ON "ticket_facts" USING btree ("updated_at","created_at","department_id","escalations") WHERE escalation_count between 1 and 8;--> statement-breakpoint
+CREATE INDEX "ticket_facts_many_escalations_idx" ON "ticket_facts" USING btree ("updated_at") WHERE escalation_count > 8;--> statement-breakpoint
+CREATE INDEX "ticket_facts_open_idx" ON "ticket_facts" USING btree ("severity","created_at","department_id","first_resolved_at","closed_at","first_reopened_at") WHERE status not in ('resolved', 'closed');
