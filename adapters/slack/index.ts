@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
+import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from './bolt.js';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
