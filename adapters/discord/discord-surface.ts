@@ -79,7 +79,7 @@ export class DiscordSurface implements StaffSurface {
 
   readonly render = {
     card: (card: TicketCard) => cardMessage(card),
-    timeline: (entries: TimelineEntry[]) => timelineMessages(entries),
+    timeline: (entries: TimelineEntry[], buttons?: CardButton[]) => timelineMessages(entries, buttons),
     sheet: (sheet: { title: string; rows: { line: string; note?: string; outcome?: string }[] }) => sheetMessage(sheet),
     task: (task: TaskCard) => taskMessage(task),
     escalation: (post: EscalationPost) => escalationMessage(post),

@@ -107,8 +107,8 @@ export function cardMessage(card: TicketCard): DiscordMessage {
   };
 }
 
-/** Timeline entries as messages of at most 2000 characters. */
-export function timelineMessages(entries: TimelineEntry[]): DiscordMessage[] {
+/** Timeline entries as messages of at most 2000 characters; `buttons` (e.g. Reply) under the last one. */
+export function timelineMessages(entries: TimelineEntry[], buttons: CardButton[] = []): DiscordMessage[] {
   const out: DiscordMessage[] = [];
   let current = '';
   for (const e of entries) {
@@ -120,7 +120,7 @@ export function timelineMessages(entries: TimelineEntry[]): DiscordMessage[] {
     }
     current = current ? `${current}\n${part}` : part;
   }
-  if (current) out.push({ content: current, allowed_mentions: NO_MENTIONS });
+  if (current) out.push({ content: current, ...(buttons.length && { components: buttonRows([buttons]) }), allowed_mentions: NO_MENTIONS });
   return out;
 }
 

@@ -60,7 +60,8 @@ export function cardBlocks(card: TicketCard): Block[] {
 }
 
 /** One thread message with a batch of timeline entries (each: headline, then what was said). */
-export function timelineBlocks(entries: TimelineEntry[]): Block[][] {
+/** Timeline entries as messages of at most 48 blocks; `buttons` (e.g. Reply) under the last one. */
+export function timelineBlocks(entries: TimelineEntry[], buttons: CardButton[] = []): Block[][] {
   const messages: Block[][] = [];
   let current: Block[] = [];
   for (const e of entries) {
@@ -72,7 +73,7 @@ export function timelineBlocks(entries: TimelineEntry[]): Block[][] {
     }
     current.push(...add);
   }
-  if (current.length) messages.push(current);
+  if (current.length) messages.push([...current, ...actions('timeline', buttons)]);
   return messages;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
+import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, socketModeReceiver, type BufferedIncomingMessage, type Logger as BoltLogger, type Receiver } from './bolt.js';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -125,6 +125,7 @@ export function createSlackAdapter(o: SlackOptions): SlackAdapter {
   let http: HTTPReceiver | undefined;
   let receiver: Receiver;
   if (o.appToken) {
+    const SocketModeReceiver = socketModeReceiver();
     receiver = new SocketModeReceiver({ appToken: o.appToken, logger, installerOptions: { clientOptions: { ...(apiUrl && { slackApiUrl: apiUrl }) } } });
   } else {
     if (!o.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required for Slack HTTP mode');

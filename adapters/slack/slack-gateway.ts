@@ -123,7 +123,7 @@ export class SlackSurface implements StaffSurface {
 
   readonly render = {
     card: (card: TicketCard) => cardBlocks(card),
-    timeline: (entries: TimelineEntry[]) => timelineBlocks(entries),
+    timeline: (entries: TimelineEntry[], buttons?: CardButton[]) => timelineBlocks(entries, buttons),
     sheet: (sheet: { title: string; rows: { line: string; note?: string; outcome?: string }[] }) => sheetBlocks(sheet),
     task: (task: TaskCard) => taskBlocks(task),
     escalation: (post: EscalationPost) => escalationBlocks(post),

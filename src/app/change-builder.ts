@@ -121,11 +121,12 @@ export class ChangeBuilder {
   }
 
   /**
-   * Re-renders the ticket card in the channel of each department the ticket is routed to.
-   * Departments only involved through a coordination task follow it on their task card.
+   * Re-renders the ticket card in the channel of each department the ticket is routed to
+   * (but `except`). Departments only involved through a coordination task follow it on their
+   * task card.
    */
-  cardUpdate(): void {
-    const depts = [...this.state.departments, ...this.addDepartments].filter((d) => d.role !== 'involved').map((d) => d.departmentId);
+  cardUpdate(except?: string): void {
+    const depts = [...this.state.departments, ...this.addDepartments].filter((d) => d.role !== 'involved' && d.departmentId !== except).map((d) => d.departmentId);
     for (const d of new Set(depts)) this.toDepartment(d, 'ticket.card_update', {});
   }
 

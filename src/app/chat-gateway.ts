@@ -35,8 +35,10 @@ export interface ChatGateway {
    * The rate limits a send to `destination` counts against (per chat, per bot, …), or
    * undefined when this gateway cannot reach the destination. With `kind`, the lanes of
    * that message kind: an edit of a posted message may count against another platform
-   * method's limit than a new post.
+   * method's limit than a new post. With `message`, the lanes of delivering that very
+   * message next (none when it will post nothing); a gateway may keep what it loaded to
+   * decide for the delivery that follows.
    */
-  lanes(destination: string, kind?: string): Promise<RateLane[] | undefined>;
+  lanes(destination: string, kind?: string, message?: OutboundMessage): Promise<RateLane[] | undefined>;
   deliver(message: OutboundMessage): Promise<DeliveryResult>;
 }

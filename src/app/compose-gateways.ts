@@ -7,16 +7,16 @@ import type { ChatGateway, DeliveryResult, OutboundMessage, RateLane } from './c
 export class GatewayRouter implements ChatGateway {
   constructor(private readonly gateways: ChatGateway[]) {}
 
-  private async pick(destination: string, kind?: string): Promise<{ gateway: ChatGateway; lanes: RateLane[] } | undefined> {
+  private async pick(destination: string, kind?: string, message?: OutboundMessage): Promise<{ gateway: ChatGateway; lanes: RateLane[] } | undefined> {
     for (const gateway of this.gateways) {
-      const lanes = await gateway.lanes(destination, kind);
+      const lanes = await gateway.lanes(destination, kind, message);
       if (lanes) return { gateway, lanes };
     }
     return undefined;
   }
 
-  async lanes(destination: string, kind?: string): Promise<RateLane[] | undefined> {
-    return (await this.pick(destination, kind))?.lanes ?? [];
+  async lanes(destination: string, kind?: string, message?: OutboundMessage): Promise<RateLane[] | undefined> {
+    return (await this.pick(destination, kind, message))?.lanes ?? [];
   }
 
   async deliver(m: OutboundMessage): Promise<DeliveryResult> {
@@ -34,8 +34,8 @@ export class GatewayRouter implements ChatGateway {
 export class FanOutGateway implements ChatGateway {
   constructor(private readonly gateways: ChatGateway[]) {}
 
-  async lanes(destination: string, kind?: string): Promise<RateLane[] | undefined> {
-    const all = await Promise.all(this.gateways.map((g) => g.lanes(destination, kind)));
+  async lanes(destination: string, kind?: string, message?: OutboundMessage): Promise<RateLane[] | undefined> {
+    const all = await Promise.all(this.gateways.map((g) => g.lanes(destination, kind, message)));
     const reachable = all.filter((l): l is RateLane[] => l !== undefined);
     return reachable.length ? reachable.flat() : undefined;
   }

@@ -97,7 +97,10 @@ export async function customerAct(
         if (!cmd.stillFixed) reopen('customer: problem again');
         break;
     }
-    b.cardUpdate();
+    // A plain follow-up changes nothing on the card of the department it is told to: that
+    // department's customer.message row posts it in the card's thread (StaffGateway).
+    const plainFollowUp = cmd.type === 'message' && b.events.length === 1 && !b.current.ownerId;
+    b.cardUpdate(plainFollowUp ? b.current.primaryDepartmentId : undefined);
     return { ...b.build(null), surveys };
   });
   await afterCommit(deps, committed, before);

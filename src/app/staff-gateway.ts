@@ -47,7 +47,8 @@ export interface StaffSurface {
   classify(err: unknown): DeliveryResult;
   render: {
     card(card: TicketCard): Rendered;
-    timeline(entries: TimelineEntry[]): Rendered[];
+    /** Entries as few messages as the platform allows; `buttons` go under the last one. */
+    timeline(entries: TimelineEntry[], buttons?: CardButton[]): Rendered[];
     sheet(sheet: ReturnType<typeof coordinationSheet>): Rendered;
     task(task: TaskCard): Rendered;
     escalation(post: EscalationPost): Rendered;
@@ -69,10 +70,31 @@ export interface StaffGatewayOptions {
 /** Kinds whose delivery edits a message posted before (a card refresh also posts its thread's new entries). */
 const EDIT_KINDS = new Set<string>(['ticket.card_update', 'coordination.task_update', 'escalation.acknowledged'] satisfies StaffMessageKind[]);
 
+/**
+ * Kinds whose lanes depend on what the card's thread has told already (see
+ * {@link StaffGateway.lanes}): the ticket is loaded once for the lanes and the delivery.
+ */
+const THREAD_KINDS = new Set<string>(['customer.message', 'ticket.card_update'] satisfies StaffMessageKind[]);
+
+/** How many tickets loaded for a row's lanes are kept for its delivery (rows handed back unsent drop out). */
+const PREPARED_MAX = 256;
+
 interface Target {
   channel: string;
   language?: string | undefined;
   staffId?: string | undefined;
+}
+
+/**
+ * True when the card's thread shows the customer's message of row `m` already: an earlier
+ * row's post took its entry along. Found by its text; should the customer have written the
+ * same text again later and that one is not posted yet, this row posts the pending entries
+ * (which the later row then finds told), so nothing is ever left out or posted twice.
+ */
+export function toldIn(card: PostedMessage, detail: TicketDetail, m: OutboundMessage): boolean {
+  const text = str(m.payload.text);
+  const same = detail.events.filter((e) => e.type === 'customer.message' && str(e.data.text) === text);
+  return same.length > 0 && same.every((e) => e.seq <= card.timelineSeq);
 }
 
 /** How many of `entries` the first message rendered from them holds (at least one). */
@@ -97,6 +119,8 @@ export function coveredByFirstMessage(entries: TimelineEntry[], render: (entries
 export class StaffGateway implements ChatGateway {
   private readonly dms = new Map<string, string>();
   private readonly laneKey: string;
+  /** Tickets loaded to find a row's lanes, by outbox row id, for its delivery right after. */
+  private readonly prepared = new Map<number, TicketDetail | undefined>();
 
   constructor(private readonly o: StaffGatewayOptions) {
     this.laneKey = createHash('sha256').update(o.botKey).digest('hex').slice(0, 12);
@@ -133,15 +157,55 @@ export class StaffGateway implements ChatGateway {
     return undefined;
   }
 
-  lanes(destination: string, kind?: string): Promise<RateLane[] | undefined> {
+  /**
+   * With `message`, the lanes of that very delivery: a customer message the card's thread
+   * already tells (an earlier row posted it with the entries before it) needs none, and a
+   * card refresh whose thread has nothing new to post needs only the edit lane.
+   */
+  async lanes(destination: string, kind?: string, message?: OutboundMessage): Promise<RateLane[] | undefined> {
     const target = this.target(destination);
-    if (!target) return Promise.resolve(undefined);
+    if (!target) return undefined;
     const s = this.o.surface;
     const lanes = s.lanes(this.laneKey, target.channel);
-    if (!s.editLanes || kind === undefined || !EDIT_KINDS.has(kind)) return Promise.resolve(lanes);
-    const edit = s.editLanes(this.laneKey, target.channel);
+    const edit = s.editLanes?.(this.laneKey, target.channel);
+    const departmentId = destination.startsWith('department:') ? destination.slice('department:'.length) : undefined;
+    if (message && departmentId && THREAD_KINDS.has(message.kind)) {
+      const pending = await this.threadPending(message, departmentId, target);
+      if (message.kind === 'customer.message') return pending === 'nothing' ? [] : lanes;
+      if (pending === 'nothing' && edit) return edit;
+    }
+    if (!edit || kind === undefined || !EDIT_KINDS.has(kind)) return lanes;
     // A card refresh edits the card and posts what happened since into its thread: both lanes.
-    return Promise.resolve(kind === 'ticket.card_update' ? [...lanes, ...edit] : edit);
+    return kind === 'ticket.card_update' ? [...lanes, ...edit] : edit;
+  }
+
+  /**
+   * Loads the row's ticket (kept for its delivery) and tells whether the department card's
+   * thread has entries or a new coordination sheet to post: `nothing`, `some`, or `no-card`.
+   */
+  private async threadPending(m: OutboundMessage, departmentId: string, target: Target): Promise<'nothing' | 'some' | 'no-card'> {
+    const number = str(m.payload.number);
+    const detail = number ? await this.o.deps.store.get(number) : undefined;
+    if (this.prepared.size >= PREPARED_MAX) this.prepared.delete(this.prepared.keys().next().value!);
+    this.prepared.set(m.id, detail);
+    if (!detail) return 'nothing';
+    const card = await this.o.messages.get(this.platform, `card:${detail.ticket.id}:${departmentId}`);
+    if (!card) return 'no-card';
+    if (m.kind === 'customer.message' && toldIn(card, detail, m)) return 'nothing';
+    const ctx = this.view(staffLanguage(this.directory, target));
+    if (timelineEntries(detail.events, card.timelineSeq, ctx, ticketTimeZone(detail, ctx.directory)).length) return 'some';
+    if (m.kind === 'ticket.card_update' && detail.tasks.length && !(await this.o.messages.get(this.platform, `sheet:${detail.ticket.id}:${departmentId}`))) return 'some';
+    return 'nothing';
+  }
+
+  /** The ticket as loaded for the row's lanes, else as it is now. */
+  private async detailFor(m: OutboundMessage, number: string): Promise<TicketDetail | undefined> {
+    if (this.prepared.has(m.id)) {
+      const detail = this.prepared.get(m.id);
+      this.prepared.delete(m.id);
+      return detail;
+    }
+    return number ? this.o.deps.store.get(number) : undefined;
   }
 
   private async dm(userId: string): Promise<string> {
@@ -157,7 +221,7 @@ export class StaffGateway implements ChatGateway {
     if (!target) return { status: 'skipped', reason: `no ${this.platform} channel for ${m.destination}` };
     const number = str(m.payload.number);
     try {
-      const detail = number ? await this.o.deps.store.get(number) : undefined;
+      const detail = await this.detailFor(m, number);
       if (!detail) return { status: 'skipped', reason: `ticket ${number || '(none)'} not found` };
       const channel = target.staffId ? await this.dm(target.channel) : target.channel;
       const language = staffLanguage(this.directory, target);
@@ -178,8 +242,10 @@ export class StaffGateway implements ChatGateway {
           case 'escalation.acknowledged':
             ids = await this.syncEscalation(detail, str(m.payload.escalationId), channel, target.staffId, language);
             break;
-          case 'staff.assigned':
           case 'customer.message':
+            ids = await this.customerMessage(m, detail, channel, language);
+            break;
+          case 'staff.assigned':
           case 'sla.reminder':
           case 'sla.overdue_prompt':
           case 'followup.result_notice_due':
@@ -248,15 +314,7 @@ export class StaffGateway implements ChatGateway {
         this.o.deps.log?.warn({ ticket: detail.ticket.number, err: safeError(err) }, `${this.platform}: no thread for the card`);
         return ids;
       }
-      // One message at a time, remembering how far the thread got, so a retry never repeats an entry.
-      let pending = entries;
-      while (pending.length) {
-        const take = coveredByFirstMessage(pending, (e) => s.render.timeline(e));
-        const sent = await s.post(thread, s.render.timeline(pending.slice(0, take))[0]);
-        ids.push(`${sent.channel}/${sent.id}`);
-        await this.o.messages.setTimelineSeq(this.platform, key, pending[take - 1]!.seq);
-        pending = pending.slice(take);
-      }
+      ids.push(...(await this.postEntries(thread, key, entries, [])));
       if (detail.tasks.length) {
         const sheet = await this.upsert(`sheet:${detail.ticket.id}:${departmentId}`, detail.ticket.id, thread, s.render.sheet(coordinationSheet(detail, ctx)));
         ids.push(`${sheet.record.channel}/${sheet.record.messageId}`);
@@ -264,6 +322,43 @@ export class StaffGateway implements ChatGateway {
     }
     if (last > record.timelineSeq) await this.o.messages.setTimelineSeq(this.platform, key, last);
     return ids;
+  }
+
+  /**
+   * Posts timeline entries in a card's thread, as few messages as the platform allows, one
+   * message at a time, remembering how far the thread got, so a retry never repeats an entry.
+   */
+  private async postEntries(thread: Place, cardKey: string, entries: TimelineEntry[], buttons: CardButton[]): Promise<string[]> {
+    const s = this.o.surface;
+    const ids: string[] = [];
+    let pending = entries;
+    while (pending.length) {
+      const take = coveredByFirstMessage(pending, (e) => s.render.timeline(e));
+      const sent = await s.post(thread, s.render.timeline(pending.slice(0, take), take === pending.length ? buttons : [])[0]);
+      ids.push(`${sent.channel}/${sent.id}`);
+      await this.o.messages.setTimelineSeq(this.platform, cardKey, pending[take - 1]!.seq);
+      pending = pending.slice(take);
+    }
+    return ids;
+  }
+
+  /**
+   * A customer's message to a department whose card is posted: its timeline entry in the
+   * card's thread, with the entries not posted yet before it and a Reply button, in one post
+   * where they fit (a flood of messages becomes a few posts). A message an earlier row's
+   * post already showed posts nothing. Without a card it is a notice in the channel.
+   */
+  private async customerMessage(m: OutboundMessage, detail: TicketDetail, channel: string, language: string): Promise<string[]> {
+    if (!m.destination.startsWith('department:')) return this.notice(m, detail, channel, language);
+    const key = `card:${detail.ticket.id}:${m.destination.slice('department:'.length)}`;
+    const card = await this.o.messages.get(this.platform, key);
+    if (!card) return this.notice(m, detail, channel, language);
+    const ctx = this.view(language);
+    const entries = toldIn(card, detail, m) ? [] : timelineEntries(detail.events, card.timelineSeq, ctx, ticketTimeZone(detail, ctx.directory));
+    const thread = await this.threadOf(card, detail.ticket.id, `${detail.ticket.number} ${detail.ticket.product}`);
+    if (!entries.length) return [`${thread.channel}/${thread.thread ?? card.messageId}`];
+    const reply: CardButton = { action: 'reply', label: translator(language)('desk.action.reply'), value: detail.ticket.number, style: 'primary' };
+    return this.postEntries(thread, key, entries, [reply]);
   }
 
   private async syncTask(detail: TicketDetail, taskId: string, channel: string, language: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { ChatGateway, DeliveryResult } from '../app/chat-gateway.js';
+import type { ChatGateway, DeliveryResult, OutboundMessage } from '../app/chat-gateway.js';
 import type { UseCaseDeps } from '../app/deps.js';
 import { recordDelivered, recordDeliveryFailed } from '../app/record-delivery.js';
 import { REFRESH_KINDS, type OutboxRow, type PgOutboxStore } from '../db/outbox-store.js';
@@ -80,10 +80,13 @@ export class OutboxSender {
         break;
       }
       const row = claim.row;
-      const lanes = (await o.gateway.lanes(destination, row.kind)) ?? [];
+      const message = { ...row, attempt: row.attempts };
+      const lanes = (await o.gateway.lanes(destination, row.kind, message)) ?? [];
       // The hot path never waits for a lane, and a card refresh never waits holding the
       // destination's lease: a person's message written meanwhile would wait behind it.
-      if (mode === 'hot' || isRefresh(row.kind)) {
+      if (lanes.length === 0) {
+        // Nothing to post (the gateway said so): no lane to wait for.
+      } else if (mode === 'hot' || isRefresh(row.kind)) {
         const waitMs = await o.limiter.tryAcquireAll(lanes);
         if (waitMs > 0) {
           // No room now: hand the row back and let a delivery job send it when there is.
@@ -96,7 +99,7 @@ export class OutboxSender {
         await o.store.reschedule(row.id, this.owner, new Date(), 'released on shutdown', false);
         break;
       }
-      const result = await this.send(row);
+      const result = await this.send(message);
       // Retry-After holds the whole lane, so the rows behind this one (or ahead of it by priority) wait too.
       if (result.status === 'retry' && result.afterMs !== undefined && result.afterMs > 0) await o.limiter.block(lanes, result.afterMs);
       if (this.signal.stopping && result.status === 'retry') {
@@ -110,7 +113,7 @@ export class OutboxSender {
   }
 
   /** One send, with the lease renewed every third of its length until the platform answered. */
-  private async send(row: OutboxRow): Promise<DeliveryResult> {
+  private async send(row: OutboundMessage): Promise<DeliveryResult> {
     const o = this.o;
     const started = Date.now();
     const beat = setInterval(() => {
@@ -126,7 +129,7 @@ export class OutboxSender {
       );
     }, Math.max(100, Math.floor(o.leaseMs / 3)));
     try {
-      return await o.gateway.deliver({ ...row, attempt: row.attempts });
+      return await o.gateway.deliver(row);
     } catch (err) {
       return { status: 'retry', error: err instanceof Error ? err.message : String(err) };
     } finally {

@@ -4,6 +4,7 @@ import type { UseCaseDeps } from '../../../src/app/deps.js';
 import type { ChatMessageStore, PostedMessage, TicketDetail, TicketStore } from '../../../src/app/ports.js';
 import { coveredByFirstMessage, StaffGateway, type Place, type Rendered, type StaffSurface } from '../../../src/app/staff-gateway.js';
 import type { TimelineEntry } from '../../../src/app/desk/timeline.js';
+import type { CardButton } from '../../../src/app/desk/card.js';
 import { directory, eventMaker, NOW, state } from '../../helpers/ticket-fixtures.js';
 import { noJobs } from '../../helpers/no-jobs.js';
 
@@ -38,7 +39,10 @@ class RecordingSurface implements StaffSurface {
   failPost: number[] = [];
   private seq = 0;
   lanes() {
-    return [];
+    return [{ key: 'post', max: 1, perMs: 1000 }];
+  }
+  editLanes() {
+    return [{ key: 'edit', max: 50, perMs: 60_000 }];
   }
   dm(user: string) {
     return Promise.resolve(`D${user}`);
@@ -64,9 +68,10 @@ class RecordingSurface implements StaffSurface {
   }
   readonly render = {
     card: () => 'card',
-    timeline: (entries: TimelineEntry[]) => {
+    timeline: (entries: TimelineEntry[], buttons: CardButton[] = []) => {
       const out: string[][] = [];
-      for (let i = 0; i < entries.length; i += 2) out.push(entries.slice(i, i + 2).map((e) => e.headline));
+      for (let i = 0; i < entries.length; i += 2) out.push(entries.slice(i, i + 2).map((e) => [e.headline, e.quote].filter(Boolean).join(' ')));
+      if (buttons.length) out.at(-1)!.push(...buttons.map((b) => `[${b.action}]`));
       return out;
     },
     sheet: () => 'sheet',
@@ -78,6 +83,7 @@ class RecordingSurface implements StaffSurface {
 
 const ev = eventMaker('slack');
 const DAVE = { kind: 'staff' as const, staffId: 'dave' };
+const CUSTOMER = { kind: 'customer' as const, customerId: 'c1' };
 
 function detail(events: ReturnType<typeof ev>[]): TicketDetail {
   return { ...state(), events, surveys: [], chainHead: { count: events.length, lastHash: null } };
@@ -129,15 +135,65 @@ describe('StaffGateway timeline', () => {
     const thread = surface.posts.filter((p) => p.place.thread === 'm1').map((p) => p.message);
     expect(thread.flat()).toEqual([
       'Dave Zhang claimed the ticket',
-      'Dave Zhang replied to the customer:',
-      'Dave Zhang replied to the customer:',
-      'Dave Zhang replied to the customer:',
-      'Dave Zhang replied to the customer:',
+      'Dave Zhang replied to the customer: a',
+      'Dave Zhang replied to the customer: b',
+      'Dave Zhang replied to the customer: c',
+      'Dave Zhang replied to the customer: d',
     ]);
     expect(thread).toHaveLength(3);
     // The card was edited in place on each delivery, never posted again.
     expect(surface.posts.filter((p) => p.message === 'card')).toHaveLength(1);
     expect(surface.updates.map((u) => u.id)).toEqual(['m1', 'm1']);
     expect((await messages.get('slack', `card:${state().ticket.id}:technical`))?.timelineSeq).toBe(6);
+  });
+});
+
+describe('StaffGateway customer messages in the card thread', () => {
+  const said = (id: number, text: string): OutboundMessage => ({
+    id,
+    ticketId: 't',
+    destination: 'department:technical',
+    kind: 'customer.message',
+    payload: { number: 'AC-000001', text, attachments: [] },
+    attempt: 1,
+  });
+
+  it('posts a customer message as its thread entry with Reply, the pending entries with it; rows it took along need no lane and post nothing', async () => {
+    const surface = new RecordingSurface();
+    const messages = new MemoryMessages();
+    let events = [ev(1, 'ticket.created', {})];
+    const g = gateway(surface, messages, () => detail(events));
+    await g.deliver({ ...update(1), kind: 'ticket.card' });
+    events = [...events, ev(2, 'ticket.claimed', {}, DAVE), ev(3, 'customer.message', { text: 'one' }, CUSTOMER), ev(4, 'customer.message', { text: 'two' }, CUSTOMER)];
+
+    // The first row needs the channel's post lane and posts everything pending in one go.
+    expect(await g.lanes('department:technical', 'customer.message', said(2, 'one'))).toEqual([{ key: 'post', max: 1, perMs: 1000 }]);
+    expect((await g.deliver(said(2, 'one'))).status).toBe('delivered');
+    const thread = () => surface.posts.filter((p) => p.place.thread === 'm1').map((p) => p.message);
+    expect(thread()).toEqual([['Dave Zhang claimed the ticket', 'Customer wrote: one'], ['Customer wrote: two', '[reply]']]);
+
+    // The second message went out with the first: no lane, nothing posted, still delivered.
+    expect(await g.lanes('department:technical', 'customer.message', said(3, 'two'))).toEqual([]);
+    expect((await g.deliver(said(3, 'two'))).status).toBe('delivered');
+    expect(thread()).toHaveLength(2);
+
+    // A card refresh with nothing new for the thread needs only the edit lane.
+    expect(await g.lanes('department:technical', 'ticket.card_update', update(4))).toEqual([{ key: 'edit', max: 50, perMs: 60_000 }]);
+    events = [...events, ev(5, 'customer.message', { text: 'two' }, CUSTOMER)];
+    // The same words again are a new message: posted, and a refresh would now need both lanes.
+    expect(await g.lanes('department:technical', 'customer.message', said(5, 'two'))).toHaveLength(1);
+    expect(await g.lanes('department:technical', 'ticket.card_update', update(6))).toHaveLength(2);
+    await g.deliver(said(5, 'two'));
+    expect(thread().at(-1)).toEqual(['Customer wrote: two', '[reply]']);
+    expect((await messages.get('slack', `card:${state().ticket.id}:technical`))?.timelineSeq).toBe(5);
+  });
+
+  it('without a card in the channel, a customer message is a notice there', async () => {
+    const surface = new RecordingSurface();
+    const g = gateway(surface, new MemoryMessages(), () => detail([ev(1, 'customer.message', { text: 'hello' }, CUSTOMER)]));
+    expect(await g.lanes('department:technical', 'customer.message', said(1, 'hello'))).toHaveLength(1);
+    expect((await g.deliver(said(1, 'hello'))).status).toBe('delivered');
+    expect(surface.posts).toHaveLength(1);
+    expect(surface.posts[0]!.place.thread).toBeUndefined();
   });
 });

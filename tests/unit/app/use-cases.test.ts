@@ -184,6 +184,25 @@ describe('customerAct', () => {
     expect(d!.surveys).toEqual([{ kind: 'confirmation', csat: null, nps: null, answer: 'resolved', comment: null, answeredAt: now }]);
   });
 
+  it('a plain follow-up to an unowned ticket is told in the department thread by its own row, without a card refresh there', async () => {
+    const t = await newTicket();
+    const dept = `department:${t.ticket.primaryDepartmentId}`;
+    const rowsAfter = async (f: () => Promise<unknown>) => {
+      const n = store.outbox().length;
+      await f();
+      return store.outbox().slice(n).map((r) => `${r.destination} ${r.kind}`);
+    };
+    expect(await rowsAfter(() => customerAct(deps, t.ticket.number, t.customer.id, 'telegram', { type: 'message', text: 'any news?' }))).toEqual([`${dept} customer.message`]);
+    // Words that flag the ticket change the card: it is refreshed as well.
+    const angry = await rowsAfter(() => customerAct(deps, t.ticket.number, t.customer.id, 'telegram', { type: 'message', text: 'This is a SCAM, I want a refund now!!!' }));
+    expect(angry).toContain(`${dept} customer.message`);
+    expect(angry).toContain(`${dept} ticket.card_update`);
+    // Once someone owns it, the message goes to them and the department's thread gets it through the refresh.
+    await act(t, 'dave', { type: 'claim' });
+    const owned = await rowsAfter(() => customerAct(deps, t.ticket.number, t.customer.id, 'telegram', { type: 'message', text: 'thanks' }));
+    expect(owned).toEqual(['staff:dave customer.message', `${dept} ticket.card_update`]);
+  });
+
   it('a ticket that is not resolved cannot be confirmed, and not by another customer', async () => {
     const t = await newTicket();
     await expect(customerAct(deps, t.ticket.number, t.customer.id, 'telegram', { type: 'confirm', resolved: true })).rejects.toMatchObject({
