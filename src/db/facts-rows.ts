@@ -1,4 +1,4 @@
-import { eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { SLA_CLOCKS, clockColumn, type TicketFacts } from '../core/reports/facts.js';
 import { CATEGORIES, SEVERITIES, TIERS } from '../core/types.js';
@@ -98,6 +98,23 @@ const updateAll: Record<string, SQL> = Object.fromEntries(
 
 export async function writeFacts(ex: Executor, facts: TicketFacts): Promise<void> {
   await ex.insert(ticketFacts).values(facts).onConflictDoUpdate({ target: ticketFacts.ticketId, set: updateAll });
+}
+
+/** The facts rows of many tickets in one statement, by ticket id. */
+export async function readFactsMany(ex: Executor, ticketIds: string[]): Promise<Map<string, TicketFacts>> {
+  if (ticketIds.length === 0) return new Map();
+  const rows = await ex.select().from(ticketFacts).where(inArray(ticketFacts.ticketId, ticketIds));
+  return new Map(rows.map((r) => [r.ticketId, parseFactsRow(r)]));
+}
+
+/** Rows per statement: well under Postgres' 65,535 bound parameters at one per column. */
+const FACTS_PER_STATEMENT = 500;
+
+/** {@link writeFacts} for many tickets, a statement per {@link FACTS_PER_STATEMENT} rows. */
+export async function writeFactsMany(ex: Executor, facts: TicketFacts[]): Promise<void> {
+  for (let i = 0; i < facts.length; i += FACTS_PER_STATEMENT) {
+    await ex.insert(ticketFacts).values(facts.slice(i, i + FACTS_PER_STATEMENT)).onConflictDoUpdate({ target: ticketFacts.ticketId, set: updateAll });
+  }
 }
 
 /** The facts as a JSON object keyed by column name, for `json_populate_record(null::ticket_facts, …)`. */

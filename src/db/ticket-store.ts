@@ -31,7 +31,7 @@ import type { ClockKind } from '../core/types.js';
 import { factsAfterChange, factsFromLog } from '../app/ticket-facts.js';
 import { WALL_CLOCK_FACTS, type FactsContext, type TicketFacts } from '../core/reports/facts.js';
 import type { Db } from './client.js';
-import { factsColumnsJson, readFacts, writeFacts } from './facts-rows.js';
+import { factsColumnsJson, readFacts, readFactsMany, writeFacts, writeFactsMany } from './facts-rows.js';
 import {
   coordinationTasks,
   customers,
@@ -369,18 +369,20 @@ export class PgTicketStore implements TicketStore {
       const personal: ReturnType<typeof chainEvents>['personal'] = [];
       const drafts: { ticketId: string; draft: OutboxDraft; at: Date }[] = [];
       const decided: { id: string; state: TicketState; change: TicketChange<T>; patch: Partial<TicketRecord>; now: Date; hadEvents: boolean }[] = [];
+      // Tickets whose change only appends events: their new chain heads go in one statement.
+      const heads: { id: string; count: number; hash: string | null }[] = [];
       for (const row of locked) {
         const state = states.get(row.id)!;
         const change = decide(state);
         const now = change.ticket?.updatedAt ?? new Date();
         const chain = chainEvents(row.id, row.customerId, change.events, now, { count: row.eventCount, lastHash: row.lastEventHash });
         const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
-        if (chain.rows.length > 0 || Object.keys(patch).length > 0) {
+        if (Object.keys(patch).length > 0) {
           await tx
             .update(tickets)
             .set({ ...patch, eventCount: chain.head.count, lastEventHash: chain.head.lastHash })
             .where(eq(tickets.id, row.id));
-        }
+        } else if (chain.rows.length > 0) heads.push({ id: row.id, count: chain.head.count, hash: chain.head.lastHash });
         // Rare in a batch (timers do not route or add tasks): written per ticket.
         if (change.addDepartments?.length) await insertDepartments(tx, row.id, change.addDepartments, now);
         for (const t of change.tasks ?? []) {
@@ -398,6 +400,11 @@ export class PgTicketStore implements TicketStore {
         for (const draft of change.outbox ?? []) drafts.push({ ticketId: row.id, draft, at: now });
         decided.push({ id: row.id, state, change, patch, now, hadEvents: row.eventCount > 0 });
       }
+      if (heads.length) {
+        await tx.execute(sql`
+          update tickets t set event_count = x.count, last_event_hash = x.hash
+          from json_to_recordset(${JSON.stringify(heads)}::json) as x(id uuid, count int, hash text) where t.id = x.id`);
+      }
       if (clockRows.length) await upsertClockRows(tx, clockRows);
       if (escs.length) await upsertEscalations(tx, escs);
       if (events.length) await tx.insert(ticketEvents).values(events);
@@ -408,12 +415,21 @@ export class PgTicketStore implements TicketStore {
             .values(drafts.map((d) => ({ ticketId: d.ticketId, ...d.draft, createdAt: d.at })))
             .returning({ id: outbox.id, destination: outbox.destination, ticketId: outbox.ticketId })
         : [];
+      const queuedBy = new Map<string, QueuedRow[]>();
+      for (const q of queued) queuedBy.set(q.ticketId!, [...(queuedBy.get(q.ticketId!) ?? []), { id: q.id, destination: q.destination }]);
+      // The report facts of the whole batch: read in one statement, written in one.
+      const moving = decided.filter((d) => d.change.events.length > 0);
+      const known = await readFactsMany(tx, moving.map((d) => d.id));
+      const facts: TicketFacts[] = [];
       for (const d of decided) {
-        const rows = queued.filter((q) => q.ticketId === d.id).map((q) => ({ id: q.id, destination: q.destination }));
         const next = applyChange(d.state, d.change, d.patch);
-        await moveFacts(tx, { before: d.state, next, events: d.change.events, at: d.now, hadEvents: d.hadEvents }, this.facts);
-        out.set(d.id, { result: d.change.result, state: next, outbox: rows });
+        if (d.change.events.length > 0) {
+          const prev = known.get(d.id) ?? (d.hadEvents ? factsFromLog(d.state, await eventLog(tx, d.id), this.facts) : undefined);
+          facts.push(factsAfterChange(prev, next, d.change.events, d.now, this.facts));
+        }
+        out.set(d.id, { result: d.change.result, state: next, outbox: queuedBy.get(d.id) ?? [] });
       }
+      await writeFactsMany(tx, facts);
       return out;
     });
   }

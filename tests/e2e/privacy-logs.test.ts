@@ -86,7 +86,7 @@ describe('logs', () => {
     expect((await app.api(`/api/customers/${customerId}/export`)).status).toBe(200);
     const erase = await app.api(`/api/customers/${customerId}/erase`, { method: 'POST', json: { actor: 'carol', reason: 'asked', force: true } });
     expect(erase.status).toBe(200);
-    await waitFor(async () => lines.some((l) => l.includes('customer erased')), 10_000);
+    await waitFor(() => lines.some((l) => l.includes('customer erased')), 10_000);
 
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(20);
