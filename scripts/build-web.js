@@ -23,16 +23,7 @@ export async function buildWeb() {
   };
   // The first load's requests start from a small script of their own, before the charts bundle has run.
   await build({ ...common, entryPoints: [join(WEB_SOURCES, 'dashboard', 'first-load.ts')], outfile: join(WEB_OUT, 'dashboard-first.js') });
-  await build({
-    entryPoints: [join(WEB_SOURCES, 'dashboard', 'main.ts')],
-    outfile: join(WEB_OUT, 'dashboard.js'),
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: ['chrome110', 'firefox110', 'safari16'],
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  await build({ ...common, entryPoints: [join(WEB_SOURCES, 'dashboard', 'main.ts')], outfile: join(WEB_OUT, 'dashboard.js') });
   copyFileSync(join(WEB_SOURCES, 'dashboard', 'dashboard.css'), join(WEB_OUT, 'dashboard.css'));
 }
 
