@@ -102,7 +102,7 @@ export class TelegramConversation {
         case 'help':
           return this.send(chatId, t('help'));
         case 'new':
-          return this.beginIntake(chatId, language);
+          return this.beginIntake(chatId, language, customer);
         case 'cancel':
           if (state) {
             await this.save(chatId, language, null);
@@ -147,7 +147,7 @@ export class TelegramConversation {
     const open = customer ? await this.o.customers.openTickets(customer.id) : [];
     if (!customer || open.length === 0) {
       // A first free-text message starts a report, its text prefilling the description.
-      return this.beginIntake(chatId, language, text);
+      return this.beginIntake(chatId, language, customer, text);
     }
     if (open.length === 1) return this.relay(chatId, language, customer, open[0]!.ticket.number, text, attachments);
     await this.save(chatId, language, { mode: 'pick', text, attachments });
@@ -163,10 +163,9 @@ export class TelegramConversation {
 
   // ——— intake ———
 
-  private async beginIntake(chatId: string, language: string, prefill?: string): Promise<void> {
+  private async beginIntake(chatId: string, language: string, known: TelegramCustomer | undefined, prefill?: string): Promise<void> {
     const t = translator(language);
     // A returning customer is asked only what is new: name and contact come from their record.
-    const known = await this.o.customers.byTelegramChat(chatId);
     const state = startIntake(randomUUID(), prefill, known && { name: known.name, company: known.company, phone: known.phone, email: known.email });
     // The first message says in one line what is stored and why (SPEC §9).
     const consent = this.o.deps.directory.config.privacy.consentNotice;

@@ -325,18 +325,11 @@ function apply(deps: UseCaseDeps, b: ChangeBuilder, actor: StaffMember, cmd: Tic
       return;
     }
     case 'close': {
-      if (t.status === 'resolved') {
-        b.status('close');
-      } else {
-        // Only supervisors get here (ticket-commands.ts); closing unresolved work needs a reason.
-        if (!cmd.reason) {
-          throw new ValidationError('closing a ticket that is not resolved needs a reason', [{ path: 'reason', message: 'is required to close a ticket that is not resolved' }]);
-        }
-        b.status('force_close');
+      // Only supervisors close unresolved work (ticket-commands.ts), and it needs a reason.
+      if (t.status !== 'resolved' && !cmd.reason) {
+        throw new ValidationError('closing a ticket that is not resolved needs a reason', [{ path: 'reason', message: 'is required to close a ticket that is not resolved' }]);
       }
-      b.ticket.closedAt = b.now;
-      b.event('ticket.closed', { reason: 'staff', from: t.status, ...(cmd.reason && { note: cmd.reason }) });
-      b.clock({ type: 'closed' });
+      b.close(t.status === 'resolved' ? 'close' : 'force_close', { reason: 'staff', from: t.status, ...(cmd.reason && { note: cmd.reason }) });
       return;
     }
   }

@@ -60,6 +60,14 @@ export class ChangeBuilder {
     }
   }
 
+  /** Closes the ticket (`close` from resolved, `force_close` while open): the status, when, why, and the clocks stopped. */
+  close(action: 'close' | 'force_close', why: TicketEventMap['ticket.closed']): void {
+    this.status(action);
+    this.ticket.closedAt = this.now;
+    this.event('ticket.closed', why);
+    this.clock({ type: 'closed' });
+  }
+
   clock(trigger: ClockTrigger): void {
     const ctx = clockContext(this.deps, this.current);
     const merged = this.currentClocks;

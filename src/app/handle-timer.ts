@@ -135,17 +135,11 @@ function lifecycleTimer(b: ChangeBuilder, state: TicketState, data: Extract<Time
     case 'waiting_close':
       b.status('resolve');
       b.ticket.resolvedAt = b.now;
-      b.status('close');
-      b.ticket.closedAt = b.now;
-      b.event('ticket.closed', { reason: 'no_answer', from: status, waitingSince: timer.startedAt.toISOString() });
-      b.clock({ type: 'closed' });
+      b.close('close', { reason: 'no_answer', from: status, waitingSince: timer.startedAt.toISOString() });
       b.toCustomer('customer.closed_no_answer', {});
       break;
     case 'auto_close':
-      b.status('close');
-      b.ticket.closedAt = b.now;
-      b.event('ticket.closed', { reason: 'no_answer', from: status });
-      b.clock({ type: 'closed' });
+      b.close('close', { reason: 'no_answer', from: status });
       break;
   }
   return { outcome: 'fired', dueAt: timer.deadline };

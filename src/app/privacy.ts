@@ -1,12 +1,15 @@
 import { AftercareError, ErrorCode, NotFoundError } from '../core/errors.js';
 import { ERASED_CUSTOMER, normaliseEmail, normalisePhone } from '../core/personal.js';
 import { str } from '../core/payload.js';
-import { formatDateTime, translator } from '../i18n/index.js';
+import { isOpen } from '../core/ticket-state.js';
+import type { Language, Tier } from '../core/types.js';
+import { formatDateTime, toLanguage, translator } from '../i18n/index.js';
+import type { CreateTicketInput } from './create-ticket.js';
 import { afterCommit } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
 import { timelineEntries } from './desk/timeline.js';
-import type { Actor, CustomerLookup, CustomerProfile, CustomerRecord, PrivacyStore, Source, StoredEvent, TicketDetail } from './ports.js';
+import type { Actor, CustomerLookup, CustomerProfile, PrivacyStore, Source, StoredEvent, TicketDetail } from './ports.js';
 
 /**
  * The customer's rights over their data (SPEC §9): one customer per person at intake, the
@@ -17,9 +20,6 @@ import type { Actor, CustomerLookup, CustomerProfile, CustomerRecord, PrivacySto
 export interface PrivacyDeps extends UseCaseDeps {
   privacy: PrivacyStore;
 }
-
-/** Not resolved or closed: someone is still working on it. */
-const isOpen = (status: string) => status !== 'resolved' && status !== 'closed';
 
 // ——— one person, one customer ———
 
@@ -44,14 +44,40 @@ export async function existingCustomer(privacy: PrivacyStore, given: GivenCustom
     return known;
   }
   if (given.phone) {
-    const [byPhone] = await privacy.find({ phone: normalisePhone(given.phone) });
+    const [byPhone] = await findCustomers(privacy, { phone: given.phone });
     if (byPhone) return byPhone;
   }
   if (given.email) {
-    const [byEmail] = await privacy.find({ email: normaliseEmail(given.email) });
+    const [byEmail] = await findCustomers(privacy, { email: given.email });
     if (byEmail) return byEmail;
   }
   return undefined;
+}
+
+/**
+ * The customer a new ticket is opened for: the stored record of a known person (their
+ * language unless another is given, their tier), else the person as given.
+ */
+export async function intakeCustomer(
+  privacy: PrivacyStore | undefined,
+  given: GivenCustomer & { language?: Language | undefined },
+): Promise<{ customer: CreateTicketInput['customer']; tier?: Tier }> {
+  const known = privacy ? await existingCustomer(privacy, given) : undefined;
+  if (!known) {
+    if (given.id !== undefined) throw new NotFoundError('customer', given.id);
+    return { customer: { name: given.name ?? '', company: given.company, phone: given.phone, email: given.email, language: given.language } };
+  }
+  return {
+    customer: {
+      id: known.id,
+      name: known.name,
+      company: known.company ?? undefined,
+      phone: known.phone ?? undefined,
+      email: known.email ?? undefined,
+      language: given.language ?? toLanguage(known.language),
+    },
+    tier: known.tier,
+  };
 }
 
 export async function findCustomers(privacy: PrivacyStore, q: CustomerLookup): Promise<CustomerProfile[]> {
@@ -206,11 +232,7 @@ export async function eraseCustomer(deps: PrivacyDeps, customerId: string, req: 
       const committed = await deps.store.mutate(t.number, (state) => {
         const b = new ChangeBuilder(deps, state, actor, source, deps.now());
         if (!isOpen(state.ticket.status)) return b.build(false);
-        const from = state.ticket.status;
-        b.status('force_close');
-        b.ticket.closedAt = b.now;
-        b.event('ticket.closed', { reason: 'erased', from });
-        b.clock({ type: 'closed' });
+        b.close('force_close', { reason: 'erased', from: state.ticket.status });
         return b.build(true);
       });
       if (committed.result) closed.push(t.number);
@@ -257,9 +279,4 @@ export async function eraseExpired(deps: PrivacyDeps, opts: { dryRun?: boolean }
     }
   }
   return { cutoff: cutoff.toISOString(), customers: due.map((c) => ({ id: c.id, lastClosedAt: c.lastClosedAt.toISOString() })), erased };
-}
-
-/** The record a new ticket starts from when its customer is already known. */
-export function asCustomerRecord(c: CustomerProfile): CustomerRecord {
-  return { id: c.id, name: c.name, company: c.company, phone: c.phone, email: c.email, language: c.language, tier: c.tier };
 }

@@ -1,5 +1,5 @@
 import { parseEnv } from '../config/load-config.js';
-import { loadedOrReported } from './load.js';
+import { loadedOrReported, runCommand } from './load.js';
 import { openDatabase } from '../db/client.js';
 import type { ChainBreak } from '../core/audit.js';
 import { verifyAllChains } from '../db/verify-audit.js';
@@ -35,10 +35,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`audit error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(2);
-  },
-);
+runCommand('audit', main);

@@ -15,3 +15,14 @@ export function loadedOrReported<T>(load: () => T): T | undefined {
     throw err;
   }
 }
+
+/** Runs a command's `main` and exits with its code; anything it throws is one `<name> error:` line and exit 2. */
+export function runCommand(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`${name} error: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(2);
+    },
+  );
+}

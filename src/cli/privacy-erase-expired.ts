@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eraseExpired } from '../app/privacy.js';
 import { loadConfig } from '../config/load-config.js';
-import { loadedOrReported } from './load.js';
+import { loadedOrReported, runCommand } from './load.js';
 import { Directory } from '../core/directory.js';
 import { openDatabase } from '../db/client.js';
 import { PgPrivacyStore } from '../db/privacy-store.js';
@@ -47,10 +47,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`privacy:erase-expired error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(2);
-  },
-);
+runCommand('privacy:erase-expired', main);

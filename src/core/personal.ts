@@ -57,6 +57,14 @@ export function personalFields(type: string, actor: ActorLike, data: Record<stri
   return PERSONAL_FIELDS[type]?.(actor, data) ?? [];
 }
 
+/** The event types that can hold personal fields. */
+export const PERSONAL_EVENT_TYPES: readonly string[] = Object.keys(PERSONAL_FIELDS);
+
+/** The personal fields of a payload that still hold a value in the clear. */
+export function fieldsToSeal(type: string, actor: ActorLike, data: Record<string, unknown>): string[] {
+  return personalFields(type, actor, data).filter((f) => !empty(data[f]) && !isPersonalRef(data[f]));
+}
+
 export function commitment(salt: string, value: unknown): string {
   return createHash('sha256').update(salt).update(canonicalJson(value)).digest('hex');
 }
@@ -80,7 +88,7 @@ export function sealPayload(
   data: Record<string, unknown>,
   gen: { newId: () => string; salt: () => string },
 ): { data: Record<string, unknown>; values: PersonalValue[] } {
-  const fields = personalFields(type, actor, data).filter((f) => !empty(data[f]) && !isPersonalRef(data[f]));
+  const fields = fieldsToSeal(type, actor, data);
   if (fields.length === 0) return { data, values: [] };
   const sealed = { ...data };
   const values: PersonalValue[] = [];

@@ -4,16 +4,12 @@ import type { CustomerLookup, CustomerProfile, CustomerTicket, PrivacyStore } fr
 import { CUSTOMER_WORDS_TRIGGER, ERASED_TEXT, erasedValue } from '../core/personal.js';
 import { TICKET_STATUSES } from '../core/types.js';
 import type { Db } from './client.js';
-import { chatDialogs, customers, escalations, idempotencyKeys, outbox, personalData, surveys, tickets } from './schema.js';
+import { chatDialogs, customers, emailKey, escalations, idempotencyKeys, outbox, personalData, phoneKey, surveys, tickets } from './schema.js';
 import { rowToCustomer } from './ticket-store.js';
 
 function toProfile(r: typeof customers.$inferSelect): CustomerProfile {
   return { ...rowToCustomer(r), telegramChatId: r.telegramChatId, createdAt: r.createdAt, erasedAt: r.erasedAt };
 }
-
-/** A stored phone number / e-mail as compared (the same expressions as the indexes in schema.ts). */
-const PHONE_KEY = sql`(case when left(btrim(${customers.phone}), 1) = '+' then '+' else '' end || regexp_replace(${customers.phone}, '[^0-9]', '', 'g'))`;
-const EMAIL_KEY = sql`lower(btrim(${customers.email}))`;
 
 /** Outbox kinds whose payload quotes the customer, and the fields that do. */
 const QUOTING_KINDS: Record<string, (payload: Record<string, unknown>) => string[]> = {
@@ -41,8 +37,8 @@ export class PgPrivacyStore implements PrivacyStore {
 
   async find(q: CustomerLookup): Promise<CustomerProfile[]> {
     const conds = [isNull(customers.erasedAt)];
-    if (q.phone !== undefined) conds.push(sql`${PHONE_KEY} = ${q.phone}`);
-    if (q.email !== undefined) conds.push(sql`${EMAIL_KEY} = ${q.email}`);
+    if (q.phone !== undefined) conds.push(sql`${phoneKey(customers.phone)} = ${q.phone}`);
+    if (q.email !== undefined) conds.push(sql`${emailKey(customers.email)} = ${q.email}`);
     if (q.telegramChatId !== undefined) conds.push(eq(customers.telegramChatId, q.telegramChatId));
     const rows = await this.db.select().from(customers).where(and(...conds)).orderBy(asc(customers.createdAt)).limit(50);
     return rows.map(toProfile);

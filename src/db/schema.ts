@@ -6,6 +6,7 @@ import {
   index,
   integer,
   jsonb,
+  type AnyPgColumn,
   pgSequence,
   pgTable,
   primaryKey,
@@ -42,6 +43,13 @@ export const staff = pgTable('staff', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
+/**
+ * A stored phone number / e-mail as customers are matched by (core/personal.ts normalisePhone,
+ * normaliseEmail): the expressions of the lookup indexes and of the lookups themselves.
+ */
+export const phoneKey = (phone: AnyPgColumn) => sql`(case when left(btrim(${phone}), 1) = '+' then '+' else '' end || regexp_replace(${phone}, '[^0-9]', '', 'g'))`;
+export const emailKey = (email: AnyPgColumn) => sql`lower(btrim(${email}))`;
+
 export const customers = pgTable(
   'customers',
   {
@@ -58,9 +66,9 @@ export const customers = pgTable(
   },
   (t) => [
     uniqueIndex('customers_telegram_chat_id_key').on(t.telegramChatId),
-    // Contacts are kept as given and compared normalised (core/personal.ts; PHONE_KEY / EMAIL_KEY in privacy-store.ts).
-    index('customers_phone_key_idx').on(sql`(case when left(btrim(${t.phone}), 1) = '+' then '+' else '' end || regexp_replace(${t.phone}, '[^0-9]', '', 'g'))`),
-    index('customers_email_key_idx').on(sql`lower(btrim(${t.email}))`),
+    // Contacts are kept as given and compared normalised.
+    index('customers_phone_key_idx').on(phoneKey(t.phone)),
+    index('customers_email_key_idx').on(emailKey(t.email)),
   ],
 );
 

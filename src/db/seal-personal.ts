@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { eventHash, GENESIS_HASH } from '../core/audit.js';
-import { personalFields, sealPayload, isPersonalRef } from '../core/personal.js';
+import { fieldsToSeal, PERSONAL_EVENT_TYPES, sealPayload } from '../core/personal.js';
 import type { Db } from './client.js';
 import { personalData, settings, ticketEvents, tickets } from './schema.js';
 import { SEAL_IDS } from './ticket-store.js';
@@ -11,13 +11,8 @@ const SEALED_KEY = 'privacy.events_sealed';
 type EventRow = typeof ticketEvents.$inferSelect;
 
 /** True when an event still holds a personal value in the clear. */
-function needsSeal(e: Pick<EventRow, 'type' | 'actor' | 'data'>): boolean {
-  const data = e.data as Record<string, unknown>;
-  return personalFields(e.type, e.actor as { kind: string }, data).some((f) => {
-    const v = data[f];
-    return !(v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || isPersonalRef(v));
-  });
-}
+const needsSeal = (e: Pick<EventRow, 'type' | 'actor' | 'data'>): boolean =>
+  fieldsToSeal(e.type, e.actor as { kind: string }, e.data as Record<string, unknown>).length > 0;
 
 /**
  * The data migration of SPEC §9: events written before personal fields were kept apart
@@ -35,9 +30,7 @@ export async function sealPersonalData(db: Db, batch = 100): Promise<number> {
   for (;;) {
     const ids = (await db.execute(sql`
       select distinct ticket_id::text as id from ticket_events
-      where ticket_id > ${after}::uuid
-        and type in ('ticket.created', 'ticket.attachments_added', 'customer.message', 'ticket.confirmed', 'survey.answered', 'ticket.reopened',
-          'ticket.escalated', 'escalation.retriggered')
+      where ticket_id > ${after}::uuid and type in ${[...PERSONAL_EVENT_TYPES]}
       order by 1 limit ${batch}`)) as unknown as { id: string }[];
     if (ids.length === 0) break;
     for (const { id } of ids) if (await sealTicket(db, id)) rewritten++;

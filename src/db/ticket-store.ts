@@ -424,8 +424,7 @@ export class PgTicketStore implements TicketStore {
       for (const d of decided) {
         const next = applyChange(d.state, d.change, d.patch);
         if (d.change.events.length > 0) {
-          const prev = known.get(d.id) ?? (d.hadEvents ? factsFromLog(d.state, await eventLog(tx, d.id), this.facts) : undefined);
-          facts.push(factsAfterChange(prev, next, d.change.events, d.now, this.facts));
+          facts.push(await nextFacts(tx, known.get(d.id), { before: d.state, next, events: d.change.events, at: d.now, hadEvents: d.hadEvents }, this.facts));
         }
         out.set(d.id, { result: d.change.result, state: next, outbox: queuedBy.get(d.id) ?? [] });
       }
@@ -615,9 +614,18 @@ async function moveFacts(
   facts: FactsContext,
 ): Promise<void> {
   if (c.events.length === 0) return;
-  const id = c.before.ticket.id;
-  const prev = (await readFacts(tx, id)) ?? (c.hadEvents ? factsFromLog(c.before, await eventLog(tx, id), facts) : undefined);
-  await writeFacts(tx, factsAfterChange(prev, c.next, c.events, c.at, facts));
+  await writeFacts(tx, await nextFacts(tx, await readFacts(tx, c.before.ticket.id), c, facts));
+}
+
+/** The facts after a change, from the row read before it (`stored`), else from the ticket's log. */
+async function nextFacts(
+  tx: Executor,
+  stored: TicketFacts | undefined,
+  c: { before: TicketState; next: TicketState; events: EventDraft[]; at: Date; hadEvents: boolean },
+  facts: FactsContext,
+): Promise<TicketFacts> {
+  const prev = stored ?? (c.hadEvents ? factsFromLog(c.before, await eventLog(tx, c.before.ticket.id), facts) : undefined);
+  return factsAfterChange(prev, c.next, c.events, c.at, facts);
 }
 
 async function upsertLifecycle(ex: Executor, ticketId: string, timers: LifecycleTimers): Promise<void> {

@@ -21,7 +21,7 @@ import type { MetricsSource, ReportSource } from '../app/reports.js';
 import { registerReportMetrics } from './report-metrics.js';
 import { registerReportRoutes } from './report-routes.js';
 import { registerCustomerRoutes } from './customer-routes.js';
-import { existingCustomer } from '../app/privacy.js';
+import { intakeCustomer } from '../app/privacy.js';
 import { toLanguage } from '../i18n/index.js';
 import type { PrivacyStore } from '../app/ports.js';
 import { DependencyHealth, healthMetrics } from './health.js';
@@ -295,18 +295,7 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
         ]);
       }
       // One person, one customer: by customer.id, else by phone number or e-mail.
-      const known = opts.privacy ? await existingCustomer(opts.privacy, b.customer) : undefined;
-      if (!known && b.customer.id !== undefined) return sendError(reply, 404, ErrorCode.NotFound, `customer ${b.customer.id} not found`);
-      const customer = known
-        ? {
-            id: known.id,
-            name: known.name,
-            company: known.company ?? undefined,
-            phone: known.phone ?? undefined,
-            email: known.email ?? undefined,
-            language: b.customer.language ?? toLanguage(known.language),
-          }
-        : { name: b.customer.name ?? '', company: b.customer.company, phone: b.customer.phone, email: b.customer.email, language: b.customer.language && toLanguage(b.customer.language) };
+      const { customer, tier } = await intakeCustomer(opts.privacy, { ...b.customer, language: b.customer.language && toLanguage(b.customer.language) });
       const { state, replayed } = await createTicket(
         deps,
         {
@@ -317,7 +306,7 @@ export async function buildHttpServer(opts: HttpOptions): Promise<FastifyInstanc
           severity: b.severity,
           category: b.category,
           expectedBy: b.expectedBy ? new Date(b.expectedBy) : undefined,
-          tier: b.tier ?? known?.tier,
+          tier: b.tier ?? tier,
           source: 'api',
           actor: { kind: 'api' },
         },
