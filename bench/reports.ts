@@ -158,6 +158,18 @@ async function time(runs: number, fn: () => Promise<unknown>): Promise<Timing> {
   return { runs, p50: round(percentile(ms, 50), 1), p95: round(percentile(ms, 95), 1), max: round(ms.at(-1)!, 1) };
 }
 
+/** `count` tickets with realistic facts created over the `spanDays` before `now`, by COPY. */
+export async function seedReportFacts(sql: Sql, tag: string, count: number, now: number, spanDays: number): Promise<void> {
+  const customerId = uuid(`${tag}-c`, 0);
+  await sql`insert into customers (id, name, language, tier, created_at) values (${customerId}, 'Bench customer', 'en', 'standard', now())`;
+  const ticketCols = ['id', 'number', 'status', 'category', 'severity', 'tier', 'customer_id', 'primary_department_id', 'product', 'order_number', 'description', 'source', 'created_at', 'updated_at'];
+  await copyRows(sql, 'tickets', ticketCols, ticketRows(tag, count, customerId, now, spanDays));
+  await copyRows(sql, 'ticket_facts', FACT_COLUMNS, factRows(tag, count, now, spanDays));
+  // What autovacuum does after a bulk insert (insert-triggered vacuum): statistics and the
+  // visibility map, without which the reports' index-only scans visit the table.
+  await sql`vacuum (analyze) ticket_facts`;
+}
+
 /**
  * `tickets` tickets' facts seeded with COPY over a year, then the summary (90 days, without and
  * with a department filter), the daily time series and the CSV export of the 90 days, through
@@ -168,16 +180,7 @@ export async function benchReports(ctx: BenchContext, o: { tickets: number; runs
   const tag = `${ctx.runId}-rp`;
   const now = Date.now();
   const spanDays = 365;
-  const seeded = await timed(async () => {
-    const customerId = uuid(`${tag}-c`, 0);
-    await sql`insert into customers (id, name, language, tier, created_at) values (${customerId}, 'Bench customer', 'en', 'standard', now())`;
-    const ticketCols = ['id', 'number', 'status', 'category', 'severity', 'tier', 'customer_id', 'primary_department_id', 'product', 'order_number', 'description', 'source', 'created_at', 'updated_at'];
-    await copyRows(sql, 'tickets', ticketCols, ticketRows(tag, o.tickets, customerId, now, spanDays));
-    await copyRows(sql, 'ticket_facts', FACT_COLUMNS, factRows(tag, o.tickets, now, spanDays));
-    // What autovacuum does after a bulk insert (insert-triggered vacuum): statistics and the
-    // visibility map, without which the reports' index-only scans visit the table.
-    await sql`vacuum (analyze) ticket_facts`;
-  });
+  const seeded = await timed(() => seedReportFacts(sql, tag, o.tickets, now, spanDays));
   log(`reports: seeded ${o.tickets} tickets' facts in ${round(seeded.seconds, 1)} s`);
   const reports = new PgReports(sql);
   const q: ReportQuery = { from: new Date(now - 90 * DAY), to: new Date(now), tz: 'Asia/Shanghai', filters: {} };
