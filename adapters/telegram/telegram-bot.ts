@@ -144,14 +144,15 @@ export class TelegramConversation {
     }
 
     if (!text && attachments.length === 0) return;
-    const open = customer ? await this.o.customers.openTickets(customer.id) : [];
+    // Numbers only: the relay's use case loads the ticket itself, under its lock.
+    const open = customer ? await this.o.customers.openTicketNumbers(customer.id) : [];
     if (!customer || open.length === 0) {
       // A first free-text message starts a report, its text prefilling the description.
       return this.beginIntake(chatId, language, customer, text);
     }
-    if (open.length === 1) return this.relay(chatId, language, customer, open[0]!.ticket.number, text, attachments);
+    if (open.length === 1) return this.relay(chatId, language, customer, open[0]!.number, text, attachments);
     await this.save(chatId, language, { mode: 'pick', text, attachments });
-    return this.send(chatId, t('relay.which'), open.slice(0, 8).map((s) => [{ text: `${s.ticket.number} — ${s.ticket.product.slice(0, 40)}`, action: 'pk', arg: s.ticket.number }]));
+    return this.send(chatId, t('relay.which'), open.slice(0, 8).map((s) => [{ text: `${s.number} — ${s.product.slice(0, 40)}`, action: 'pk', arg: s.number }]));
   }
 
   private async relay(chatId: string, language: string, customer: TelegramCustomer, number: string, text: string, attachments: Attachment[]): Promise<void> {

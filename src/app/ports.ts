@@ -227,6 +227,8 @@ export interface CustomerStore {
   setLanguage(customerId: string, language: string): Promise<void>;
   /** The customer's tickets that are not closed, newest first. */
   openTickets(customerId: string): Promise<TicketState[]>;
+  /** {@link openTickets} as number and product only, in one query: what relaying a message needs. */
+  openTicketNumbers(customerId: string): Promise<{ number: string; product: string }[]>;
   telegramChatOf(customerId: string): Promise<string | undefined>;
 }
 

@@ -36,13 +36,17 @@ export class PgCustomerStore implements CustomerStore {
   }
 
   async openTickets(customerId: string): Promise<TicketState[]> {
-    const ids = await this.db
-      .select({ number: tickets.number })
+    const ids = await this.openTicketNumbers(customerId);
+    return this.tickets.byNumbers(ids.map((i) => i.number));
+  }
+
+  openTicketNumbers(customerId: string): Promise<{ number: string; product: string }[]> {
+    return this.db
+      .select({ number: tickets.number, product: tickets.product })
       .from(tickets)
       .where(and(eq(tickets.customerId, customerId), notInArray(tickets.status, ['closed'])))
       .orderBy(desc(tickets.createdAt))
       .limit(20);
-    return this.tickets.byNumbers(ids.map((i) => i.number));
   }
 
   async telegramChatOf(customerId: string): Promise<string | undefined> {

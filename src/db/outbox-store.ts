@@ -59,19 +59,23 @@ export class PgOutboxStore {
    */
   async claimHead(destination: string, owner: string, leaseMs: number): Promise<Claim> {
     return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`outbox:${destination}`}, 0))`);
-      const heads = (await tx.execute(sql`
-        select id, ticket_id, destination, kind, payload, attempts, status,
-          case when status = 'sending' and lease_until > now() then lease_until
-               when status = 'pending' and next_attempt_at > now() then next_attempt_at end as wait_until,
-          case when status = 'pending' and kind in ${REFRESH_SQL} then (
-            select max(o2.id) from outbox o2
-            where o2.destination = o.destination and o2.status = 'pending' and o2.kind = o.kind
-              and o2.ticket_id is not distinct from o.ticket_id
-              and coalesce(o2.payload->>'taskId', '') = coalesce(o.payload->>'taskId', '')) end as latest
-        from outbox o where destination = ${destination} and status in ('pending', 'sending')
-        order by (status = 'sending') desc, (kind in ${REFRESH_SQL}), id limit 1`)) as unknown as RawRow[];
-      const head = heads[0];
+      // Sent together (one round trip): Postgres runs the lock first, and the select, a
+      // statement of its own, takes its snapshot once the lock is held.
+      const [, found] = await Promise.all([
+        tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`outbox:${destination}`}, 0))`),
+        tx.execute(sql`
+          select id, ticket_id, destination, kind, payload, attempts, status,
+            case when status = 'sending' and lease_until > now() then lease_until
+                 when status = 'pending' and next_attempt_at > now() then next_attempt_at end as wait_until,
+            case when status = 'pending' and kind in ${REFRESH_SQL} then (
+              select max(o2.id) from outbox o2
+              where o2.destination = o.destination and o2.status = 'pending' and o2.kind = o.kind
+                and o2.ticket_id is not distinct from o.ticket_id
+                and coalesce(o2.payload->>'taskId', '') = coalesce(o.payload->>'taskId', '')) end as latest
+          from outbox o where destination = ${destination} and status in ('pending', 'sending')
+          order by (status = 'sending') desc, (kind in ${REFRESH_SQL}), id limit 1`),
+      ]);
+      const head = (found as unknown as RawRow[])[0];
       if (!head) return { none: true } as const;
       // Raw rows carry timestamps as text; comparisons happen in SQL against the database clock.
       if (head.wait_until) return { waitUntil: new Date(head.wait_until) };

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   Actor,
@@ -308,42 +308,49 @@ export class PgTicketStore implements TicketStore {
   async mutate<T>(ref: TicketRef, decide: (state: TicketState) => TicketChange<T>): Promise<{ result: T; state: TicketState; outbox: QueuedRow[] }> {
     return this.db.transaction(async (tx) => {
       const where = typeof ref === 'string' ? eq(tickets.number, ref) : eq(tickets.id, ref.id);
-      const head = { count: 0, lastHash: null as string | null };
-      const state = await loadState(tx, where, true, head);
-      if (!state) throw new NotFoundError('ticket', typeof ref === 'string' ? ref : ref.id);
+      const [row] = await tx.select().from(tickets).where(where).for('update');
+      if (!row) throw new NotFoundError('ticket', typeof ref === 'string' ? ref : ref.id);
+      const id = row.id;
+      // Under the row lock nothing else changes the ticket's facts: read with its other rows.
+      const [states, stored] = await Promise.all([loadStates(tx, [id], new Map([[id, row]])), readFacts(tx, id)]);
+      const state = states.get(id)!;
       const change = decide(state);
       const now = change.ticket?.updatedAt ?? new Date();
-      const id = state.ticket.id;
-      const chain = chainEvents(id, state.ticket.customerId, change.events, now, head);
+      const chain = chainEvents(id, state.ticket.customerId, change.events, now, { count: row.eventCount, lastHash: row.lastEventHash });
       const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
+      // The writes depend on no answer of one another: sent together, they reach Postgres on the
+      // transaction's one connection in this order and cost one round trip instead of one each.
+      const writes = new Pipeline();
       if (chain.rows.length > 0 || Object.keys(patch).length > 0) {
-        await tx
-          .update(tickets)
-          .set({ ...patch, eventCount: chain.head.count, lastEventHash: chain.head.lastHash })
-          .where(eq(tickets.id, id));
+        writes.send(tx.update(tickets).set({ ...patch, eventCount: chain.head.count, lastEventHash: chain.head.lastHash }).where(eq(tickets.id, id)));
       }
-      if (change.addDepartments?.length) await insertDepartments(tx, id, change.addDepartments, now);
-      if (change.clocks) await upsertClocks(tx, id, change.clocks);
-      if (change.lifecycle && Object.keys(change.lifecycle).length) await upsertLifecycle(tx, id, change.lifecycle);
-      if (change.tasks?.length) {
-        for (const t of change.tasks) {
-          await tx
+      if (change.addDepartments?.length) writes.send(insertDepartments(tx, id, change.addDepartments, now));
+      if (change.clocks) writes.send(upsertClocks(tx, id, change.clocks));
+      if (change.lifecycle && Object.keys(change.lifecycle).length) writes.send(upsertLifecycle(tx, id, change.lifecycle));
+      for (const t of change.tasks ?? []) {
+        writes.send(
+          tx
             .insert(coordinationTasks)
             .values(taskToRow(t))
             .onConflictDoUpdate({
               target: coordinationTasks.id,
               set: { status: t.status, ownerId: t.ownerId, outcome: t.outcome, note: t.note, updatedAt: t.updatedAt },
-            });
-        }
+            }),
+        );
       }
-      if (change.escalations?.length) await upsertEscalations(tx, change.escalations);
-      for (const a of change.surveys ?? []) await upsertSurvey(tx, id, a, now);
-      if (chain.rows.length) await tx.insert(ticketEvents).values(chain.rows);
-      await insertPersonal(tx, chain.personal);
+      if (change.escalations?.length) writes.send(upsertEscalations(tx, change.escalations));
+      for (const a of change.surveys ?? []) writes.send(upsertSurvey(tx, id, a, now));
+      if (chain.rows.length) writes.send(tx.insert(ticketEvents).values(chain.rows));
+      writes.send(insertPersonal(tx, chain.personal));
       const next = applyChange(state, change, patch);
-      await moveFacts(tx, { before: state, next, events: change.events, at: now, hadEvents: head.count > 0 }, this.facts);
-      const queued = await insertOutbox(tx, id, change.outbox ?? [], now);
-      return { result: change.result, state: next, outbox: queued };
+      if (change.events.length > 0) {
+        // A ticket older than the facts table reads its log here, after the new events were sent.
+        const facts = await writes.guard(nextFacts(tx, stored, { before: state, next, events: change.events, at: now, hadEvents: row.eventCount > 0 }, this.facts));
+        writes.send(writeFacts(tx, facts));
+      }
+      const queued = writes.add(insertOutbox(tx, id, change.outbox ?? [], now));
+      await writes.done();
+      return { result: change.result, state: next, outbox: await queued };
     });
   }
 
@@ -439,21 +446,23 @@ export class PgTicketStore implements TicketStore {
   }
 
   async get(number: string): Promise<TicketDetail | undefined> {
-    const state = await loadState(this.db, eq(tickets.number, number), false);
-    if (!state) return undefined;
-    const events = await this.db
-      .select()
-      .from(ticketEvents)
-      .where(eq(ticketEvents.ticketId, state.ticket.id))
-      .orderBy(asc(ticketEvents.seq));
-    const [head] = await this.db
-      .select({ count: tickets.eventCount, lastHash: tickets.lastEventHash })
-      .from(tickets)
-      .where(eq(tickets.id, state.ticket.id));
+    const [row] = await this.db.select().from(tickets).where(eq(tickets.number, number));
+    if (!row) return undefined;
+    // The related rows and the log in parallel; the log as far as the head read with the ticket,
+    // so events and chain head agree even when a change commits meanwhile.
+    const [states, events] = await Promise.all([
+      loadStates(this.db, [row.id], new Map([[row.id, row]])),
+      this.db
+        .select()
+        .from(ticketEvents)
+        .where(and(eq(ticketEvents.ticketId, row.id), lte(ticketEvents.seq, row.eventCount)))
+        .orderBy(asc(ticketEvents.seq)),
+    ]);
+    const state = states.get(row.id)!;
     return {
       ...state,
-      chainHead: head!,
-      // loadState read the surveys already.
+      chainHead: { count: row.eventCount, lastHash: row.lastEventHash },
+      // loadStates read the surveys already.
       surveys: state.surveys ?? [],
       events: (await openEvents(this.db, events)).map((e) => ({ ...readEventRow(e, state.ticket.number), ...(e.chained && { chained: e.chained }) })),
     };
@@ -532,19 +541,53 @@ export async function eventLog(ex: Executor, ticketId: string): Promise<{ type: 
   return rows.map((r) => ({ type: r.type, actor: r.actor as Actor, data: r.data as Record<string, unknown>, createdAt: r.createdAt }));
 }
 
+/**
+ * Statements of one transaction sent without waiting for each other's answers (postgres.js
+ * pipelines them on the transaction's connection, in the order they were started). Every
+ * promise is watched from the moment it is added, so a failure is reported by {@link done}
+ * (or {@link guard}) and never left unhandled.
+ */
+class Pipeline {
+  private readonly pending: Promise<unknown>[] = [];
+
+  add<T>(work: PromiseLike<T>): Promise<T> {
+    const p = Promise.resolve(work);
+    p.catch(() => undefined);
+    this.pending.push(p);
+    return p;
+  }
+
+  /** {@link add} for a statement whose answer is not needed (its failure still reaches {@link done}). */
+  send(work: PromiseLike<unknown>): void {
+    void this.add(work);
+  }
+
+  /** Waits for `work`; when it fails, waits for the statements already sent first, so none is still running. */
+  async guard<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      await Promise.allSettled(this.pending);
+      throw err;
+    }
+  }
+
+  /** Resolves when every statement succeeded; rejects with the first failure once all have settled. */
+  async done(): Promise<void> {
+    const results = await Promise.allSettled(this.pending);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
 async function loadState(
   ex: Executor,
   where: ReturnType<typeof eq>,
   lock: boolean,
-  head?: { count: number; lastHash: string | null },
 ): Promise<TicketState | undefined> {
   const q = ex.select().from(tickets).where(where);
   const [row] = lock ? await q.for('update') : await q;
   if (!row) return undefined;
-  if (head) {
-    head.count = row.eventCount;
-    head.lastHash = row.lastEventHash;
-  }
   const states = await loadStates(ex, [row.id], new Map([[row.id, row]]));
   return states.get(row.id);
 }
@@ -602,19 +645,6 @@ async function insertDepartments(ex: Executor, ticketId: string, list: RoutedDep
     .insert(ticketDepartments)
     .values(list.map((d, i) => ({ ticketId, departmentId: d.departmentId, role: d.role, addedAt: new Date(at.getTime() + i) })))
     .onConflictDoUpdate({ target: [ticketDepartments.ticketId, ticketDepartments.departmentId], set: { role: sql`excluded.role` } });
-}
-
-/**
- * The ticket's report figures after a change, in the change's transaction (events already
- * written). A ticket older than the facts table gets its facts from its log first.
- */
-async function moveFacts(
-  tx: Executor,
-  c: { before: TicketState; next: TicketState; events: EventDraft[]; at: Date; hadEvents: boolean },
-  facts: FactsContext,
-): Promise<void> {
-  if (c.events.length === 0) return;
-  await writeFacts(tx, await nextFacts(tx, await readFacts(tx, c.before.ticket.id), c, facts));
 }
 
 /** The facts after a change, from the row read before it (`stored`), else from the ticket's log. */

@@ -21,6 +21,27 @@ redis.call('SET', KEYS[1], string.format('%.3f', nexttat), 'PX', math.ceil(math.
 return 0
 `;
 
+/**
+ * {@link GCRA} over several lanes (KEYS[i] with ARGV[2i-1] interval, ARGV[2i] burst) in one
+ * round trip: reserves lane after lane and stops at the first without room, returning its wait.
+ * The lanes before it keep their reservation, as when they are asked one at a time.
+ */
+const GCRA_ALL = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  local allowAt = tat - burst
+  if now < allowAt then return math.ceil(allowAt - now) end
+  local nexttat = tat + interval
+  redis.call('SET', key, string.format('%.3f', nexttat), 'PX', math.ceil(math.max(1000, nexttat - now + 1000)))
+end
+return 0
+`;
+
 /** Holds a lane shut until `ARGV[1]` ms from now (a platform's Retry-After): its TAT moves past that moment. */
 const BLOCK = `
 local t = redis.call('TIME')
@@ -39,6 +60,7 @@ export class RateLimiter {
   ) {
     this.redis.defineCommand('aftercareGcra', { numberOfKeys: 1, lua: GCRA });
     this.redis.defineCommand('aftercareBlock', { numberOfKeys: 1, lua: BLOCK });
+    this.redis.defineCommand('aftercareGcraAll', { lua: GCRA_ALL });
   }
 
   /**
@@ -68,11 +90,11 @@ export class RateLimiter {
    * reservation (as with {@link acquire}, a send that waits on a later lane spends its slot).
    */
   async tryAcquireAll(lanes: RateLane[]): Promise<number> {
-    for (const lane of lanes) {
-      const wait = await this.tryAcquire(lane);
-      if (wait > 0) return wait;
-    }
-    return 0;
+    if (lanes.length === 0) return 0;
+    if (lanes.length === 1) return this.tryAcquire(lanes[0]!);
+    const args = lanes.flatMap((lane) => [lane.perMs / lane.max, (lane.perMs / lane.max) * (lane.max - 1)]);
+    const run = (this.redis as unknown as { aftercareGcraAll: (n: number, ...a: (string | number)[]) => Promise<number> }).aftercareGcraAll;
+    return Number(await run.call(this.redis, lanes.length, ...lanes.map((lane) => `${this.prefix}:rl:${lane.key}`), ...args));
   }
 
   /**

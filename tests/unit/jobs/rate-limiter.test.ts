@@ -31,4 +31,22 @@ describe('RateLimiter (GCRA on Redis)', () => {
     expect(waits.slice(0, 30).every((w) => w === 0)).toBe(true);
     expect(waits[30]).toBeGreaterThan(0);
   });
+
+  it('reserves several lanes in one call and stops at the first without room', async () => {
+    const limiter = new RateLimiter(redis, prefix);
+    const chat = { key: 'all-chat', max: 1, perMs: 60_000 };
+    const global = { key: 'all-global', max: 2, perMs: 60_000 };
+    const other = { key: 'all-other', max: 1, perMs: 60_000 };
+    expect(await limiter.tryAcquireAll([chat, global])).toBe(0);
+    // The chat lane is full: its wait comes back, and the global lane after it is not charged.
+    const wait = await limiter.tryAcquireAll([chat, global]);
+    expect(wait).toBeGreaterThan(50_000);
+    expect(wait).toBeLessThanOrEqual(60_000);
+    expect(await limiter.tryAcquire(global)).toBe(0);
+    expect(await limiter.tryAcquire(global)).toBeGreaterThan(0);
+    // A lane before the full one keeps its reservation.
+    expect(await limiter.tryAcquireAll([other, global])).toBeGreaterThan(0);
+    expect(await limiter.tryAcquire(other)).toBeGreaterThan(0);
+    expect(await limiter.tryAcquireAll([])).toBe(0);
+  });
 });
