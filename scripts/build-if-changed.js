@@ -1,4 +1,4 @@
-// Builds dist/ (the server, and the dashboard's bundle in dist/web) only when a source changed
+// Builds dist/ (tsc's output, the server's bundle dist/src/main.js, and the dashboard's bundle in dist/web) only when a source changed
 // since the last build, and says which it is.
 // Used by `npm start`, `npm run worker` and the CLI scripts; plain Node, no dev tools needed.
 // In the Docker image there are no sources (only dist/): nothing to do.
@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildServer } from './build-server.js';
 import { buildWeb } from './build-web.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,8 +63,9 @@ child.on('exit', async (code) => {
   if (code === 0) {
     try {
       await buildWeb();
+      await buildServer();
     } catch (err) {
-      log(`the dashboard bundle did not build: ${err instanceof Error ? err.message : String(err)}`);
+      log(`the bundles did not build: ${err instanceof Error ? err.message : String(err)}`);
       code = 1;
     }
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../config/load-config.js';
 
 /** The bundled client files and their content types (nothing else is served from the folder). */
 const ASSETS: Record<string, string> = {
@@ -10,13 +10,11 @@ const ASSETS: Record<string, string> = {
 };
 
 /**
- * dist/web, where `npm run build` puts the bundle: beside dist/src when running the build,
- * under the project root when running from sources (tsx, vitest).
+ * dist/web under the package root, where `npm run build` puts the bundle: the same folder
+ * from the build (dist/src, its chunks, tsc's modules) and from sources (tsx, vitest).
  */
 export function assetDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const built = `${sep}dist${sep}src${sep}http`;
-  return here.endsWith(built) ? join(here, '..', '..', 'web') : join(here, '..', '..', 'dist', 'web');
+  return join(packageRoot(), 'dist', 'web');
 }
 
 export interface Asset {
