@@ -21,17 +21,30 @@ export async function afterCommit(
   committed: { state: TicketState; outbox: QueuedOutboxRow[] },
   clockVersionsBefore = new Map<string, number>(),
 ): Promise<void> {
-  const { state, outbox } = committed;
+  await afterCommitMany(deps, [{ ...committed, clockVersionsBefore }]);
+}
+
+/**
+ * {@link afterCommit} for changes committed together (a timer batch): their timers, cancels
+ * and outbox wake-ups reach Redis in one call of each kind, not one per ticket.
+ */
+export async function afterCommitMany(
+  deps: UseCaseDeps,
+  committed: readonly { state: TicketState; outbox: QueuedOutboxRow[]; clockVersionsBefore?: Map<string, number> | undefined }[],
+): Promise<void> {
+  if (committed.length === 0) return;
   const work = (async () => {
-    const stale = supersededTimers(state.ticket.id, clockVersionsBefore, state);
+    const timers = committed.flatMap((c) => timersFor(c.state));
+    const stale = committed.flatMap((c) => supersededTimers(c.state.ticket.id, c.clockVersionsBefore ?? new Map<string, number>(), c.state));
+    const outbox = committed.flatMap((c) => c.outbox);
     // Independent Redis calls: in parallel, so a change waits for one round trip, not three.
     await Promise.all([
-      deps.scheduler.schedule(timersFor(state)),
+      timers.length ? deps.scheduler.schedule(timers) : undefined,
       stale.length ? deps.scheduler.cancel(stale) : undefined,
       outbox.length ? deps.kicker.kick(outbox) : undefined,
     ]);
   })().catch((err: unknown) => {
-    deps.log?.warn({ err: safeError(err), ticket: state.ticket.number }, 'could not schedule jobs after commit; reconciliation will');
+    deps.log?.warn({ err: safeError(err), tickets: committed.map((c) => c.state.ticket.number) }, 'could not schedule jobs after commit; reconciliation will');
   });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, AFTER_COMMIT_WAIT_MS)))]);

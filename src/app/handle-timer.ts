@@ -1,4 +1,4 @@
-import { afterCommit } from './after-commit.js';
+import { afterCommit, afterCommitMany } from './after-commit.js';
 import { ChangeBuilder } from './change-builder.js';
 import type { UseCaseDeps } from './deps.js';
 import { lifecycleTimerDue } from '../core/lifecycle-timers.js';
@@ -38,7 +38,8 @@ export async function handleTimer(deps: UseCaseDeps, data: TimerData): Promise<T
  * Timers that fell due together, in one transaction of the ticket store (one load of all
  * their tickets, one write of each kind of row) instead of one each. Each ticket is decided
  * exactly as {@link handleTimer} would; a second timer of a ticket already in the batch is
- * run after it, on its own. Outcomes are in the order of `timers`.
+ * run after it, on its own. Their jobs reach Redis in one call of each kind. Outcomes are in
+ * the order of `timers`.
  */
 export async function handleTimers(deps: UseCaseDeps, timers: TimerData[]): Promise<TimerOutcome[]> {
   const mutateMany = deps.store.mutateMany?.bind(deps.store);
@@ -56,7 +57,11 @@ export async function handleTimers(deps: UseCaseDeps, timers: TimerData[]): Prom
     return decided.change;
   });
   const fired = [...first.values()].filter((data) => committed.has(data.ticketId) && outcomes.get(data)?.outcome === 'fired');
-  await Promise.all(fired.map((data) => afterCommit(deps, committed.get(data.ticketId)!, befores.get(data.ticketId))));
+  // The batch's next timers, cancels and outbox wake-ups go to Redis together.
+  await afterCommitMany(
+    deps,
+    fired.map((data) => ({ ...committed.get(data.ticketId)!, clockVersionsBefore: befores.get(data.ticketId) })),
+  );
   const out: TimerOutcome[] = [];
   for (const t of timers) {
     if (first.get(t.ticketId) === t) out.push(outcomes.get(t) ?? { outcome: 'stale' });

@@ -107,19 +107,20 @@ export async function readFactsMany(ex: Executor, ticketIds: string[]): Promise<
   return new Map(rows.map((r) => [r.ticketId, parseFactsRow(r)]));
 }
 
-/** Rows per statement: well under Postgres' 65,535 bound parameters at one per column. */
-const FACTS_PER_STATEMENT = 500;
+/** The upsert's update of every column but the key, for a raw `insert into ticket_facts … on conflict (ticket_id)`. */
+export const FACTS_UPDATE_SET = Object.values(columns)
+  .filter((col) => col.name !== 'ticket_id')
+  .map((col) => `${col.name} = excluded.${col.name}`)
+  .join(', ');
 
-/** {@link writeFacts} for many tickets, a statement per {@link FACTS_PER_STATEMENT} rows. */
-export async function writeFactsMany(ex: Executor, facts: TicketFacts[]): Promise<void> {
-  for (let i = 0; i < facts.length; i += FACTS_PER_STATEMENT) {
-    await ex.insert(ticketFacts).values(facts.slice(i, i + FACTS_PER_STATEMENT)).onConflictDoUpdate({ target: ticketFacts.ticketId, set: updateAll });
-  }
-}
-
-/** The facts as a JSON object keyed by column name, for `json_populate_record(null::ticket_facts, …)`. */
-export function factsColumnsJson(facts: TicketFacts): string {
+/** The facts keyed by column name, for `json_populate_record(null::ticket_facts, …)` (and `_recordset`). */
+export function factsColumns(facts: TicketFacts): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, col] of Object.entries(columns)) out[col.name] = facts[key as keyof TicketFacts];
-  return JSON.stringify(out);
+  return out;
+}
+
+/** {@link factsColumns} as JSON. */
+export function factsColumnsJson(facts: TicketFacts): string {
+  return JSON.stringify(factsColumns(facts));
 }

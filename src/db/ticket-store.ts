@@ -31,7 +31,7 @@ import type { ClockKind } from '../core/types.js';
 import { factsAfterChange, factsFromLog } from '../app/ticket-facts.js';
 import { WALL_CLOCK_FACTS, type FactsContext, type TicketFacts } from '../core/reports/facts.js';
 import type { Db } from './client.js';
-import { factsColumnsJson, readFacts, readFactsMany, writeFacts, writeFactsMany } from './facts-rows.js';
+import { FACTS_UPDATE_SET, factsColumns, factsColumnsJson, readFacts, readFactsMany, writeFacts } from './facts-rows.js';
 import {
   coordinationTasks,
   customers,
@@ -47,6 +47,20 @@ import {
   tickets,
 } from './schema.js';
 import { readEventRow } from './event-row.js';
+import {
+  CLOCK_RECORD,
+  clockRecord,
+  ESCALATION_RECORD,
+  escalationRecord,
+  EVENT_RECORD,
+  eventRecord,
+  excludedSet,
+  OUTBOX_RECORD,
+  outboxRecord,
+  PERSONAL_RECORD,
+  personalRecord,
+  recordColumns,
+} from './record-json.js';
 
 /** An outbox row just written, for the delivery fast path. */
 export interface QueuedRow {
@@ -235,24 +249,11 @@ export class PgTicketStore implements TicketStore {
     const c = plan.customer;
     const json = (v: unknown) => JSON.stringify(v);
     const departmentsRows = plan.departments.map((d, i) => ({ ticket_id: t.id, department_id: d.departmentId, role: d.role, added_at: new Date(at.getTime() + i) }));
-    const clockRows = Object.values(plan.clocks).map((k) => {
-      const r = clockToRow(t.id, k);
-      return {
-        ticket_id: r.ticketId, kind: r.kind, status: r.status, budget_ms: r.budgetMs, consumed_ms: r.consumedMs, started_at: r.startedAt,
-        segment_started_at: r.segmentStartedAt, deadline: r.deadline, remind_at: r.remindAt, calendar_id: r.calendarId,
-        stopped_at: r.stoppedAt, reminded_at: r.remindedAt, breached_at: r.breachedAt, version: r.version,
-      };
-    });
-    const escalationRows = plan.escalations.map((e) => ({
-      id: e.id, ticket_id: e.ticketId, department_id: e.departmentId, trigger: e.trigger, reason: e.reason, level: e.level, status: e.status,
-      notified: e.notified, next_step_at: e.nextStepAt, acknowledged_by: e.acknowledgedBy, acknowledged_at: e.acknowledgedAt,
-      created_at: e.createdAt, updated_at: e.updatedAt,
-    }));
-    const eventRows = chain.rows.map((e) => ({
-      ticket_id: e.ticketId, seq: e.seq, type: e.type, actor: e.actor, platform: e.platform, data: e.data, created_at: e.createdAt, prev_hash: e.prevHash, hash: e.hash,
-    }));
-    const personalRows = chain.personal.map((p) => ({ id: p.id, customer_id: p.customerId, value: p.value, salt: p.salt, created_at: at }));
-    const outboxRows = plan.outbox.map((o) => ({ ticket_id: t.id, destination: o.destination, kind: o.kind, payload: o.payload, created_at: at }));
+    const clockRows = Object.values(plan.clocks).map((k) => clockRecord(clockToRow(t.id, k)));
+    const escalationRows = plan.escalations.map(escalationRecord);
+    const eventRows = chain.rows.map(eventRecord);
+    const personalRows = chain.personal.map(personalRecord);
+    const outboxRows = plan.outbox.map((o) => outboxRecord(t.id, o, at));
     const facts = factsColumnsJson(factsAfterChange(undefined, { ticket: t, departments: plan.departments }, plan.events, at, this.facts));
     const rows = await pg<{ id: string; destination: string }[]>`
       with c as (
@@ -272,32 +273,22 @@ export class PgTicketStore implements TicketStore {
         select * from json_to_recordset(${json(departmentsRows)}::json)
           as x(ticket_id uuid, department_id text, role text, added_at timestamptz)
       ), k as (
-        insert into sla_clocks (ticket_id, kind, status, budget_ms, consumed_ms, started_at, segment_started_at, deadline, remind_at,
-          calendar_id, stopped_at, reminded_at, breached_at, version)
-        select * from json_to_recordset(${json(clockRows)}::json)
-          as x(ticket_id uuid, kind text, status text, budget_ms bigint, consumed_ms bigint, started_at timestamptz,
-               segment_started_at timestamptz, deadline timestamptz, remind_at timestamptz, calendar_id text, stopped_at timestamptz,
-               reminded_at timestamptz, breached_at timestamptz, version int)
+        insert into sla_clocks (${pg.unsafe(recordColumns(CLOCK_RECORD))})
+        select * from json_to_recordset(${json(clockRows)}::json) as x(${pg.unsafe(CLOCK_RECORD)})
       ), x as (
-        insert into escalations (id, ticket_id, department_id, trigger, reason, level, status, notified, next_step_at,
-          acknowledged_by, acknowledged_at, created_at, updated_at)
-        select * from json_to_recordset(${json(escalationRows)}::json)
-          as x(id uuid, ticket_id uuid, department_id text, trigger text, reason text, level int, status text, notified jsonb,
-               next_step_at timestamptz, acknowledged_by text, acknowledged_at timestamptz, created_at timestamptz, updated_at timestamptz)
+        insert into escalations (${pg.unsafe(recordColumns(ESCALATION_RECORD))})
+        select * from json_to_recordset(${json(escalationRows)}::json) as x(${pg.unsafe(ESCALATION_RECORD)})
       ), e as (
-        insert into ticket_events (ticket_id, seq, type, actor, platform, data, created_at, prev_hash, hash)
-        select * from json_to_recordset(${json(eventRows)}::json)
-          as x(ticket_id uuid, seq int, type text, actor jsonb, platform text, data jsonb, created_at text, prev_hash text, hash text)
+        insert into ticket_events (${pg.unsafe(recordColumns(EVENT_RECORD))})
+        select * from json_to_recordset(${json(eventRows)}::json) as x(${pg.unsafe(EVENT_RECORD)})
       ), p as (
-        insert into personal_data (id, customer_id, value, salt, created_at)
-        select * from json_to_recordset(${json(personalRows)}::json)
-          as x(id uuid, customer_id uuid, value jsonb, salt text, created_at timestamptz)
+        insert into personal_data (${pg.unsafe(recordColumns(PERSONAL_RECORD))})
+        select * from json_to_recordset(${json(personalRows)}::json) as x(${pg.unsafe(PERSONAL_RECORD)})
       ), f as (
         insert into ticket_facts select * from json_populate_record(null::ticket_facts, ${facts}::json)
       ), o as (
-        insert into outbox (ticket_id, destination, kind, payload, created_at)
-        select * from json_to_recordset(${json(outboxRows)}::json)
-          as x(ticket_id uuid, destination text, kind text, payload jsonb, created_at timestamptz)
+        insert into outbox (${pg.unsafe(recordColumns(OUTBOX_RECORD))})
+        select * from json_to_recordset(${json(outboxRows)}::json) as x(${pg.unsafe(OUTBOX_RECORD)})
         returning id, destination
       )
       select id::text as id, destination from o order by id`;
@@ -356,10 +347,11 @@ export class PgTicketStore implements TicketStore {
 
   /**
    * {@link mutate} for many tickets in one transaction: locks them (in id order, so two
-   * batches never deadlock), loads them in one go, lets `decide` look at each, then writes
-   * clocks, escalations, events and outbox rows of all of them in one statement each.
-   * Made for timer fires; departments, tasks and surveys are written per ticket. Tickets
-   * not found are left out of the result.
+   * batches never deadlock), loads them in one go, lets `decide` look at each, reads their
+   * report facts, then writes the chain heads, clocks, escalations, events, personal values,
+   * report facts and outbox rows of all of them in one statement (each kind of row one JSON
+   * parameter). Made for timer fires; a ticket patch beyond `updatedAt`, departments, tasks
+   * and surveys are written per ticket. Tickets not found are left out of the result.
    */
   async mutateMany<T>(
     ids: string[],
@@ -370,26 +362,30 @@ export class PgTicketStore implements TicketStore {
     return this.db.transaction(async (tx) => {
       const locked = await tx.select().from(tickets).where(inArray(tickets.id, [...new Set(ids)])).orderBy(asc(tickets.id)).for('update');
       const states = await loadStates(tx, locked.map((r) => r.id), new Map(locked.map((r) => [r.id, r])));
-      const clockRows: (typeof slaClocks.$inferInsert)[] = [];
-      const escs: Escalation[] = [];
-      const events: ReturnType<typeof chainEvents>['rows'] = [];
-      const personal: ReturnType<typeof chainEvents>['personal'] = [];
-      const drafts: { ticketId: string; draft: OutboxDraft; at: Date }[] = [];
+      const clockRows = new Map<string, Record<string, unknown>>();
+      const escs = new Map<string, Record<string, unknown>>();
+      const events: Record<string, unknown>[] = [];
+      const personal: Record<string, unknown>[] = [];
+      const drafts: Record<string, unknown>[] = [];
       const decided: { id: string; state: TicketState; change: TicketChange<T>; patch: Partial<TicketRecord>; now: Date; hadEvents: boolean }[] = [];
-      // Tickets whose change only appends events: their new chain heads go in one statement.
-      const heads: { id: string; count: number; hash: string | null }[] = [];
+      // New chain heads, with the version and updatedAt of a change that sets nothing else on the ticket.
+      const heads: { id: string; count: number; hash: string | null; version: number | null; updated_at: Date | null }[] = [];
       for (const row of locked) {
         const state = states.get(row.id)!;
         const change = decide(state);
         const now = change.ticket?.updatedAt ?? new Date();
         const chain = chainEvents(row.id, row.customerId, change.events, now, { count: row.eventCount, lastHash: row.lastEventHash });
-        const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
-        if (Object.keys(patch).length > 0) {
+        const patch: Partial<TicketRecord> = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
+        const onlyStamp = Object.keys(patch).every((k) => k === 'updatedAt' || k === 'version');
+        if (!onlyStamp) {
+          // Rare in a batch (a lifecycle close): its own statement.
           await tx
             .update(tickets)
             .set({ ...patch, eventCount: chain.head.count, lastEventHash: chain.head.lastHash })
             .where(eq(tickets.id, row.id));
-        } else if (chain.rows.length > 0) heads.push({ id: row.id, count: chain.head.count, hash: chain.head.lastHash });
+        } else if (chain.rows.length > 0 || patch.version !== undefined) {
+          heads.push({ id: row.id, count: chain.head.count, hash: chain.head.lastHash, version: patch.version ?? null, updated_at: patch.updatedAt ?? null });
+        }
         // Rare in a batch (timers do not route or add tasks): written per ticket.
         if (change.addDepartments?.length) await insertDepartments(tx, row.id, change.addDepartments, now);
         for (const t of change.tasks ?? []) {
@@ -399,43 +395,31 @@ export class PgTicketStore implements TicketStore {
             .onConflictDoUpdate({ target: coordinationTasks.id, set: { status: t.status, ownerId: t.ownerId, outcome: t.outcome, note: t.note, updatedAt: t.updatedAt } });
         }
         for (const a of change.surveys ?? []) await upsertSurvey(tx, row.id, a, now);
-        if (change.clocks) clockRows.push(...Object.values(change.clocks).map((c) => clockToRow(row.id, c)));
-        if (change.lifecycle) clockRows.push(...Object.values(change.lifecycle).map((t) => clockToRow(row.id, lifecycleToClock(t))));
-        escs.push(...(change.escalations ?? []));
-        events.push(...chain.rows);
-        personal.push(...chain.personal);
-        for (const draft of change.outbox ?? []) drafts.push({ ticketId: row.id, draft, at: now });
+        // One row per clock and per escalation: the last version of it wins, as written one after another.
+        for (const c of Object.values(change.clocks ?? {})) clockRows.set(`${row.id}:${c.kind}`, clockRecord(clockToRow(row.id, c)));
+        for (const t of Object.values(change.lifecycle ?? {})) clockRows.set(`${row.id}:${t.kind}`, clockRecord(clockToRow(row.id, lifecycleToClock(t))));
+        for (const e of change.escalations ?? []) escs.set(e.id, escalationRecord(e));
+        for (const e of chain.rows) events.push(eventRecord(e));
+        for (const p of chain.personal) personal.push(personalRecord(p));
+        for (const draft of change.outbox ?? []) drafts.push(outboxRecord(row.id, draft, now));
         decided.push({ id: row.id, state, change, patch, now, hadEvents: row.eventCount > 0 });
       }
-      if (heads.length) {
-        await tx.execute(sql`
-          update tickets t set event_count = x.count, last_event_hash = x.hash
-          from json_to_recordset(${JSON.stringify(heads)}::json) as x(id uuid, count int, hash text) where t.id = x.id`);
-      }
-      if (clockRows.length) await upsertClockRows(tx, clockRows);
-      if (escs.length) await upsertEscalations(tx, escs);
-      if (events.length) await tx.insert(ticketEvents).values(events);
-      await insertPersonal(tx, personal);
-      const queued = drafts.length
-        ? await tx
-            .insert(outbox)
-            .values(drafts.map((d) => ({ ticketId: d.ticketId, ...d.draft, createdAt: d.at })))
-            .returning({ id: outbox.id, destination: outbox.destination, ticketId: outbox.ticketId })
-        : [];
-      const queuedBy = new Map<string, QueuedRow[]>();
-      for (const q of queued) queuedBy.set(q.ticketId!, [...(queuedBy.get(q.ticketId!) ?? []), { id: q.id, destination: q.destination }]);
-      // The report facts of the whole batch: read in one statement, written in one.
+      // The report facts: those of the whole batch read in one statement, before its events are written.
       const moving = decided.filter((d) => d.change.events.length > 0);
       const known = await readFactsMany(tx, moving.map((d) => d.id));
-      const facts: TicketFacts[] = [];
+      const facts: Record<string, unknown>[] = [];
+      const next = new Map<string, TicketState>();
       for (const d of decided) {
-        const next = applyChange(d.state, d.change, d.patch);
+        const after = applyChange(d.state, d.change, d.patch);
+        next.set(d.id, after);
         if (d.change.events.length > 0) {
-          facts.push(await nextFacts(tx, known.get(d.id), { before: d.state, next, events: d.change.events, at: d.now, hadEvents: d.hadEvents }, this.facts));
+          facts.push(factsColumns(await nextFacts(tx, known.get(d.id), { before: d.state, next: after, events: d.change.events, at: d.now, hadEvents: d.hadEvents }, this.facts)));
         }
-        out.set(d.id, { result: d.change.result, state: next, outbox: queuedBy.get(d.id) ?? [] });
       }
-      await writeFactsMany(tx, facts);
+      const queued = heads.length + clockRows.size + escs.size + events.length + drafts.length > 0 ? await writeBatch(tx, { heads, clocks: [...clockRows.values()], escalations: [...escs.values()], events, personal, facts, outbox: drafts }) : [];
+      const queuedBy = new Map<string, QueuedRow[]>();
+      for (const q of queued) queuedBy.set(q.ticketId, [...(queuedBy.get(q.ticketId) ?? []), { id: q.id, destination: q.destination }]);
+      for (const d of decided) out.set(d.id, { result: d.change.result, state: next.get(d.id)!, outbox: queuedBy.get(d.id) ?? [] });
       return out;
     });
   }
@@ -656,6 +640,56 @@ async function nextFacts(
 ): Promise<TicketFacts> {
   const prev = stored ?? (c.hadEvents ? factsFromLog(c.before, await eventLog(tx, c.before.ticket.id), facts) : undefined);
   return factsAfterChange(prev, c.next, c.events, c.at, facts);
+}
+
+/**
+ * The writes of a timer batch ({@link PgTicketStore.mutateMany}) in one statement: every kind
+ * of row is one JSON parameter. Returns the outbox rows queued, by ticket, in id order.
+ */
+async function writeBatch(
+  tx: Executor,
+  rows: {
+    heads: { id: string; count: number; hash: string | null; version: number | null; updated_at: Date | null }[];
+    clocks: Record<string, unknown>[];
+    escalations: Record<string, unknown>[];
+    events: Record<string, unknown>[];
+    personal: Record<string, unknown>[];
+    facts: Record<string, unknown>[];
+    outbox: Record<string, unknown>[];
+  },
+): Promise<{ id: number; destination: string; ticketId: string }[]> {
+  const json = (v: unknown) => JSON.stringify(v);
+  const raw = (s: string) => sql.raw(s);
+  const queued = (await tx.execute(sql`
+    with h as (
+      update tickets t set event_count = x.count, last_event_hash = x.hash,
+        version = coalesce(x.version, t.version), updated_at = coalesce(x.updated_at, t.updated_at)
+      from json_to_recordset(${json(rows.heads)}::json) as x(id uuid, count int, hash text, version int, updated_at timestamptz)
+      where t.id = x.id
+    ), k as (
+      insert into sla_clocks (${raw(recordColumns(CLOCK_RECORD))})
+      select * from json_to_recordset(${json(rows.clocks)}::json) as x(${raw(CLOCK_RECORD)})
+      on conflict (ticket_id, kind) do update set ${raw(excludedSet(CLOCK_RECORD, ['ticket_id', 'kind']))}
+    ), x as (
+      insert into escalations (${raw(recordColumns(ESCALATION_RECORD))})
+      select * from json_to_recordset(${json(rows.escalations)}::json) as x(${raw(ESCALATION_RECORD)})
+      on conflict (id) do update set ${raw(excludedSet('level, status, notified, next_step_at, acknowledged_by, acknowledged_at, updated_at', []))}
+    ), e as (
+      insert into ticket_events (${raw(recordColumns(EVENT_RECORD))})
+      select * from json_to_recordset(${json(rows.events)}::json) as x(${raw(EVENT_RECORD)})
+    ), p as (
+      insert into personal_data (${raw(recordColumns(PERSONAL_RECORD))})
+      select * from json_to_recordset(${json(rows.personal)}::json) as x(${raw(PERSONAL_RECORD)})
+    ), f as (
+      insert into ticket_facts select * from json_populate_recordset(null::ticket_facts, ${json(rows.facts)}::json)
+      on conflict (ticket_id) do update set ${raw(FACTS_UPDATE_SET)}
+    ), o as (
+      insert into outbox (${raw(recordColumns(OUTBOX_RECORD))})
+      select * from json_to_recordset(${json(rows.outbox)}::json) as x(${raw(OUTBOX_RECORD)})
+      returning id, destination, ticket_id
+    )
+    select id::text as id, destination, ticket_id::text as ticket_id from o order by id`)) as unknown as { id: string; destination: string; ticket_id: string }[];
+  return queued.map((q) => ({ id: Number(q.id), destination: q.destination, ticketId: q.ticket_id }));
 }
 
 async function upsertLifecycle(ex: Executor, ticketId: string, timers: LifecycleTimers): Promise<void> {

@@ -135,10 +135,12 @@ export function clockColumn(kind: SlaClockKind): `sla${Camel<SlaClockKind>}` {
   return `sla${kind.split('_').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('')}` as `sla${Camel<SlaClockKind>}`;
 }
 
+/** Every clock's outcome and moment before anything happened (built once: a fold of a new ticket starts from it). */
+const EMPTY_SLA = Object.freeze(Object.fromEntries(SLA_CLOCKS.flatMap((k) => [[clockColumn(k), 'n/a'], [`${clockColumn(k)}At`, null]])) as SlaColumns);
+
 export function emptyFacts(t: FactsTicket): TicketFacts {
-  const sla = Object.fromEntries(SLA_CLOCKS.flatMap((k) => [[clockColumn(k), 'n/a'], [`${clockColumn(k)}At`, null]])) as SlaColumns;
   return {
-    ...sla,
+    ...EMPTY_SLA,
     ticketId: t.id,
     number: t.number,
     channel: t.source,

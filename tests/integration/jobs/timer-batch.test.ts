@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleTimers } from '../../../src/app/handle-timer.js';
-import type { TimerData } from '../../../src/app/ports.js';
+import type { QueuedOutboxRow, TimerData, TimerSpec } from '../../../src/app/ports.js';
+import { escalationTimerId } from '../../../src/app/timers.js';
+import { verifyAllChains } from '../../../src/db/verify-audit.js';
 import { startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
 
 /**
@@ -90,5 +92,49 @@ describe('batched timer fires', { timeout: 60_000 }, () => {
     expect(fired).toBe(tickets.length);
     const counts = await reminders(tickets.map((t) => t.id));
     expect(tickets.map((t) => counts.get(t.id) ?? 0)).toEqual(tickets.map(() => 1));
+  });
+
+  it('a batch of breaches: each ticket moves one version, opens one ladder, keeps its chain and facts; its jobs go to Redis in one call of each kind', async () => {
+    offsetMs = 0;
+    const tickets = await createTickets(6);
+    const before = await app.database.sql<{ id: string; version: number }[]>`
+      select id, version from tickets where id in ${app.database.sql(tickets.map((t) => t.id))}`;
+    offsetMs = 31 * 24 * 3600_000;
+    const scheduled: TimerSpec[][] = [];
+    const kicked: QueuedOutboxRow[][] = [];
+    const deps = {
+      ...app.deps,
+      scheduler: { schedule: (t: TimerSpec[]) => (scheduled.push(t), Promise.resolve()), cancel: () => Promise.resolve() },
+      kicker: { kick: (rows: QueuedOutboxRow[]) => (kicked.push(rows), Promise.resolve()) },
+    };
+    const breach = (t: { id: string; version: number }): TimerData => ({ type: 'sla', ticketId: t.id, clock: 'first_response', kind: 'breach', version: t.version });
+    const outcomes = await handleTimers(deps, [...tickets.map(breach), breach(tickets[0]!)]);
+    expect(outcomes.map((o) => o.outcome)).toEqual([...tickets.map(() => 'fired'), 'stale']);
+
+    const after = await app.database.sql<{ id: string; version: number; updated_at: Date }[]>`
+      select id, version, updated_at from tickets where id in ${app.database.sql(tickets.map((t) => t.id))}`;
+    for (const t of after) {
+      expect(t.version).toBe(before.find((b) => b.id === t.id)!.version + 1);
+      expect(new Date(t.updated_at).getTime()).toBeGreaterThan(Date.now());
+    }
+    const escs = await app.database.sql<{ id: string; ticket_id: string; level: number; status: string }[]>`
+      select id, ticket_id, level, status from escalations where ticket_id in ${app.database.sql(tickets.map((t) => t.id))}`;
+    expect(escs.map((e) => e.ticket_id).sort()).toEqual(tickets.map((t) => t.id).sort());
+    expect(escs.every((e) => e.level === 1 && e.status === 'open')).toBe(true);
+    const facts = await app.database.sql<{ escalation_count: number; sla_first_response: string }[]>`
+      select escalation_count, sla_first_response from ticket_facts where ticket_id in ${app.database.sql(tickets.map((t) => t.id))}`;
+    expect(facts).toHaveLength(tickets.length);
+    expect(facts.every((f) => f.escalation_count === 1 && f.sla_first_response === 'breached')).toBe(true);
+    expect((await verifyAllChains(app.database.db)).broken).toEqual([]);
+
+    // One schedule (with each ladder's next step) and one wake-up for the whole batch.
+    expect(scheduled).toHaveLength(1);
+    const ids = new Set(scheduled[0]!.map((s) => s.id));
+    for (const e of escs) expect(ids.has(escalationTimerId(e.id, 1, e.ticket_id))).toBe(true);
+    expect(kicked).toHaveLength(1);
+    const [queued] = await app.database.sql<[{ n: number }]>`
+      select count(*)::int as n from outbox where ticket_id in ${app.database.sql(tickets.map((t) => t.id))} and kind = 'escalation.ping'`;
+    expect(kicked[0]!.filter((r) => r.destination === 'escalation')).toHaveLength(tickets.length);
+    expect(queued.n).toBeGreaterThanOrEqual(tickets.length);
   });
 });

@@ -1,0 +1,17 @@
+/**
+ * The timer storm phase on its own (no wait for a quiet machine), for profiling the worker:
+ *   node --cpu-prof --cpu-prof-dir=<dir> --import tsx bench/experiments/storm-profile.ts [count]
+ */
+import { createContext } from '../lib/context.js';
+import { log } from '../lib/common.js';
+import { benchTimerLatenessReal } from '../timer-lateness.js';
+
+const count = Number(process.argv[2] ?? 10_000);
+const ctx = await createContext();
+try {
+  const r = await benchTimerLatenessReal(ctx, { count, concurrency: 20, windowMs: 0 });
+  log(JSON.stringify({ firedPerSecond: r.firedPerSecond, p99: r.doneLatenessMs.p99, sql: r.sqlStatementsPerFire, cpu: r.cpuMsPerFire }));
+} finally {
+  await ctx.cleanup();
+}
+setTimeout(() => process.exit(), 200).unref();
