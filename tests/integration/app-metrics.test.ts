@@ -66,6 +66,13 @@ describe('GET /metrics (in-process metrics)', () => {
     expect(families.aftercare_outbox_pending?.type).toBe('gauge');
     for (const kind of ['customer', 'staff', 'escalation']) expect(gauge(families, 'aftercare_outbox_pending', { destination_kind: kind })).toBeDefined();
 
+    // Held back until it is over half a second old, so its delivery time is measurably long.
+    await waitFor(async () => {
+      const [r] = await app.database.sql<{ n: number }[]>`
+        select count(*)::int as n from outbox
+        where destination like 'department:%' and status in ('pending', 'sending') and created_at < now() - interval '600 milliseconds'`;
+      return (r?.n ?? 0) > 0;
+    }, 15_000, 'a department row older than 0.6 s');
     restore();
     await waitFor(async () => gauge(await scrape(), 'aftercare_outbox_pending', { destination_kind: 'department' })?.value === 0, 20_000, 'the backlog to clear');
     const families2 = await scrape();
