@@ -42,7 +42,7 @@ interface Chat {
  * messages are follow-ups. Categories spread the tickets over the three Slack channels of
  * the example organisation (customer service, technical, and the default channel for product).
  */
-async function openChats(app: TestApp, tg: FakeTelegram, count: number, firstChat: number): Promise<Chat[]> {
+export async function openChats(app: TestApp, tg: FakeTelegram, count: number, firstChat: number): Promise<Chat[]> {
   const kinds = [
     { category: 'inquiry', channel: 'C0CS', actor: 'alice', description: 'How do I reset the printer to factory settings?' },
     { category: 'fault', channel: 'C0TECH', actor: 'dave', description: 'The printer shows error E02 since Monday, restarting did not help.' },
@@ -63,6 +63,33 @@ async function openChats(app: TestApp, tg: FakeTelegram, count: number, firstCha
     chats.push({ chat, number, channel: k.channel, actor: k.actor });
   }
   return chats;
+}
+
+/** The app with Telegram long polling and Slack, each against its local emulator. */
+export async function startRelayRig(): Promise<{ tg: FakeTelegram; slack: FakeSlack; app: TestApp; stop: () => Promise<void> }> {
+  const tg = await new FakeTelegram(TG_TOKEN).start();
+  const slack = await new FakeSlack().start();
+  const app = await startTestApp({
+    config: slackConfig(),
+    env: {
+      TELEGRAM_BOT_TOKEN: TG_TOKEN,
+      TELEGRAM_API_URL: tg.apiRoot,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: 'bench-slack-signing-secret',
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL,
+    },
+  });
+  return {
+    tg,
+    slack,
+    app,
+    stop: async () => {
+      await app.stop();
+      await slack.stop();
+      await tg.stop();
+    },
+  };
 }
 
 async function openRows(app: TestApp): Promise<number> {
@@ -92,19 +119,7 @@ export async function benchRelay(o: {
   samples: number;
   flood?: { customers: number; seconds: number; messagesPerSecond: number; followUps: number };
 }): Promise<RelayResult> {
-  const tg = await new FakeTelegram(TG_TOKEN).start();
-  const slack = await new FakeSlack().start();
-  const app = await startTestApp({
-    config: slackConfig(),
-    env: {
-      TELEGRAM_BOT_TOKEN: TG_TOKEN,
-      TELEGRAM_API_URL: tg.apiRoot,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: 'bench-slack-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL,
-    },
-  });
+  const { tg, slack, app, stop } = await startRelayRig();
   let timeouts = 0;
   const run = randomBytes(3).toString('hex');
   try {
@@ -170,9 +185,7 @@ export async function benchRelay(o: {
     if (o.flood) result.flood = await flood(app, tg, slack, run, o.flood);
     return result;
   } finally {
-    await app.stop();
-    await slack.stop();
-    await tg.stop();
+    await stop();
   }
 }
 

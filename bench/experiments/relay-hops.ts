@@ -12,8 +12,6 @@
 import { randomBytes } from 'node:crypto';
 import { Bot } from 'node-telegram-bot-api';
 import { PostgresJsPreparedQuery, PostgresJsSession } from 'drizzle-orm/postgres-js/session';
-import { FakeSlack } from '../../src/emulators/slack.js';
-import { FakeTelegram } from '../../src/emulators/telegram.js';
 import { PgCustomerStore, PgInboundDedup } from '../../src/db/customer-store.js';
 import { PgDialogStore } from '../../src/db/dialog-store.js';
 import { PgTicketStore } from '../../src/db/ticket-store.js';
@@ -25,13 +23,10 @@ import { RateLimiter } from '../../src/jobs/rate-limiter.js';
 import { OutboxSender } from '../../src/jobs/outbox-sender.js';
 import { StaffGateway } from '../../src/app/staff-gateway.js';
 import { TelegramGateway } from '../../adapters/telegram/telegram-gateway.js';
-import { startTestApp } from '../../tests/helpers/app.js';
-import { DEFAULT_CHANNEL, slackConfig } from '../../tests/helpers/slack-org.js';
-import { ticketBody } from '../../tests/helpers/app.js';
 import { sleep } from '../lib/common.js';
+import { openChats, startRelayRig } from '../relay.js';
 
 const SAMPLES = Number(process.argv[2] ?? 20);
-const TG_TOKEN = '424242:BENCH-TOKEN';
 
 interface Mark {
   label: string;
@@ -143,86 +138,63 @@ function report(title: string, samples: { marks: Mark[]; total: number; stmts: n
   for (const r of rows) console.log(`${med(r.t).toFixed(1).padStart(8)} ms  stmts ${String(med(r.s)).padStart(3)}  ${r.l}${r.n < samples.length ? ` (${r.n}/${samples.length})` : ''}`);
 }
 
+type Sample = { marks: Mark[]; total: number; stmts: number; txs: number };
+
+/** One traced sample: `send` starts it, the returned instant is when it arrived. */
+async function sample(i: number, send: () => Promise<number>): Promise<Sample> {
+  await sleep(i < 3 ? 2100 : 700);
+  marks = [];
+  stmts = 0;
+  txs = 0;
+  t0 = now();
+  active = true;
+  const total = (await send()) - t0;
+  await sleep(300); // what the chain does after the post
+  active = false;
+  return { marks, total, stmts, txs };
+}
+
 async function main(): Promise<void> {
-  const tg = await new FakeTelegram(TG_TOKEN).start();
-  const slack = await new FakeSlack().start();
-  const app = await startTestApp({
-    config: slackConfig(),
-    env: {
-      TELEGRAM_BOT_TOKEN: TG_TOKEN,
-      TELEGRAM_API_URL: tg.apiRoot,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: 'bench-slack-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_DEFAULT_CHANNEL: DEFAULT_CHANNEL,
-    },
-  });
+  const { tg, slack, app, stop } = await startRelayRig();
   tg.onCall((c) => mark(`emu.tg ${c.method} answered`));
   slack.onCall((c) => mark(`emu.slack ${c.method}${c.args.thread_ts ? ' (thread)' : ''} recorded`));
   const run = randomBytes(3).toString('hex');
   try {
-    const kinds = [
-      { category: 'inquiry', channel: 'C0CS', actor: 'alice' },
-      { category: 'fault', channel: 'C0TECH', actor: 'dave' },
-      { category: 'suggestion', channel: DEFAULT_CHANNEL, actor: 'frank' },
-    ];
-    const chats: { chat: number; number: string; channel: string; actor: string }[] = [];
-    for (let i = 0; i < 3; i++) {
-      const k = kinds[i]!;
-      const chat = 7_000_000 + i;
-      tg.addChat(chat, { languageCode: 'en' });
-      const res = await app.api('/api/tickets', { method: 'POST', json: ticketBody({ category: k.category, description: 'The printer shows error E02 since Monday.', customer: { name: `Bench ${i}`, company: 'Acme Ltd', phone: `+86 138 0013 ${1000 + i}`, language: 'en' } }) });
-      const { number } = (await res.json()) as { number: string };
-      await app.database.sql`update customers set telegram_chat_id = ${String(chat)} where id = (select customer_id from tickets where number = ${number})`;
-      chats.push({ chat, number, channel: k.channel, actor: k.actor });
-    }
+    const chats = await openChats(app, tg, 3, 7_000_000);
     await sleep(3000);
 
-    const toStaff: { marks: Mark[]; total: number; stmts: number; txs: number }[] = [];
+    const toStaff: Sample[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       const c = chats[i % 3]!;
-      await sleep(i < 3 ? 2100 : 700);
       const token = `cs${run}x${i}`;
       const since = slack.mark();
-      marks = [];
-      stmts = 0;
-      txs = 0;
-      t0 = now();
-      active = true;
-      tg.userSends(c.chat, `Follow-up ${token}: the paper still jams after the fix`);
-      const call = await slack.waitForCall('chat.postMessage', (x) => x.ok && Boolean(x.args.thread_ts) && JSON.stringify(x.args.blocks ?? '').includes(token), 10_000, since);
-      const total = call.at - t0;
-      await sleep(300); // what the chain does after the post
-      active = false;
-      toStaff.push({ marks, total, stmts, txs });
+      toStaff.push(
+        await sample(i, async () => {
+          tg.userSends(c.chat, `Follow-up ${token}: the paper still jams after the fix`);
+          const call = await slack.waitForCall('chat.postMessage', (x) => x.ok && Boolean(x.args.thread_ts) && JSON.stringify(x.args.blocks ?? '').includes(token), 10_000, since);
+          return call.at;
+        }),
+      );
     }
     report('customer → staff', toStaff);
 
-    const toCustomer: { marks: Mark[]; total: number; stmts: number; txs: number }[] = [];
+    const toCustomer: Sample[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       const c = chats[i % 3]!;
-      await sleep(i < 3 ? 2100 : 700);
       const token = `sc${run}x${i}`;
       const since = tg.mark();
-      marks = [];
-      stmts = 0;
-      txs = 0;
-      t0 = now();
-      active = true;
-      const res = await app.api(`/api/tickets/${c.number}/actions`, { method: 'POST', json: { type: 'reply', actor: c.actor, text: `Reply ${token}: please try the rear tray` } });
-      mark('api answered');
-      if (res.status !== 200) throw new Error(`reply refused: ${res.status}`);
-      const msg = await tg.waitForMessage(c.chat, token, 10_000, since);
-      const total = msg.at - t0;
-      await sleep(300);
-      active = false;
-      toCustomer.push({ marks, total, stmts, txs });
+      toCustomer.push(
+        await sample(i, async () => {
+          const res = await app.api(`/api/tickets/${c.number}/actions`, { method: 'POST', json: { type: 'reply', actor: c.actor, text: `Reply ${token}: please try the rear tray` } });
+          mark('api answered');
+          if (res.status !== 200) throw new Error(`reply refused: ${res.status}`);
+          return (await tg.waitForMessage(c.chat, token, 10_000, since)).at;
+        }),
+      );
     }
     report('staff → customer', toCustomer);
   } finally {
-    await app.stop();
-    await slack.stop();
-    await tg.stop();
+    await stop();
   }
 }
 
