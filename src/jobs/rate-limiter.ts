@@ -4,29 +4,11 @@ import type { RateLane } from '../app/chat-gateway.js';
 /**
  * GCRA over Redis: each lane key holds its "theoretical arrival time". Allows `max`
  * messages per `perMs` with bursts up to `max`, shared by every worker process.
- * Returns 0 when the send may go now, else how many ms to wait first.
+ * Over several lanes (KEYS[i] with ARGV[2i-1] interval, ARGV[2i] burst) in one round trip:
+ * reserves lane after lane and stops at the first without room, returning its wait (the
+ * lanes before it keep their reservation); 0 when the send may go now.
  */
 const GCRA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local allowAt = tat - burst
-if now < allowAt then return math.ceil(allowAt - now) end
-local nexttat = tat + interval
--- TAT keeps its fraction (30/s is 33.33 ms apart); only the expiry must be whole.
-redis.call('SET', KEYS[1], string.format('%.3f', nexttat), 'PX', math.ceil(math.max(1000, nexttat - now + 1000)))
-return 0
-`;
-
-/**
- * {@link GCRA} over several lanes (KEYS[i] with ARGV[2i-1] interval, ARGV[2i] burst) in one
- * round trip: reserves lane after lane and stops at the first without room, returning its wait.
- * The lanes before it keep their reservation, as when they are asked one at a time.
- */
-const GCRA_ALL = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i, key in ipairs(KEYS) do
@@ -37,6 +19,7 @@ for i, key in ipairs(KEYS) do
   local allowAt = tat - burst
   if now < allowAt then return math.ceil(allowAt - now) end
   local nexttat = tat + interval
+  -- TAT keeps its fraction (30/s is 33.33 ms apart); only the expiry must be whole.
   redis.call('SET', key, string.format('%.3f', nexttat), 'PX', math.ceil(math.max(1000, nexttat - now + 1000)))
 end
 return 0
@@ -58,9 +41,8 @@ export class RateLimiter {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    this.redis.defineCommand('aftercareGcra', { numberOfKeys: 1, lua: GCRA });
     this.redis.defineCommand('aftercareBlock', { numberOfKeys: 1, lua: BLOCK });
-    this.redis.defineCommand('aftercareGcraAll', { lua: GCRA_ALL });
+    this.redis.defineCommand('aftercareGcra', { lua: GCRA });
   }
 
   /**
@@ -73,15 +55,8 @@ export class RateLimiter {
   }
 
   /** Milliseconds to wait before one more send on `lane` (0 = reserved now). */
-  async tryAcquire(lane: RateLane): Promise<number> {
-    const interval = lane.perMs / lane.max;
-    const burst = interval * (lane.max - 1);
-    const r = (this.redis as unknown as { aftercareGcra: (k: string, i: number, b: number) => Promise<number> }).aftercareGcra(
-      `${this.prefix}:rl:${lane.key}`,
-      interval,
-      burst,
-    );
-    return Number(await r);
+  tryAcquire(lane: RateLane): Promise<number> {
+    return this.tryAcquireAll([lane]);
   }
 
   /**
@@ -91,9 +66,8 @@ export class RateLimiter {
    */
   async tryAcquireAll(lanes: RateLane[]): Promise<number> {
     if (lanes.length === 0) return 0;
-    if (lanes.length === 1) return this.tryAcquire(lanes[0]!);
     const args = lanes.flatMap((lane) => [lane.perMs / lane.max, (lane.perMs / lane.max) * (lane.max - 1)]);
-    const run = (this.redis as unknown as { aftercareGcraAll: (n: number, ...a: (string | number)[]) => Promise<number> }).aftercareGcraAll;
+    const run = (this.redis as unknown as { aftercareGcra: (n: number, ...a: (string | number)[]) => Promise<number> }).aftercareGcra;
     return Number(await run.call(this.redis, lanes.length, ...lanes.map((lane) => `${this.prefix}:rl:${lane.key}`), ...args));
   }
 
