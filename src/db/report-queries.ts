@@ -12,6 +12,7 @@ import {
   type ReportSummary,
 } from '../core/reports/summary.js';
 import { SEVERITIES, type Severity } from '../core/types.js';
+import { countsStatement, RUNS, runStatement, runStats, type ReportRollups, type RunKey, type RunStats } from './report-rollups.js';
 
 type Sql = postgres.Sql;
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
@@ -69,38 +70,25 @@ async function reportStatement<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postg
   })) as T;
 }
 
-/** The statistics of one duration over the tickets whose moment `at` falls in the period (index-only on its own index). */
-function durationStatement(sql: Sql, name: string, d: { at: string; col: string }, q: ReportQuery): Fragment {
-  const s = sql.unsafe(`${d.col}_s`);
-  const bs = sql.unsafe(`${d.col}_bs`);
-  return sql`
-    select
-      count(${s}) as ${sql.unsafe(name)}_n,
-      percentile_cont(array[0.5, 0.9]) within group (order by ${s}) as ${sql.unsafe(name)}_p,
-      percentile_cont(array[0.5, 0.9]) within group (order by ${bs}) as ${sql.unsafe(name)}_bp,
-      avg(${s})::float8 as ${sql.unsafe(name)}_mean
-    from ticket_facts
-    where ${inP(sql, d.at, q)} ${filterSql(sql, q)}`;
-}
-
-const DURATIONS = {
-  firstResponse: { at: 'first_response_at', col: 'first_response' },
-  timeToClaim: { at: 'first_claimed_at', col: 'time_to_claim' },
-  timeToContact: { at: 'first_contact_at', col: 'time_to_contact' },
-  resolution: { at: 'last_resolved_at', col: 'resolution_last' },
-} as const;
+type Duration = 'firstResponse' | 'timeToClaim' | 'timeToContact' | 'resolution' | 'resolutionFirst';
+const PERCENTILES = [0.5, 0.9] as const;
 
 type Row = Record<string, unknown>;
 
 const n = (v: unknown): number => Number(v ?? 0);
-const pair = (v: unknown): [number | null, number | null] => (Array.isArray(v) ? [round1(Number(v[0])), round1(Number(v[1]))] : [null, null]);
 
-function durationStats(r: Row, key: string): DurationStats {
-  // Unquoted column aliases come back lower-cased.
-  const name = key.toLowerCase();
-  const [medianS, p90S] = pair(r[`${name}_p`]);
-  const [businessMedianS, businessP90S] = pair(r[`${name}_bp`]);
-  return { n: n(r[`${name}_n`]), medianS, p90S, meanS: round1(r[`${name}_mean`] as number | null), businessMedianS, businessP90S };
+function durationStats(runs: Map<RunKey, RunStats>, name: Duration): DurationStats {
+  const s = runs.get(`${name}_s`)!;
+  const bs = runs.get(`${name}_bs`)!;
+  const p = (r: RunStats, q: number) => round1(r.percentiles.get(q));
+  return {
+    n: s.n,
+    medianS: p(s, 0.5),
+    p90S: p(s, 0.9),
+    meanS: s.n > 0 ? round1(s.sum / s.n) : null,
+    businessMedianS: p(bs, 0.5),
+    businessP90S: p(bs, 0.9),
+  };
 }
 
 /**
@@ -109,132 +97,74 @@ function durationStats(r: Row, key: string): DurationStats {
  * closed, reopened (first reopen), FRT (first response), time to claim (first claim),
  * resolution (final resolve); rates over resolutions (within 24 h, FCR, reopen rate, CSAT,
  * NPS, verification) use the tickets first resolved in the period; SLA compliance the clocks
- * whose outcome was decided in the period (breach or stop).
- *
- * Each statement is an index-only scan over the period's entries of a narrow index
- * (schema.ts): the volume and SLA counts, the first-resolve figures, one per duration, the
- * escalations, the backlog.
+ * whose outcome was decided in the period (breach or stop). The figures are defined once in
+ * report-rollups.ts and read from the per-day roll-ups for whole days and from the rows for
+ * the rest of the period.
  */
-export async function summaryFromFacts(sql: Sql, q: ReportQuery, now: Date): Promise<ReportSummary> {
-  // Volume and SLA: the candidate rows (anything in the period), each moment tested once.
-  const counts = (sql: Sql) => {
-    const flags = SLA_CLOCKS.map((k) => sql`, ${inP(sql, `sla_${k}_at`, q)} as in_${sql.unsafe(k)}, sla_${sql.unsafe(k)} as out_${sql.unsafe(k)}`);
-    const slaSelects = SLA_CLOCKS.map(
-      (k) => sql`,
-        count(*) filter (where in_${sql.unsafe(k)} and out_${sql.unsafe(k)} = 'met') as sla_${sql.unsafe(k)}_met,
-        count(*) filter (where in_${sql.unsafe(k)} and out_${sql.unsafe(k)} = 'breached') as sla_${sql.unsafe(k)}_breached`,
+export async function summaryFromFacts(sql: Sql, rollups: ReportRollups, q: ReportQuery, now: Date): Promise<ReportSummary> {
+  const plan = await rollups.plan(q);
+  const keys = Object.keys(RUNS) as RunKey[];
+  const runGroup = (part: RunKey[]) =>
+    reportStatement(sql, (tx) =>
+      Promise.all(part.map(async (key) => [key, runStats(await tx<never[]>`${runStatement(tx, key, plan, filterSql(tx, q), PERCENTILES)}`)] as const)),
     );
-    return sql<Row[]>`
-      select
-        count(*) filter (where created) as created,
-        count(*) filter (where resolved) as resolved,
-        count(*) filter (where closed) as closed,
-        count(*) filter (where reopened) as reopened,
-        count(*) filter (where created and complaint) as complaints
-        ${slaSelects}
-      from (
-        select ${inP(sql, 'created_at', q)} as created, ${inP(sql, 'last_resolved_at', q)} as resolved,
-          ${inP(sql, 'closed_at', q)} as closed, ${inP(sql, 'first_reopened_at', q)} as reopened, complaint
-          ${flags}
-        from ticket_facts
-        where ${candidatesSql(sql, q)}
-        offset 0
-      ) c`;
-  };
-  // The tickets first resolved in the period: the rates over resolutions and created → first resolve.
-  const firstResolved = (sql: Sql) => sql<Row[]>`
-    select
-      count(*) as first_resolved,
-      count(*) filter (where resolution_first_s <= 86400) as within_24h,
-      count(*) filter (where fcr) as fcr,
-      count(*) filter (where reopen_count > 0) as reopened_of_resolved,
-      count(*) filter (where survey_sent) as surveys_sent,
-      count(*) filter (where survey_sent and (csat is not null or nps is not null)) as surveys_answered,
-      count(csat) as csat_n,
-      avg(csat)::float8 as csat_mean,
-      count(*) filter (where csat >= 4) as csat_satisfied,
-      count(nps) as nps_n,
-      count(*) filter (where nps >= 9) as nps_promoters,
-      count(*) filter (where nps between 7 and 8) as nps_passives,
-      count(*) filter (where nps <= 6) as nps_detractors,
-      count(*) filter (where verification in ('still_fixed', 'problem_again')) as verification_n,
-      count(*) filter (where verification = 'still_fixed') as still_fixed,
-      count(resolution_first_s) as resolutionfirst_n,
-      percentile_cont(array[0.5, 0.9]) within group (order by resolution_first_s) as resolutionfirst_p,
-      percentile_cont(array[0.5, 0.9]) within group (order by resolution_first_bs) as resolutionfirst_bp,
-      avg(resolution_first_s)::float8 as resolutionfirst_mean
-    from ticket_facts
-    where ${inP(sql, 'first_resolved_at', q)} ${filterSql(sql, q)}`;
-
-  // Tickets with up to 8 escalations carry them in ticket_facts_escalated_idx; the rare ones with more are read from the table.
-  const escalationRows = (sql: Sql) => sql<{ trigger: string; n: string; ack_median: number | null }[]>`
-    select e.trigger, count(*) as n, percentile_cont(0.5) within group (order by e."ackS") as ack_median
-    from (
-      select escalations from ticket_facts where escalation_count between 1 and 8 and ${candidatesSql(sql, q)}
-      union all
-      select escalations from ticket_facts where escalation_count > 8 and ${candidatesSql(sql, q)}
-    ) f, jsonb_to_recordset(f.escalations) as e(trigger text, at timestamptz, "ackS" int)
-    where e.at >= ${at(sql, q.from)} and e.at < ${at(sql, q.to)}
-    group by grouping sets ((e.trigger), ())`;
-  // Four transactions on four connections, each sending its statements at once (postgres.js
-  // pipelines them), with roughly the same CPU each: fewer round trips than one per statement.
-  const durations = Object.entries(DURATIONS);
-  const [[[countRow], backlog], [[firstResolvedRow], escalations], durationsA, durationsB] = await Promise.all([
-    reportStatement(sql, (tx) => Promise.all([counts(tx), backlogOf(tx, q, now)])),
-    reportStatement(sql, (tx) => Promise.all([firstResolved(tx), escalationRows(tx)])),
-    reportStatement(sql, (tx) => Promise.all(durations.slice(0, 2).map(([name, d]) => tx<Row[]>`${durationStatement(tx, name, d, q)}`))),
-    reportStatement(sql, (tx) => Promise.all(durations.slice(2).map(([name, d]) => tx<Row[]>`${durationStatement(tx, name, d, q)}`))),
+  // Four transactions on four connections, each sending its statements at once (postgres.js pipelines them).
+  const [[countRows, backlog], ...runParts] = await Promise.all([
+    reportStatement(sql, (tx) => Promise.all([tx<{ metric: string; n: number }[]>`${countsStatement(tx, plan, filterSql(tx, q))}`, backlogOf(tx, q, now)])),
+    runGroup(keys.slice(0, 4)),
+    runGroup(keys.slice(4, 8)),
+    runGroup(keys.slice(8)),
   ]);
-  const durationRows = [...durationsA, ...durationsB];
-  const row: Row = { ...countRow, ...firstResolvedRow };
-  for (const [r] of durationRows) Object.assign(row, r);
+  const runs = new Map<RunKey, RunStats>(runParts.flat());
+  const row: Record<string, number> = {};
   const byTrigger: Record<string, number> = {};
   let escN = 0;
-  let ackMedianS: number | null = null;
-  for (const e of escalations) {
-    if (e.trigger === null) {
-      escN = n(e.n);
-      ackMedianS = round1(e.ack_median);
-    } else byTrigger[e.trigger] = n(e.n);
+  for (const r of countRows) {
+    row[r.metric] = n(r.n);
+    if (r.metric.startsWith('escalations:')) {
+      byTrigger[r.metric.slice('escalations:'.length)] = n(r.n);
+      escN += n(r.n);
+    }
   }
+  const count = (metric: string) => row[metric] ?? 0;
 
   const sla = Object.fromEntries(
     SLA_CLOCKS.map((k): [SlaClockKind, ClockCompliance] => {
-      const met = n(row[`sla_${k}_met`]);
-      const breached = n(row[`sla_${k}_breached`]);
+      const met = count(`sla_${k}_met`);
+      const breached = count(`sla_${k}_breached`);
       return [k, { met, breached, compliancePct: pct(met, met + breached) }];
     }),
   ) as Record<SlaClockKind, ClockCompliance>;
-  const firstResolvedN = n(row.first_resolved);
-  const npsN = n(row.nps_n);
-  const promoters = n(row.nps_promoters);
-  const detractors = n(row.nps_detractors);
+  const firstResolvedN = count('first_resolved');
+  const npsN = count('nps_n');
+  const promoters = count('nps_promoters');
+  const detractors = count('nps_detractors');
   const npsScore = npsN > 0 ? round1((100 * (promoters - detractors)) / npsN) : null;
-  const csatN = n(row.csat_n);
+  const csatN = count('csat_n');
   return {
     period: { from: q.from.toISOString(), to: q.to.toISOString(), tz: q.tz },
     filters: q.filters,
-    volume: { created: n(row.created), resolved: n(row.resolved), closed: n(row.closed), reopened: n(row.reopened) },
+    volume: { created: count('created'), resolved: count('resolved'), closed: count('closed'), reopened: count('reopened') },
     backlog,
-    firstResponse: durationStats(row, 'firstResponse'),
-    timeToClaim: durationStats(row, 'timeToClaim'),
-    timeToContact: durationStats(row, 'timeToContact'),
-    resolution: durationStats(row, 'resolution'),
-    resolutionFirst: durationStats(row, 'resolutionFirst'),
+    firstResponse: durationStats(runs, 'firstResponse'),
+    timeToClaim: durationStats(runs, 'timeToClaim'),
+    timeToContact: durationStats(runs, 'timeToContact'),
+    resolution: durationStats(runs, 'resolution'),
+    resolutionFirst: durationStats(runs, 'resolutionFirst'),
     sla,
-    within24hPct: pct(n(row.within_24h), firstResolvedN),
-    fcrPct: pct(n(row.fcr), firstResolvedN),
-    reopenRatePct: pct(n(row.reopened_of_resolved), firstResolvedN),
+    within24hPct: pct(count('within_24h'), firstResolvedN),
+    fcrPct: pct(count('fcr'), firstResolvedN),
+    reopenRatePct: pct(count('reopened_of_resolved'), firstResolvedN),
     csat: {
       n: csatN,
-      mean: csatN > 0 ? Math.round(Number(row.csat_mean) * 100) / 100 : null,
-      satisfiedPct: pct(n(row.csat_satisfied), csatN),
-      responseRatePct: pct(n(row.surveys_answered), n(row.surveys_sent)),
+      mean: csatN > 0 ? Math.round((count('csat_sum') / csatN) * 100) / 100 : null,
+      satisfiedPct: pct(count('csat_satisfied'), csatN),
+      responseRatePct: pct(count('surveys_answered'), count('surveys_sent')),
     },
-    nps: { n: npsN, score: npsScore, promoters, passives: n(row.nps_passives), detractors },
-    complaintRatePct: pct(n(row.complaints), n(row.created)),
-    escalations: { n: escN, byTrigger, ackMedianS },
-    verification: { n: n(row.verification_n), stillFixedPct: pct(n(row.still_fixed), n(row.verification_n)) },
+    nps: { n: npsN, score: npsScore, promoters, passives: count('nps_passives'), detractors },
+    complaintRatePct: pct(count('complaints'), count('created')),
+    escalations: { n: escN, byTrigger, ackMedianS: round1(runs.get('escalationAck_s')!.percentiles.get(0.5)) },
+    verification: { n: count('verification_n'), stillFixedPct: pct(count('still_fixed'), count('verification_n')) },
   };
 }
 

@@ -6,14 +6,23 @@ import type { Sql } from './client.js';
 import { ticketsCsv } from './report-csv.js';
 import { metricsSnapshot } from './report-metrics.js';
 import { agentsFromFacts, filterSql, summaryFromFacts, withoutJit } from './report-queries.js';
+import { ReportRollups } from './report-rollups.js';
 import { timeseriesFromFacts } from './report-timeseries.js';
 
 /** {@link ReportSource} and {@link MetricsSource} over the `ticket_facts` table. */
 export class PgReports implements ReportSource, MetricsSource {
-  constructor(private readonly sql: Sql) {}
+  private readonly rollups: ReportRollups;
+
+  /** `rollups: false` reads every figure from the rows (the roll-ups' reference). */
+  constructor(
+    private readonly sql: Sql,
+    options: { rollups?: boolean } = {},
+  ) {
+    this.rollups = new ReportRollups(sql, options.rollups ?? true);
+  }
 
   summary(q: ReportQuery, now: Date): Promise<ReportSummary> {
-    return summaryFromFacts(this.sql, q, now);
+    return summaryFromFacts(this.sql, this.rollups, q, now);
   }
 
   timeseries(q: TimeseriesRequest): Promise<Timeseries> {

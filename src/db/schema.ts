@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  date,
   index,
   integer,
   jsonb,
@@ -392,7 +393,7 @@ export const ticketFacts = pgTable(
   // reading the wide rows (drizzle has no INCLUDE, hence trailing key columns). Each duration
   // index holds the tickets that have that moment.
   (t) => [
-    index('ticket_facts_created_idx').on(t.createdAt),
+    index('ticket_facts_created_idx').on(t.createdAt, t.departmentId, t.complaint),
     index('ticket_facts_period_idx').on(
       t.updatedAt,
       t.createdAt,
@@ -428,10 +429,64 @@ export const ticketFacts = pgTable(
     // so tickets with more escalations than fit safely are left to the heap (see report-queries.ts).
     index('ticket_facts_escalated_idx').on(t.updatedAt, t.createdAt, t.departmentId, t.escalations).where(sql`escalation_count between 1 and 8`),
     index('ticket_facts_many_escalations_idx').on(t.updatedAt).where(sql`escalation_count > 8`),
+    // A moment each, for the parts of a period shorter than a day that the roll-ups leave (report-rollups.ts).
+    index('ticket_facts_closed_idx').on(t.closedAt, t.departmentId).where(sql`closed_at is not null`),
+    index('ticket_facts_reopened_idx').on(t.firstReopenedAt, t.departmentId).where(sql`first_reopened_at is not null`),
+    index('ticket_facts_sla_first_response_idx').on(t.slaFirstResponseAt, t.departmentId, t.slaFirstResponse).where(sql`sla_first_response_at is not null`),
+    index('ticket_facts_sla_contact_customer_idx').on(t.slaContactCustomerAt, t.departmentId, t.slaContactCustomer).where(sql`sla_contact_customer_at is not null`),
+    index('ticket_facts_sla_diagnosis_plan_idx').on(t.slaDiagnosisPlanAt, t.departmentId, t.slaDiagnosisPlan).where(sql`sla_diagnosis_plan_at is not null`),
+    index('ticket_facts_sla_resolution_idx').on(t.slaResolutionAt, t.departmentId, t.slaResolution).where(sql`sla_resolution_at is not null`),
+    index('ticket_facts_sla_critical_start_idx').on(t.slaCriticalStartAt, t.departmentId, t.slaCriticalStart).where(sql`sla_critical_start_at is not null`),
+    index('ticket_facts_sla_result_notice_idx').on(t.slaResultNoticeAt, t.departmentId, t.slaResultNotice).where(sql`sla_result_notice_at is not null`),
+    index('ticket_facts_escalated_span_idx').on(t.updatedAt, t.createdAt, t.departmentId, t.ticketId).where(sql`escalation_count > 0`),
     index('ticket_facts_department_idx').on(t.departmentId, t.updatedAt),
     index('ticket_facts_owner_idx').on(t.ownerId, t.updatedAt),
     index('ticket_facts_open_idx')
       .on(t.severity, t.createdAt, t.departmentId, t.firstResolvedAt, t.closedAt, t.firstReopenedAt)
       .where(sql`status not in ('resolved', 'closed')`),
   ],
+);
+
+// Report roll-ups (see report-rollups.ts): per UTC day and owning department ('' = all
+// departments), what the summary adds up, built from ticket_facts on demand. A day is current
+// when report_days holds it and report_dirty does not: triggers on ticket_facts (migration
+// 0008) append a day to report_dirty whenever a change touches a figure of a day before today.
+const day = (name: string) => date(name, { mode: 'string' });
+
+export const reportDays = pgTable('report_days', {
+  day: day('day').primaryKey(),
+  builtAt: ts('built_at').notNull(),
+});
+
+export const reportDirty = pgTable('report_dirty', { day: day('day').notNull() }, (t) => [index('report_dirty_day_idx').on(t.day)]);
+
+/** Counts and sums: `metric` is a figure's name (report-rollups.ts), `n` its value for the day. */
+export const reportDayCounts = pgTable(
+  'report_day_counts',
+  {
+    day: day('day').notNull(),
+    departmentId: text('department_id').notNull(),
+    metric: text('metric').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.departmentId, t.day, t.metric] })],
+);
+
+/**
+ * One duration's values of the day, sorted (`sorted`), with their count, sum and cumulative
+ * counts at the fixed bucket bounds (`cum[k]` = values ≤ bound k): exact percentiles over many
+ * days read one bucket's slice of each day instead of sorting the period.
+ */
+export const reportDayRuns = pgTable(
+  'report_day_runs',
+  {
+    day: day('day').notNull(),
+    departmentId: text('department_id').notNull(),
+    col: text('col').notNull(),
+    n: integer('n').notNull(),
+    total: bigint('total', { mode: 'number' }).notNull(),
+    sorted: integer('sorted').array().notNull(),
+    cum: integer('cum').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.col, t.departmentId, t.day] })],
 );
