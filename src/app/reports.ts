@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { AgentRow, ReportDimension, ReportFilters, ReportInterval, ReportQuery, ReportSummary, Timeseries } from '../core/reports/summary.js';
+import type { AgentRow, DepartmentRow, ReportDimension, ReportFilters, ReportInterval, ReportQuery, ReportSummary, Timeseries } from '../core/reports/summary.js';
 import type { MetricsSnapshot } from '../core/reports/metrics-snapshot.js';
 import type { Clock } from './ports.js';
 
@@ -14,6 +14,7 @@ export interface ReportSource {
   summary(q: ReportQuery, now: Date): Promise<ReportSummary>;
   timeseries(q: TimeseriesRequest): Promise<Timeseries>;
   agents(q: ReportQuery): Promise<AgentRow[]>;
+  departments(q: ReportQuery): Promise<DepartmentRow[]>;
   /** One CSV row per ticket created in the period, streamed. */
   ticketsCsv(q: ReportQuery): Readable;
 }

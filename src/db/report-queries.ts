@@ -7,6 +7,7 @@ import {
   type AgentRow,
   type BacklogAge,
   type ClockCompliance,
+  type DepartmentRow,
   type DurationStats,
   type ReportQuery,
   type ReportSummary,
@@ -229,29 +230,80 @@ async function backlogOf(sql: Sql, q: ReportQuery, now: Date): Promise<ReportSum
   return { open, bySeverity, byAge, atPeriodEnd: { open: endOpen, bySeverity: endBySeverity } };
 }
 
-/** One row per staff member owning tickets with something in the period (the ticket's current owner). */
-export async function agentsFromFacts(sql: Sql, q: ReportQuery): Promise<AgentRow[]> {
+/** The figures of one group of tickets (a staff member's, a department's) as the breakdown tables show them. */
+interface BreakdownRow {
+  key: string;
+  /** Has tickets with something in the period (not only open ones). */
+  inPeriod: boolean;
+  created: number;
+  claimed: number;
+  resolved: number;
+  open: number;
+  frtMedianS: number | null;
+  ttrMedianS: number | null;
+  csatMean: number | null;
+  reopenRatePct: number | null;
+}
+
+/**
+ * One row per value of `column` (owner_id, department_id) among the tickets with something in
+ * the period, plus the groups with tickets open now: the moments as in the summary (created,
+ * first claim, final resolve, first response, first resolve for CSAT and reopen rate).
+ */
+async function breakdownFromFacts(sql: Sql, q: ReportQuery, column: 'owner_id' | 'department_id'): Promise<BreakdownRow[]> {
   const firstResolved = inP(sql, 'first_resolved_at', q);
+  const col = sql.unsafe(column);
   const rows = await sql<Row[]>`
-    select owner_id,
-      count(*) filter (where ${inP(sql, 'first_claimed_at', q)}) as claimed,
-      count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
-      percentile_cont(0.5) within group (order by first_response_s) filter (where ${inP(sql, 'first_response_at', q)}) as frt_median,
-      percentile_cont(0.5) within group (order by resolution_last_s) filter (where ${inP(sql, 'last_resolved_at', q)}) as ttr_median,
-      avg(csat) filter (where ${firstResolved})::float8 as csat_mean,
-      count(*) filter (where ${firstResolved}) as first_resolved,
-      count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened
-    from ticket_facts
-    where owner_id is not null and ${candidatesSql(sql, q)}
-    group by owner_id
-    order by owner_id`;
+    select key, sum(created) as created, sum(claimed) as claimed, sum(resolved) as resolved, sum(open) as open,
+      max(frt_median) as frt_median, max(ttr_median) as ttr_median, max(csat_mean) as csat_mean,
+      sum(first_resolved) as first_resolved, sum(reopened) as reopened, bool_or(in_period) as in_period
+    from (
+      select ${col} as key,
+        count(*) filter (where ${inP(sql, 'created_at', q)}) as created,
+        count(*) filter (where ${inP(sql, 'first_claimed_at', q)}) as claimed,
+        count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
+        0 as open,
+        percentile_cont(0.5) within group (order by first_response_s) filter (where ${inP(sql, 'first_response_at', q)}) as frt_median,
+        percentile_cont(0.5) within group (order by resolution_last_s) filter (where ${inP(sql, 'last_resolved_at', q)}) as ttr_median,
+        avg(csat) filter (where ${firstResolved})::float8 as csat_mean,
+        count(*) filter (where ${firstResolved}) as first_resolved,
+        count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened,
+        true as in_period
+      from ticket_facts
+      where ${col} is not null and ${candidatesSql(sql, q)}
+      group by 1
+      union all
+      select ${col}, 0, 0, 0, count(*), null, null, null, 0, 0, false
+      from ticket_facts
+      where ${col} is not null and status not in ('resolved', 'closed') ${filterSql(sql, q)}
+      group by 1
+    ) g
+    group by key
+    order by key`;
   return rows.map((r) => ({
-    staffId: String(r.owner_id),
+    key: String(r.key),
+    inPeriod: r.in_period === true,
+    created: n(r.created),
     claimed: n(r.claimed),
     resolved: n(r.resolved),
+    open: n(r.open),
     frtMedianS: round1(r.frt_median as number | null),
     ttrMedianS: round1(r.ttr_median as number | null),
     csatMean: r.csat_mean === null ? null : Math.round(Number(r.csat_mean) * 100) / 100,
     reopenRatePct: pct(n(r.reopened), n(r.first_resolved)),
   }));
+}
+
+/** One row per staff member owning tickets with something in the period (the ticket's current owner). */
+export async function agentsFromFacts(sql: Sql, q: ReportQuery): Promise<AgentRow[]> {
+  const rows = await breakdownFromFacts(sql, q, 'owner_id');
+  return rows
+    .filter((r) => r.inPeriod)
+    .map(({ key, claimed, resolved, frtMedianS, ttrMedianS, csatMean, reopenRatePct }) => ({ staffId: key, claimed, resolved, frtMedianS, ttrMedianS, csatMean, reopenRatePct }));
+}
+
+/** One row per owning department with tickets in the period or open now. */
+export async function departmentsFromFacts(sql: Sql, q: ReportQuery): Promise<DepartmentRow[]> {
+  const rows = await breakdownFromFacts(sql, q, 'department_id');
+  return rows.map(({ key, created, resolved, open, frtMedianS, ttrMedianS, csatMean, reopenRatePct }) => ({ departmentId: key, created, resolved, open, frtMedianS, ttrMedianS, csatMean, reopenRatePct }));
 }

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { MetricsSource, ReportSource, TimeseriesRequest } from '../app/reports.js';
 import type { MetricsSnapshot } from '../core/reports/metrics-snapshot.js';
-import type { AgentRow, ReportQuery, ReportSummary, Timeseries } from '../core/reports/summary.js';
+import type { AgentRow, DepartmentRow, ReportQuery, ReportSummary, Timeseries } from '../core/reports/summary.js';
 import type { Sql } from './client.js';
 import { ticketsCsv } from './report-csv.js';
 import { metricsSnapshot } from './report-metrics.js';
-import { agentsFromFacts, filterSql, summaryFromFacts, withoutJit } from './report-queries.js';
+import { agentsFromFacts, departmentsFromFacts, filterSql, summaryFromFacts, withoutJit } from './report-queries.js';
 import { ReportRollups } from './report-rollups.js';
 import { timeseriesFromFacts } from './report-timeseries.js';
 
@@ -31,6 +31,10 @@ export class PgReports implements ReportSource, MetricsSource {
 
   agents(q: ReportQuery): Promise<AgentRow[]> {
     return withoutJit(this.sql, (tx) => agentsFromFacts(tx, q));
+  }
+
+  departments(q: ReportQuery): Promise<DepartmentRow[]> {
+    return withoutJit(this.sql, (tx) => departmentsFromFacts(tx, q));
   }
 
   ticketsCsv(q: ReportQuery): Readable {

@@ -62,6 +62,23 @@ export const agentsResponse = z.object({
   ),
 });
 
+export const departmentsResponse = z.object({
+  period,
+  filters,
+  departments: z.array(
+    z.object({
+      departmentId: z.string(),
+      created: z.int(),
+      resolved: z.int(),
+      open: z.int().describe('open now'),
+      frtMedianS: seconds,
+      ttrMedianS: seconds,
+      csatMean: z.number().nullable(),
+      reopenRatePct: pct,
+    }),
+  ),
+});
+
 type Json = (schema: z.ZodType, io?: 'input' | 'output') => unknown;
 type Body = (description: string, schema: string) => unknown;
 
@@ -75,11 +92,13 @@ export function reportOpenApi(json: Json, body: Body, errors: Record<string, unk
       ReportSummary: json(reportSummaryResponse, 'output'),
       ReportTimeseries: json(timeseriesResponse, 'output'),
       ReportAgents: json(agentsResponse, 'output'),
+      ReportDepartments: json(departmentsResponse, 'output'),
     },
     paths: {
       '/api/reports/summary': get('Service figures over a period and filters (SPEC §8); defaults: last 30 days, UTC', reportQuery, body('The figures', 'ReportSummary')),
       '/api/reports/timeseries': get('One figure over time, by day, week or month in tz, optionally one series per department, owner, category, severity or channel', timeseriesQuery, body('The series', 'ReportTimeseries')),
       '/api/reports/agents': get('One row per staff member (current owner of the tickets)', reportQuery, body('The rows', 'ReportAgents')),
+      '/api/reports/departments': get('One row per owning department: the department table of the dashboard', reportQuery, body('The rows', 'ReportDepartments')),
       '/api/reports/tickets.csv': get('One CSV row per ticket created in the period (UTF-8 with BOM, RFC 4180), streamed; times in tz', reportQuery, {
         description: `CSV with the header row: ${CSV_HEADER.join(', ')}`,
         content: { 'text/csv': { schema: { type: 'string' } } },

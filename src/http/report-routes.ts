@@ -60,6 +60,13 @@ export function registerReportRoutes(api: FastifyInstance, ctx: ReportRouteConte
     return { period: { from: q.from.toISOString(), to: q.to.toISOString(), tz: q.tz }, filters: q.filters, agents: await reports.agents(q) };
   });
 
+  api.get('/api/reports/departments', async (req, reply) => {
+    const raw = ctx.parseQuery(reply, reportQuery, req.query);
+    const q = raw && query(reply, raw);
+    if (!q) return reply;
+    return { period: { from: q.from.toISOString(), to: q.to.toISOString(), tz: q.tz }, filters: q.filters, departments: await reports.departments(q) };
+  });
+
   api.get('/api/reports/tickets.csv', (req, reply) => {
     const raw = ctx.parseQuery(reply, reportQuery, req.query);
     const q = raw && query(reply, raw);

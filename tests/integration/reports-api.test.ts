@@ -9,7 +9,8 @@ import { createTicket } from '../../src/app/create-ticket.js';
 import { customerAct, type CustomerCommand } from '../../src/app/customer-actions.js';
 import { reportSummary } from '../../src/app/reports.js';
 import { PgReports } from '../../src/db/reports.js';
-import { agentsResponse, reportSummaryResponse, timeseriesResponse } from '../../src/http/report-openapi.js';
+import type { ReportSummary } from '../../src/core/reports/summary.js';
+import { agentsResponse, departmentsResponse, reportSummaryResponse, timeseriesResponse } from '../../src/http/report-openapi.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { wallClockConfig } from '../helpers/config.js';
 
@@ -187,6 +188,28 @@ describe('GET /api/reports/agents', () => {
     const body = await json(`/api/reports/agents?${period}`);
     expect(agentsResponse.safeParse(body).success).toBe(true);
     expect(body.agents).toEqual([{ staffId: 'dave', claimed: 2, resolved: 2, frtMedianS: 1500, ttrMedianS: 16_200, csatMean: 3.5, reopenRatePct: 50 }]);
+  });
+});
+
+describe('GET /api/reports/departments', () => {
+  it('gives per department the figures its summary gives', async () => {
+    const body = await json(`/api/reports/departments?${period}`);
+    expect(departmentsResponse.safeParse(body).success).toBe(true);
+    const rows = body.departments as { departmentId: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const s = (await json(`/api/reports/summary?${period}&department=${row.departmentId}`)) as unknown as ReportSummary;
+      expect(row).toEqual({
+        departmentId: row.departmentId,
+        created: s.volume.created,
+        resolved: s.volume.resolved,
+        open: s.backlog.open,
+        frtMedianS: s.firstResponse.medianS,
+        ttrMedianS: s.resolution.medianS,
+        csatMean: s.csat.mean,
+        reopenRatePct: s.reopenRatePct,
+      });
+    }
   });
 });
 

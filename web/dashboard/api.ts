@@ -41,6 +41,19 @@ const agentRow = z.looseObject({
 export const agentsSchema = z.looseObject({ agents: z.array(agentRow) });
 export type AgentRow = z.infer<typeof agentRow>;
 
+const departmentRow = z.looseObject({
+  departmentId: z.string(),
+  created: num,
+  resolved: num,
+  open: num,
+  frtMedianS: num,
+  ttrMedianS: num,
+  csatMean: num,
+  reopenRatePct: num,
+});
+export const departmentsSchema = z.looseObject({ departments: z.array(departmentRow) });
+export type DepartmentRow = z.infer<typeof departmentRow>;
+
 /** The page's filters, as they stand in its URL and go to the API. */
 export interface Filters {
   days: 7 | 30 | 90;
@@ -95,8 +108,8 @@ export async function getJson<S extends z.ZodMiniType>(url: string, schema: S, f
   return schema.parse(await res.json());
 }
 
-/** The URLs one drawing of the dashboard reads: the summary, the trends, one summary per department shown, the agents. */
-export function reportRequests(f: Filters, departments: string[], params: URLSearchParams) {
+/** The URLs one drawing of the dashboard reads: the summary, the trends, the department table, the agents. */
+export function reportRequests(f: Filters, params: URLSearchParams) {
   const url = (path: string, extra: Record<string, string> = {}) => {
     const p = new URLSearchParams(params);
     for (const [k, v] of Object.entries(extra)) p.set(k, v);
@@ -105,10 +118,9 @@ export function reportRequests(f: Filters, departments: string[], params: URLSea
   const interval = intervalFor(f.days);
   const summary = url('/api/reports/summary');
   const trends = Object.fromEntries(Object.entries(TRENDS).map(([k, metric]) => [k, url('/api/reports/timeseries', { metric, interval })])) as Record<keyof typeof TRENDS, string>;
-  const shown = departments.filter((d) => !f.department || d === f.department);
-  const perDepartment = shown.map((d) => [d, url('/api/reports/summary', { department: d })] as const);
+  const departments = url('/api/reports/departments');
   const agents = url('/api/reports/agents');
-  return { summary, trends, perDepartment, agents, all: [summary, ...Object.values(trends), ...perDepartment.map(([, u]) => u), agents] };
+  return { summary, trends, departments, agents, all: [summary, ...Object.values(trends), departments, agents] };
 }
 
 /** Trend metrics the charts draw (GET /api/reports/timeseries?metric=…). */

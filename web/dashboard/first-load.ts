@@ -11,7 +11,7 @@ const departments = (boot.departments ?? []).map((d) => d.id);
 const filters = readFilters(departments, boot.channels ?? []);
 const now = new Date();
 const responses = new Map<string, Promise<Response>>();
-for (const url of reportRequests(filters, departments, filterParams(filters, now)).all) {
+for (const url of reportRequests(filters, filterParams(filters, now)).all) {
   responses.set(url, fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }));
 }
 const first: FirstLoad = { now: now.getTime(), responses };

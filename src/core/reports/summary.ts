@@ -101,6 +101,18 @@ export interface AgentRow {
   reopenRatePct: number | null;
 }
 
+export interface DepartmentRow {
+  departmentId: string;
+  created: number;
+  resolved: number;
+  /** Open now (not resolved or closed). */
+  open: number;
+  frtMedianS: number | null;
+  ttrMedianS: number | null;
+  csatMean: number | null;
+  reopenRatePct: number | null;
+}
+
 /** A percentage 0–100 with one decimal; null when there is nothing to divide by (never 0). */
 export function pct(part: number, whole: number): number | null {
   return whole > 0 ? Math.round((1000 * part) / whole) / 10 : null;
