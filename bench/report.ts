@@ -74,6 +74,7 @@ const INFO_UNITS: Record<string, string> = {
   reports_summary_1m_p95_ms_all: 'ms, 90 days, no filter',
   reports_summary_1m_p95_ms_department: 'ms, 90 days, one department',
   reports_seed_1m_s: 's to COPY 1,000,000 tickets and their facts',
+  reports_rollup_1m_s: 's to roll up the 90 days of the 1,000,000 tickets (first summary, in the background)',
   relay_customer_to_staff_ms_p95: 'ms',
   relay_staff_to_customer_ms_p95: 'ms',
   relay_timeouts: 'samples not relayed within 10 s',

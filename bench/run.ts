@@ -289,6 +289,7 @@ async function main(): Promise<void> {
         metrics.reports_timeseries_1m_p95_ms = Math.max(r.timeseriesMs.byDay.p95, r.timeseriesMs.byDayPerDepartment.p95);
         metrics.reports_csv_1m_rows_per_s = r.csv.rowsPerSecond;
         metrics.reports_seed_1m_s = r.seedSeconds;
+        metrics.reports_rollup_1m_s = r.rollupSeconds;
       };
     });
     await phase('dashboard', async () => {

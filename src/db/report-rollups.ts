@@ -166,9 +166,15 @@ export interface PeriodPlan {
 }
 
 const DAY_MS = 86_400_000;
+/** Stale days up to this many are rolled up before a summary answers; more are built in the background. */
+const SYNC_BUILD_DAYS = 14;
 
-/** Days as a bound date[] (the driver cannot type an empty array). */
-const dates = (sql: Sql, days: string[]): Fragment => (days.length === 0 ? sql`'{}'::date[]` : sql`${sql.array(days)}::date[]`);
+/**
+ * Days as a date[] computed once per statement (a cast of the bound text[] in a condition would
+ * be evaluated for every row); the driver cannot type an empty array.
+ */
+const dates = (sql: Sql, days: string[]): Fragment =>
+  days.length === 0 ? sql`'{}'::date[]` : sql`array(select d::date from unnest(${sql.array(days)}::text[]) as d)`;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The filters the roll-ups keep apart: none, or the owning department alone. */
@@ -213,6 +219,11 @@ export class ReportRollups {
     private readonly enabled = true,
   ) {}
 
+  /** Waits for the builds started so far. */
+  async settled(): Promise<void> {
+    await this.building;
+  }
+
   async plan(q: ReportQuery): Promise<PeriodPlan> {
     const period = { from: q.from, to: q.to };
     const department = rollupDepartment(q);
@@ -224,9 +235,14 @@ export class ReportRollups {
     let stale = await this.staleDays(days);
     if (stale.length > 0) {
       const build = this.building.then(() => this.build(stale));
+      // A failed build leaves its days stale: they are read from the rows.
       this.building = build.catch(() => undefined);
-      await build;
-      stale = await this.staleDays(days);
+      // A few days are built before answering; many (a first report over months) in the
+      // background, the answer reading them from the rows meanwhile.
+      if (stale.length <= SYNC_BUILD_DAYS) {
+        await this.building;
+        stale = await this.staleDays(days);
+      }
     }
     const cached = days.filter((d) => !stale.includes(d));
     return { days: cached, department, raw: rawIntervals(period, cached) };
@@ -267,7 +283,7 @@ export class ReportRollups {
   }
 }
 
-/** Builds the roll-ups of `days` (sorted) in the caller's transaction, from one snapshot. */
+/** Builds the roll-ups of `days` (sorted) in the caller's transaction, from one snapshot; each moment is read on its own index. */
 async function buildDays(sql: Sql, days: string[]): Promise<void> {
   const span: Interval = { from: new Date(`${days[0]}T00:00:00Z`), to: new Date(Date.parse(`${days.at(-1)}T00:00:00Z`) + DAY_MS) };
   const none = sql``;
@@ -280,7 +296,7 @@ async function buildDays(sql: Sql, days: string[]): Promise<void> {
     await sql`
       insert into report_day_counts (day, department_id, metric, n)
       select day, coalesce(department_id, ''), metric, sum(n)
-      from (select (t at time zone 'UTC')::date as day, department_id, metric, n from (${family(sql, span, none, false)}) s) s
+      from (select (t at time zone 'UTC')::date as day, department_id, metric, n from (${family(sql, span, none, true)}) s) s
       where day = any(${dayList}) and n is not null
       group by grouping sets ((day, department_id, metric), (day, metric))`;
   }
@@ -290,7 +306,7 @@ async function buildDays(sql: Sql, days: string[]): Promise<void> {
       select day, coalesce(department_id, ''), ${key}, cardinality(a), s, a, array(select width_bucket(b, a) from unnest(${u(sql, boundsSql)}) b)
       from (
         select day, department_id, array_agg(v order by v) as a, sum(v) as s
-        from (select (t at time zone 'UTC')::date as day, department_id, v from (${source(sql, span, none, false)}) s) s
+        from (select (t at time zone 'UTC')::date as day, department_id, v from (${source(sql, span, none, true)}) s) s
         where day = any(${dayList})
         group by grouping sets ((day, department_id), (day))
       ) r`;

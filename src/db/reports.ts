@@ -21,6 +21,11 @@ export class PgReports implements ReportSource, MetricsSource {
     this.rollups = new ReportRollups(sql, options.rollups ?? true);
   }
 
+  /** Waits for the report roll-ups being built (see report-rollups.ts). */
+  rollupsSettled(): Promise<void> {
+    return this.rollups.settled();
+  }
+
   summary(q: ReportQuery, now: Date): Promise<ReportSummary> {
     return summaryFromFacts(this.sql, this.rollups, q, now);
   }
