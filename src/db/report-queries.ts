@@ -231,18 +231,11 @@ async function backlogOf(sql: Sql, q: ReportQuery, now: Date): Promise<ReportSum
 }
 
 /** The figures of one group of tickets (a staff member's, a department's) as the breakdown tables show them. */
-interface BreakdownRow {
+interface BreakdownRow extends Omit<DepartmentRow, 'departmentId'> {
   key: string;
   /** Has tickets with something in the period (not only open ones). */
   inPeriod: boolean;
-  created: number;
   claimed: number;
-  resolved: number;
-  open: number;
-  frtMedianS: number | null;
-  ttrMedianS: number | null;
-  csatMean: number | null;
-  reopenRatePct: number | null;
 }
 
 /**

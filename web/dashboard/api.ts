@@ -29,28 +29,13 @@ export const timeseriesSchema = z.looseObject({
 });
 export type Timeseries = z.infer<typeof timeseriesSchema>;
 
-const agentRow = z.looseObject({
-  staffId: z.string(),
-  claimed: num,
-  resolved: num,
-  frtMedianS: num,
-  ttrMedianS: num,
-  csatMean: num,
-  reopenRatePct: num,
-});
+/** The figures the agent and department tables share. */
+const groupFigures = { resolved: num, frtMedianS: num, ttrMedianS: num, csatMean: num, reopenRatePct: num };
+const agentRow = z.looseObject({ staffId: z.string(), claimed: num, ...groupFigures });
 export const agentsSchema = z.looseObject({ agents: z.array(agentRow) });
 export type AgentRow = z.infer<typeof agentRow>;
 
-const departmentRow = z.looseObject({
-  departmentId: z.string(),
-  created: num,
-  resolved: num,
-  open: num,
-  frtMedianS: num,
-  ttrMedianS: num,
-  csatMean: num,
-  reopenRatePct: num,
-});
+const departmentRow = z.looseObject({ departmentId: z.string(), created: num, open: num, ...groupFigures });
 export const departmentsSchema = z.looseObject({ departments: z.array(departmentRow) });
 export type DepartmentRow = z.infer<typeof departmentRow>;
 
