@@ -10,8 +10,19 @@ import type { BenchContext } from './lib/context.js';
 export interface FootprintResult {
   /** Resident memory after 5 s idle, per AFTERCARE_ROLE, with Telegram and Slack configured. */
   rssMb: Record<'all' | 'api' | 'worker', number>;
-  /** `node dist/src/main.js` (role all) from spawn until "aftercare listening" (migrations already applied). */
+  /** `npm start`'s command (`node <its options> dist/src/main.js`, role all) from spawn until "aftercare listening" (migrations already applied). */
   startToReadyMs: number;
+}
+
+/**
+ * The Node options `npm start` runs the bundle with (package.json's `start` script, e.g. V8's
+ * young-generation size): the footprint is measured as the server is started.
+ */
+export function startNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts.start!.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return words.slice(1, -1);
 }
 
 function rssMb(pid: number): number {
@@ -22,17 +33,18 @@ function rssMb(pid: number): number {
 
 /**
  * Idle memory per role and time to ready, of the built output (`npm run build`, no tsc or
- * tsx at start), against the run's database and local Telegram and Slack emulators.
+ * tsx at start) run with the Node options of `npm start`, against the run's database and local Telegram and Slack emulators.
  */
 export async function benchFootprint(ctx: BenchContext): Promise<FootprintResult> {
   execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+  const nodeArgs = startNodeArgs();
   const tg = await new FakeTelegram('777:FOOTPRINT').start();
   const slack = await new FakeSlack().start();
   const own = /^(AFTERCARE_|TELEGRAM_|SLACK_|DISCORD_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|LOG_LEVEL$)/;
   const base = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !own.test(e[0])));
   const start = async (role: 'all' | 'api' | 'worker'): Promise<{ rss: number; readyMs: number }> => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
+    const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
       env: {
         ...base,
         DATABASE_URL: ctx.databaseUrl,

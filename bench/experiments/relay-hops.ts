@@ -134,6 +134,11 @@ function report(title: string, samples: { marks: Mark[]; total: number; stmts: n
   const one = samples[Math.floor(samples.length / 2)]!;
   console.log('-- one sample:');
   for (const m of one.marks) console.log(`${m.t.toFixed(1).padStart(8)} ms  stmts ${String(m.stmts).padStart(3)}  ${m.label}`);
+  console.log(`-- first sample (${samples[0]!.total.toFixed(1)} ms):`);
+  for (const m of samples[0]!.marks) console.log(`${m.t.toFixed(1).padStart(8)} ms  stmts ${String(m.stmts).padStart(3)}  ${m.label}`);
+  const slowest = [...samples].sort((a, b) => b.total - a.total)[0]!;
+  console.log(`-- slowest sample (${slowest.total.toFixed(1)} ms; all totals: ${samples.map((s) => s.total.toFixed(0)).join(' ')}):`);
+  for (const m of slowest.marks) console.log(`${m.t.toFixed(1).padStart(8)} ms  stmts ${String(m.stmts).padStart(3)}  ${m.label}`);
   console.log('-- medians:');
   for (const r of rows) console.log(`${med(r.t).toFixed(1).padStart(8)} ms  stmts ${String(med(r.s)).padStart(3)}  ${r.l}${r.n < samples.length ? ` (${r.n}/${samples.length})` : ''}`);
 }

@@ -121,6 +121,8 @@ export class StaffGateway implements ChatGateway {
   private readonly laneKey: string;
   /** Tickets loaded to find a row's lanes, by outbox row id, for its delivery right after. */
   private readonly prepared = new Map<number, TicketDetail | undefined>();
+  /** The card record read for a row's lanes, by outbox row id, for its delivery right after (under the same lease). */
+  private readonly preparedCards = new Map<number, { key: string; card: PostedMessage | undefined }>();
 
   constructor(private readonly o: StaffGatewayOptions) {
     this.laneKey = createHash('sha256').update(o.botKey).digest('hex').slice(0, 12);
@@ -188,8 +190,12 @@ export class StaffGateway implements ChatGateway {
     const detail = number ? await this.o.deps.store.get(number) : undefined;
     if (this.prepared.size >= PREPARED_MAX) this.prepared.delete(this.prepared.keys().next().value!);
     this.prepared.set(m.id, detail);
+    this.preparedCards.delete(m.id);
     if (!detail) return 'nothing';
-    const card = await this.o.messages.get(this.platform, `card:${detail.ticket.id}:${departmentId}`);
+    const key = `card:${detail.ticket.id}:${departmentId}`;
+    const card = await this.o.messages.get(this.platform, key);
+    if (this.preparedCards.size >= PREPARED_MAX) this.preparedCards.delete(this.preparedCards.keys().next().value!);
+    this.preparedCards.set(m.id, { key, card });
     if (!card) return 'no-card';
     if (m.kind === 'customer.message' && toldIn(card, detail, m)) return 'nothing';
     const ctx = this.view(staffLanguage(this.directory, target));
@@ -206,6 +212,14 @@ export class StaffGateway implements ChatGateway {
       return detail;
     }
     return number ? this.o.deps.store.get(number) : undefined;
+  }
+
+  /** The card record under `key` as read for the row's lanes, else as it is now. */
+  private async cardFor(m: OutboundMessage | undefined, key: string): Promise<PostedMessage | undefined> {
+    const prepared = m && this.preparedCards.get(m.id);
+    if (m) this.preparedCards.delete(m.id);
+    if (prepared && prepared.key === key) return prepared.card;
+    return this.o.messages.get(this.platform, key);
   }
 
   private async dm(userId: string): Promise<string> {
@@ -232,7 +246,7 @@ export class StaffGateway implements ChatGateway {
           case 'ticket.card':
           case 'ticket.card_update':
             if (!m.destination.startsWith('department:')) return { status: 'skipped', reason: 'cards go to department channels' };
-            ids = await this.syncCard(detail, m.destination.slice('department:'.length), channel, language);
+            ids = await this.syncCard(detail, m.destination.slice('department:'.length), channel, language, m);
             break;
           case 'coordination.task':
           case 'coordination.task_update':
@@ -266,10 +280,10 @@ export class StaffGateway implements ChatGateway {
     }
   }
 
-  /** Posts or edits the message recorded under `key`. */
-  private async upsert(key: string, ticketId: string, place: Place, message: Rendered): Promise<{ record: PostedMessage; posted: boolean }> {
+  /** Posts or edits the message recorded under `key` (`row`: the outbox row delivering it, whose lanes may have read the record). */
+  private async upsert(key: string, ticketId: string, place: Place, message: Rendered, row?: OutboundMessage): Promise<{ record: PostedMessage; posted: boolean }> {
     const s = this.o.surface;
-    const known = await this.o.messages.get(this.platform, key);
+    const known = await this.cardFor(row, key);
     if (known) {
       try {
         await s.update(known.channel, known.messageId, message);
@@ -295,12 +309,12 @@ export class StaffGateway implements ChatGateway {
   }
 
   /** The card in one department's channel, then what happened since in its thread, then the coordination sheet. */
-  private async syncCard(detail: TicketDetail, departmentId: string, channel: string, language: string): Promise<string[]> {
+  private async syncCard(detail: TicketDetail, departmentId: string, channel: string, language: string, row: OutboundMessage): Promise<string[]> {
     const s = this.o.surface;
     const ctx = this.view(language);
     const card = ticketCard(detail, departmentId, ctx);
     const key = `card:${detail.ticket.id}:${departmentId}`;
-    const { record } = await this.upsert(key, detail.ticket.id, { channel }, s.render.card(card));
+    const { record } = await this.upsert(key, detail.ticket.id, { channel }, s.render.card(card), row);
     const ids = [`${record.channel}/${record.messageId}`];
     const entries = timelineEntries(detail.events, record.timelineSeq, ctx, ticketTimeZone(detail, ctx.directory));
     const last = detail.events.at(-1)?.seq ?? 0;
@@ -351,7 +365,7 @@ export class StaffGateway implements ChatGateway {
   private async customerMessage(m: OutboundMessage, detail: TicketDetail, channel: string, language: string): Promise<string[]> {
     if (!m.destination.startsWith('department:')) return this.notice(m, detail, channel, language);
     const key = `card:${detail.ticket.id}:${m.destination.slice('department:'.length)}`;
-    const card = await this.o.messages.get(this.platform, key);
+    const card = await this.cardFor(m, key);
     if (!card) return this.notice(m, detail, channel, language);
     const ctx = this.view(language);
     const entries = toldIn(card, detail, m) ? [] : timelineEntries(detail.events, card.timelineSeq, ctx, ticketTimeZone(detail, ctx.directory));

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { str } from '../core/payload.js';
 import type { OutboxKind } from '../core/ticket-events.js';
 
 export interface OutboxRow {
@@ -27,9 +26,7 @@ interface RawRow {
   kind: string;
   payload: Record<string, unknown>;
   attempts: number;
-  status?: string;
   wait_until?: string | Date | null;
-  latest?: string | number | null;
 }
 
 /**
@@ -38,6 +35,7 @@ interface RawRow {
  */
 export const REFRESH_KINDS = ['ticket.card_update', 'coordination.task_update'] as const satisfies readonly OutboxKind[];
 const REFRESH_SQL = sql.raw(`(${REFRESH_KINDS.map((k) => `'${k}'`).join(', ')})`);
+const REFRESH_ARRAY = `{${REFRESH_KINDS.join(',')}}`;
 
 /**
  * The outbox rows' state machine: pending → sending (leased to one worker) → delivered |
@@ -58,46 +56,18 @@ export class PgOutboxStore {
    * lock, so at most one row per destination is ever leased.
    */
   async claimHead(destination: string, owner: string, leaseMs: number): Promise<Claim> {
-    return this.db.transaction(async (tx) => {
-      // Sent together (one round trip): Postgres runs the lock first, and the select, a
-      // statement of its own, takes its snapshot once the lock is held.
-      const [, found] = await Promise.all([
-        tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`outbox:${destination}`}, 0))`),
-        tx.execute(sql`
-          select id, ticket_id, destination, kind, payload, attempts, status,
-            case when status = 'sending' and lease_until > now() then lease_until
-                 when status = 'pending' and next_attempt_at > now() then next_attempt_at end as wait_until,
-            case when status = 'pending' and kind in ${REFRESH_SQL} then (
-              select max(o2.id) from outbox o2
-              where o2.destination = o.destination and o2.status = 'pending' and o2.kind = o.kind
-                and o2.ticket_id is not distinct from o.ticket_id
-                and coalesce(o2.payload->>'taskId', '') = coalesce(o.payload->>'taskId', '')) end as latest
-          from outbox o where destination = ${destination} and status in ('pending', 'sending')
-          order by (status = 'sending') desc, (kind in ${REFRESH_SQL}), id limit 1`),
-      ]);
-      const head = (found as unknown as RawRow[])[0];
-      if (!head) return { none: true } as const;
-      // Raw rows carry timestamps as text; comparisons happen in SQL against the database clock.
-      if (head.wait_until) return { waitUntil: new Date(head.wait_until) };
-      let id = Number(head.id);
-      const latest = head.latest === null || head.latest === undefined ? id : Number(head.latest);
-      if (latest > id) {
-        await tx.execute(sql`
-          update outbox set status = 'skipped', last_error = ${`coalesced into row ${latest}`}
-          where destination = ${destination} and status = 'pending' and kind = ${head.kind}
-            and ticket_id is not distinct from ${head.ticket_id}::uuid
-            and coalesce(payload->>'taskId', '') = ${str(head.payload.taskId)} and id < ${latest}`);
-        id = latest;
-      }
-      const claimed = (await tx.execute(sql`
-        update outbox set status = 'sending', lease_owner = ${owner}, attempts = attempts + 1,
-          lease_until = now() + make_interval(secs => ${leaseMs / 1000})
-        where id = ${id} returning id, ticket_id, destination, kind, payload, attempts`)) as unknown as RawRow[];
-      const row = claimed[0]!;
-      return {
-        row: { id: Number(row.id), ticketId: row.ticket_id, destination: row.destination, kind: row.kind, payload: row.payload, attempts: row.attempts },
-      };
-    });
+    // One round trip: the lock, the head, the collapse and the lease are one server-side
+    // function (migrations/0007_outbox_claim.sql), whose lock ends with this statement.
+    const found = (await this.db.execute(sql`
+      select id, ticket_id, destination, kind, payload, attempts, wait_until
+      from aftercare_outbox_claim(${destination}, ${owner}, ${leaseMs / 1000}::float8, ${REFRESH_ARRAY}::text[])`)) as unknown as RawRow[];
+    const row = found[0];
+    if (!row) return { none: true };
+    // Raw rows carry timestamps as text; comparisons happen in SQL against the database clock.
+    if (row.wait_until) return { waitUntil: new Date(row.wait_until) };
+    return {
+      row: { id: Number(row.id), ticketId: row.ticket_id, destination: row.destination, kind: row.kind, payload: row.payload, attempts: row.attempts },
+    };
   }
 
   /**

@@ -10,7 +10,7 @@ type Fragment = postgres.PendingQuery<postgres.Row[]>;
  * per row, `(t, metric, n)` — the moment that puts the row in a period, the figure's name and
  * what the row adds to it. The same definitions are summed over raw rows of a period and built
  * into per-day roll-ups (report_day_counts), so both agree by construction; the durations are
- * the *runs* below. Migration 0008 lists the same moments and their inputs for invalidation.
+ * the *runs* below. Migration 0009 lists the same moments and their inputs for invalidation.
  */
 
 /** A half-open period [from, to). */
@@ -208,7 +208,7 @@ export function rawIntervals(i: Interval, days: string[]): Interval[] {
 /**
  * Keeps the report roll-ups current and plans a period over them. A day is cached once it is
  * before yesterday (UTC, by the database's clock) — a later change to it marks it dirty (the
- * triggers of migration 0008) and it is rebuilt before it is read again. One build runs at a
+ * triggers of migration 0009) and it is rebuilt before it is read again. One build runs at a
  * time: in this process the callers share it, across processes an advisory lock orders them.
  */
 export class ReportRollups {

@@ -450,7 +450,7 @@ export const ticketFacts = pgTable(
 // Report roll-ups (see report-rollups.ts): per UTC day and owning department ('' = all
 // departments), what the summary adds up, built from ticket_facts on demand. A day is current
 // when report_days holds it and report_dirty does not: triggers on ticket_facts (migration
-// 0008) append a day to report_dirty whenever a change touches a figure of a day before today.
+// 0009) append a day to report_dirty whenever a change touches a figure of a day before today.
 const day = (name: string) => date(name, { mode: 'string' });
 
 export const reportDays = pgTable('report_days', {

@@ -31,6 +31,12 @@ export interface OutboxSenderOptions {
  */
 export type DrainMode = 'wait' | 'hot';
 
+/** What a drain did: rows sent, and whether it stopped because the destination had no open row left. */
+export interface DrainOutcome {
+  sent: number;
+  drained: boolean;
+}
+
 const isRefresh = (kind: string) => (REFRESH_KINDS as readonly string[]).includes(kind);
 
 /**
@@ -68,13 +74,17 @@ export class OutboxSender {
     );
   }
 
-  /** Sends the destination's due rows; returns how many were sent. */
-  async drain(destination: string, mode: DrainMode): Promise<number> {
+  /** Sends the destination's due rows. */
+  async drain(destination: string, mode: DrainMode): Promise<DrainOutcome> {
     const o = this.o;
     let sent = 0;
+    let drained = false;
     while (!this.signal.stopping) {
       const claim = await o.store.claimHead(destination, this.owner, o.leaseMs);
-      if ('none' in claim) break;
+      if ('none' in claim) {
+        drained = true;
+        break;
+      }
       if ('waitUntil' in claim) {
         await this.wake(destination, 0, claim.waitUntil);
         break;
@@ -109,7 +119,7 @@ export class OutboxSender {
       if ((await this.handle(row, result)) === 'stop') break;
       sent++;
     }
-    return sent;
+    return { sent, drained };
   }
 
   /** One send, with the lease renewed every third of its length until the platform answered. */

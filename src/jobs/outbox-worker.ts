@@ -45,7 +45,7 @@ export function startOutboxWorker(o: OutboxWorkerOptions): { worker: Worker; sto
     async (job: Job) => {
       const parsed = jobData.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError('bad outbox job data: destination is required');
-      return sender.drain(parsed.data.destination, 'wait');
+      return (await sender.drain(parsed.data.destination, 'wait')).sent;
     },
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency },
   );

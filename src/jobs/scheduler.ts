@@ -34,18 +34,35 @@ export class BullTimerScheduler implements TimerScheduler {
 
 /** {@link OutboxKicker}: one delivery job per destination that just got rows. */
 export class BullOutboxKicker implements OutboxKicker {
-  constructor(private readonly queue: Queue) {}
+  constructor(private readonly outbox: Queue) {}
 
-  /** `delayMs`: when the job may run (the hot path's fallback waits a little). */
-  async kick(rows: QueuedOutboxRow[], delayMs = 0): Promise<void> {
+  async kick(rows: QueuedOutboxRow[]): Promise<void> {
+    await this.queue(rows);
+  }
+
+  /**
+   * Queues the jobs; `delayMs`: when they may run (the hot path's fallback waits a little).
+   * Resolves to the job id queued per destination, once Redis has them.
+   */
+  async queue(rows: QueuedOutboxRow[], delayMs = 0): Promise<Map<string, string>> {
     const first = new Map<string, number>();
     for (const r of rows) if (!first.has(r.destination) || r.id < first.get(r.destination)!) first.set(r.destination, r.id);
-    await this.queue.addBulk(
-      [...first].map(([destination, id]) => ({
+    const ids = new Map([...first].map(([destination, id]) => [destination, outboxJobId(destination, id, 0)]));
+    await this.outbox.addBulk(
+      [...ids].map(([destination, jobId]) => ({
         name: outboxJobName(destination),
         data: { destination },
-        opts: { jobId: outboxJobId(destination, id, 0), ...(delayMs > 0 && { delay: delayMs }) },
+        opts: { jobId, ...(delayMs > 0 && { delay: delayMs }) },
       })),
     );
+    return ids;
+  }
+
+  /**
+   * Removes delivery jobs that have nothing left to do. A job that already runs is not
+   * removed (BullMQ refuses while it holds the lock): it finds the rows sent.
+   */
+  async forget(jobIds: string[]): Promise<void> {
+    await Promise.all(jobIds.map((id) => this.outbox.remove(id).catch(() => 0)));
   }
 }

@@ -7,6 +7,8 @@ import type { QueuedOutboxRow } from '../../../src/app/ports.js';
 import { Directory } from '../../../src/core/directory.js';
 import { PgOutboxStore } from '../../../src/db/outbox-store.js';
 import { PgTicketStore } from '../../../src/db/ticket-store.js';
+import { HOT_PATH_FALLBACK_DELAY_MS } from '../../../src/jobs/hot-path.js';
+import { outboxJobId } from '../../../src/jobs/queues.js';
 import { createJobQueues, startJobs, type JobQueues, type Jobs } from '../../../src/jobs/runtime.js';
 import { deleteRedisKeys } from '../../helpers/app.js';
 import { exampleConfig } from '../../helpers/config.js';
@@ -207,5 +209,33 @@ describe('outbox hot path', { timeout: 90_000 }, () => {
     const calls = [...slow.gateway.calls, ...other.gateway.calls].filter((c) => c.id === row.id);
     expect(calls).toHaveLength(1);
     expectOncePerRowInOrder([row.id, later.id]);
+  });
+  it('the fallback job of a destination the hot path sent is removed before it runs; one the hot path handed over stays and sends', async () => {
+    prefix = `t${randomBytes(4).toString('hex')}`;
+    // One post per 1.5 s on customer:2: its second row finds no room on the hot path.
+    const a = await startProc('A', (d) => (d === 'customer:2' ? [{ key: `test:${d}`, max: 1, perMs: 1500 }] : []));
+    const fallback = (row: QueuedOutboxRow) => a.queues.queues.outbox.getJob(outboxJobId(row.destination, row.id, 0));
+
+    const sent = await commitRow('customer:1');
+    const kickedAt = Date.now();
+    await a.queues.kicker.kick([sent]);
+    expect(await fallback(sent)).toBeDefined();
+    await waitFor(async () => (await fallback(sent)) === undefined, 5000, 'the fallback job to go');
+    // Gone before its delay ran out: removed, not run.
+    expect(Date.now() - kickedAt).toBeLessThan(HOT_PATH_FALLBACK_DELAY_MS);
+    expect(delivered.map((s) => s.id)).toEqual([sent.id]);
+
+    const first = await commitRow('customer:2');
+    await a.queues.kicker.kick([first]);
+    await waitFor(() => delivered.some((s) => s.id === first.id), 5000, 'the first row on the hot path');
+    const second = await commitRow('customer:2');
+    await a.queues.kicker.kick([second]);
+    await waitFor(async () => {
+      const [r] = (await db.database.db.execute(sql`select last_error from outbox where id = ${second.id}`)) as unknown as [{ last_error: string | null }];
+      return r.last_error === 'waiting for a rate lane';
+    }, 5000, 'the hot path to hand the row over');
+    expect(await fallback(second)).toBeDefined();
+    await waitFor(async () => (await openRows()) === 0, 20_000, 'the outbox to drain');
+    expectOncePerRowInOrder([sent.id, first.id, second.id]);
   });
 });
