@@ -78,7 +78,6 @@ const INFO_UNITS: Record<string, string> = {
   relay_staff_to_customer_ms_p95: 'ms',
   relay_timeouts: 'samples not relayed within 10 s',
   flood_card_refreshes_coalesced: 'rows',
-  outbox_flood_rows_delivered_s: 's until the rows queued by the flood are delivered',
   timer_storm_sql_statements_per_fire: 'statements',
   timer_storm_worker_cpu_ms_per_fire: 'ms CPU in the worker process',
   rss_idle_mb_api: 'MB, role api, idle',

@@ -323,7 +323,6 @@ async function main(): Promise<void> {
         metrics.relay_after_flood_p95_ms = r.flood!.followUpMs.p95;
         metrics.outbox_backlog_after_flood_s = r.flood!.backlogSeconds;
         metrics.flood_card_refreshes_coalesced = r.flood!.coalesced;
-        metrics.outbox_flood_rows_delivered_s = r.flood!.floodRowsSeconds;
       };
     });
     await phase('storm', async () => {
