@@ -58,7 +58,8 @@ const SETTINGS = {
   timers: quick ? 10_000 : 100_000,
   latencyTimers: quick ? 1000 : 3000,
   latencyRealTickets: quick ? 500 : 2000,
-  timerConcurrency: 20,
+  timerConcurrency: 200,
+  timerBatch: 50,
   reconcileTickets: quick ? 10_000 : 100_000,
   reportsTickets: quick ? 100_000 : 1_000_000,
   reportsRuns: quick ? 5 : 20,
@@ -218,9 +219,9 @@ async function main(): Promise<void> {
     await phase('lateness', async () => {
       const trivial = await benchTimerLateness(ctx, { count: SETTINGS.latencyTimers, concurrency: SETTINGS.timerConcurrency });
       await ctx.truncateTickets();
-      const real = await benchTimerLatenessReal(ctx, { count: SETTINGS.latencyRealTickets, concurrency: SETTINGS.timerConcurrency, windowMs: 5000 });
+      const real = await benchTimerLatenessReal(ctx, { count: SETTINGS.latencyRealTickets, concurrency: SETTINGS.timerConcurrency, batchSize: SETTINGS.timerBatch, windowMs: 5000 });
       await ctx.truncateTickets();
-      const burst = await benchTimerLatenessReal(ctx, { count: SETTINGS.latencyRealTickets, concurrency: SETTINGS.timerConcurrency, windowMs: 0 });
+      const burst = await benchTimerLatenessReal(ctx, { count: SETTINGS.latencyRealTickets, concurrency: SETTINGS.timerConcurrency, batchSize: SETTINGS.timerBatch, windowMs: 0 });
       return () => {
         details.timerLateness = trivial;
         details.timerLatenessReal = real;
@@ -327,7 +328,7 @@ async function main(): Promise<void> {
     });
     await phase('storm', async () => {
       await ctx.truncateTickets();
-      const r = await benchTimerLatenessReal(ctx, { count: SETTINGS.stormTimers, concurrency: SETTINGS.timerConcurrency, windowMs: 0 });
+      const r = await benchTimerLatenessReal(ctx, { count: SETTINGS.stormTimers, concurrency: SETTINGS.timerConcurrency, batchSize: SETTINGS.timerBatch, windowMs: 0 });
       return () => {
         details.timerStorm = r;
         metrics.timer_storm_10k_fired_per_s = r.firedPerSecond;

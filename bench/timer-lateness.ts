@@ -104,7 +104,7 @@ export async function benchTimerLateness(ctx: BenchContext, o: { count: number; 
  */
 export async function benchTimerLatenessReal(
   ctx: BenchContext,
-  o: { count: number; concurrency: number; windowMs: number; poolSize?: number },
+  o: { count: number; concurrency: number; windowMs: number; poolSize?: number; batchSize?: number },
 ): Promise<RealLatenessResult> {
   const prefix = ctx.prefix(`firereal${o.windowMs}`);
   const conn = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
@@ -139,7 +139,7 @@ export async function benchTimerLatenessReal(
     dueAt.set(id, at.getTime());
     return { id, at, data: { type: 'sla', ticketId: c.ticket_id, clock: 'first_response', kind: 'remind', version: c.version } };
   });
-  const worker = startTimerWorker(deps, conn, prefix, o.concurrency);
+  const worker = startTimerWorker(deps, conn, prefix, o.concurrency, undefined, o.batchSize);
   const startLateness: number[] = [];
   const doneLateness: number[] = [];
   const outcomes = { fired: 0, stale: 0, failed: 0 };

@@ -98,6 +98,7 @@ export async function startApp(loaded: LoadedConfig, options: StartOptions = {})
       leaseMs: env.AFTERCARE_OUTBOX_LEASE,
       outboxConcurrency: env.AFTERCARE_OUTBOX_CONCURRENCY,
       timerConcurrency: env.AFTERCARE_TIMER_CONCURRENCY,
+      timerBatch: env.AFTERCARE_TIMER_BATCH,
       maxAttempts: env.AFTERCARE_OUTBOX_MAX_ATTEMPTS,
       metrics: jobMetrics(registry),
     });

@@ -70,7 +70,8 @@ export const envSchema = z.object({
   AFTERCARE_OUTBOX_LEASE: duration('10s'),
   AFTERCARE_OUTBOX_CONCURRENCY: count(50, 1000),
   AFTERCARE_OUTBOX_MAX_ATTEMPTS: count(25),
-  AFTERCARE_TIMER_CONCURRENCY: count(20, 1000),
+  AFTERCARE_TIMER_CONCURRENCY: count(200, 1000),
+  AFTERCARE_TIMER_BATCH: count(50, 1000),
   // Base of the customer links (GET /api/tickets/:number/customer-link); default: this server's own address.
   AFTERCARE_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://help.example.com' }).optional()),
   // GET /metrics answers without the API token (for a scraper on a private network).

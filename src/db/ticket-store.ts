@@ -306,6 +306,8 @@ export class PgTicketStore implements TicketStore {
       const [states, stored] = await Promise.all([loadStates(tx, [id], new Map([[id, row]])), readFacts(tx, id)]);
       const state = states.get(id)!;
       const change = decide(state);
+      // A ticket older than the facts table folds its log now, before its new events are written.
+      const prevFacts = change.events.length > 0 ? await factsBefore(tx, stored, state, row.eventCount > 0, this.facts) : undefined;
       const now = change.ticket?.updatedAt ?? new Date();
       const chain = chainEvents(id, state.ticket.customerId, change.events, now, { count: row.eventCount, lastHash: row.lastEventHash });
       const patch = change.ticket && Object.keys(change.ticket).length > 0 ? { ...change.ticket, version: state.ticket.version + 1 } : {};
@@ -334,11 +336,7 @@ export class PgTicketStore implements TicketStore {
       if (chain.rows.length) writes.send(tx.insert(ticketEvents).values(chain.rows));
       writes.send(insertPersonal(tx, chain.personal));
       const next = applyChange(state, change, patch);
-      if (change.events.length > 0) {
-        // A ticket older than the facts table reads its log here, after the new events were sent.
-        const facts = await writes.guard(nextFacts(tx, stored, { before: state, next, events: change.events, at: now, hadEvents: row.eventCount > 0 }, this.facts));
-        writes.send(writeFacts(tx, facts));
-      }
+      if (change.events.length > 0) writes.send(writeFacts(tx, factsAfterChange(prevFacts, next, change.events, now, this.facts)));
       const queued = writes.add(insertOutbox(tx, id, change.outbox ?? [], now));
       await writes.done();
       return { result: change.result, state: next, outbox: await queued };
@@ -413,7 +411,8 @@ export class PgTicketStore implements TicketStore {
         const after = applyChange(d.state, d.change, d.patch);
         next.set(d.id, after);
         if (d.change.events.length > 0) {
-          facts.push(factsColumns(await nextFacts(tx, known.get(d.id), { before: d.state, next: after, events: d.change.events, at: d.now, hadEvents: d.hadEvents }, this.facts)));
+          const prev = await factsBefore(tx, known.get(d.id), d.state, d.hadEvents, this.facts);
+          facts.push(factsColumns(factsAfterChange(prev, after, d.change.events, d.now, this.facts)));
         }
       }
       const queued = heads.length + clockRows.size + escs.size + events.length + drafts.length > 0 ? await writeBatch(tx, { heads, clocks: [...clockRows.values()], escalations: [...escs.values()], events, personal, facts, outbox: drafts }) : [];
@@ -631,15 +630,12 @@ async function insertDepartments(ex: Executor, ticketId: string, list: RoutedDep
     .onConflictDoUpdate({ target: [ticketDepartments.ticketId, ticketDepartments.departmentId], set: { role: sql`excluded.role` } });
 }
 
-/** The facts after a change, from the row read before it (`stored`), else from the ticket's log. */
-async function nextFacts(
-  tx: Executor,
-  stored: TicketFacts | undefined,
-  c: { before: TicketState; next: TicketState; events: EventDraft[]; at: Date; hadEvents: boolean },
-  facts: FactsContext,
-): Promise<TicketFacts> {
-  const prev = stored ?? (c.hadEvents ? factsFromLog(c.before, await eventLog(tx, c.before.ticket.id), facts) : undefined);
-  return factsAfterChange(prev, c.next, c.events, c.at, facts);
+/**
+ * The facts before a change: the row read under the lock (`stored`), else (a ticket older than
+ * the facts table) a fold of its log, which must be read before the change's events are written.
+ */
+async function factsBefore(tx: Executor, stored: TicketFacts | undefined, before: TicketState, hadEvents: boolean, facts: FactsContext): Promise<TicketFacts | undefined> {
+  return stored ?? (hadEvents ? factsFromLog(before, await eventLog(tx, before.ticket.id), facts) : undefined);
 }
 
 /**

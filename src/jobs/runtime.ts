@@ -53,6 +53,8 @@ export interface JobsOptions {
   leaseMs: number;
   outboxConcurrency: number;
   timerConcurrency: number;
+  /** Most timers handled in one transaction (default: `timerConcurrency`). */
+  timerBatch?: number;
   maxAttempts: number;
   /** Where the workers report outbox delivery times and timer lateness. */
   metrics?: JobMetrics;
@@ -126,7 +128,7 @@ export async function startJobs(q: JobQueues, o: JobsOptions): Promise<Jobs> {
       o.deps.log?.warn({ policy }, `Redis maxmemory-policy is "${policy}": set it to "noeviction" or queued reminders may be evicted`);
     }
     const metrics = o.metrics ?? NO_JOB_METRICS;
-    workers.push(startTimerWorker(o.deps, connection, prefix, o.timerConcurrency, metrics));
+    workers.push(startTimerWorker(o.deps, connection, prefix, o.timerConcurrency, metrics, o.timerBatch));
     const ob = startOutboxWorker({
       deps: o.deps,
       store: outbox,

@@ -11,14 +11,16 @@ import { safeError } from '../core/safe-error.js';
 
 /**
  * Runs due SLA reminders/breaches and escalation steps; the job id says which (app/timers.ts).
- * The jobs running at the same moment (up to `concurrency`) are handled as one batch: one
- * transaction loads and writes all their tickets (app/handle-timer.ts `handleTimers`).
+ * The jobs running at the same moment are handled in batches of up to `batchSize`: one
+ * transaction loads and writes all their tickets (app/handle-timer.ts `handleTimers`). With
+ * `concurrency` a few times `batchSize`, the next batches are taken from Redis while one is in
+ * Postgres, so the worker does not wait for either in turn.
  */
-export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: string, concurrency = 20, metrics: JobMetrics = NO_JOB_METRICS): Worker {
+export function startTimerWorker(deps: UseCaseDeps, connection: Redis, prefix: string, concurrency = 20, metrics: JobMetrics = NO_JOB_METRICS, batchSize = concurrency): Worker {
   const batch = new TimerBatch<TimerData, TimerOutcome>(
     (items) => handleTimers(deps, items),
     (item) => handleTimer(deps, item),
-    concurrency,
+    batchSize,
   );
   const worker = new Worker(
     TIMERS_QUEUE,

@@ -69,4 +69,23 @@ describe('facts of tickets older than the table', () => {
     const f = await store.factsOf(b.id);
     expect(f).toMatchObject({ timeToClaimS: 1800, firstResponseS: 7200, timeToContactS: 5400, createdAt: new Date('2026-11-23T02:00:00Z') });
   });
+
+  it('the log a change folds is the one before its own events: a reopen counts once', async () => {
+    now = new Date('2026-11-23T02:00:00Z');
+    const c = (await open()).state.ticket;
+    const as = { actorId: 'dave', source: 'slack' } as const;
+    now = new Date('2026-11-23T02:10:00Z');
+    await actOnTicket(deps, c.number, as, { type: 'reply', text: 'on it' });
+    now = new Date('2026-11-23T03:00:00Z');
+    await actOnTicket(deps, c.number, as, { type: 'resolve', measures: 'replaced the unit', advice: 'keep it ventilated' });
+    await tdb.database.sql`delete from ticket_facts where ticket_id = ${c.id}`;
+    now = new Date('2026-11-23T04:00:00Z');
+    await actOnTicket(deps, c.number, as, { type: 'reopen', reason: 'broke again' });
+    const live = await store.factsOf(c.id);
+    expect(live).toMatchObject({ reopenCount: 1, escalationCount: 1 });
+    // The same figures as a fold of the whole log from scratch.
+    await tdb.database.sql`delete from ticket_facts where ticket_id = ${c.id}`;
+    expect(await backfillFacts(tdb.database.db, ctx)).toBe(1);
+    expect(await store.factsOf(c.id)).toEqual(live);
+  });
 });

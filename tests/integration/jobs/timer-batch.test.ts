@@ -1,9 +1,16 @@
+import { randomBytes } from 'node:crypto';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleTimers } from '../../../src/app/handle-timer.js';
 import type { QueuedOutboxRow, TimerData, TimerSpec } from '../../../src/app/ports.js';
-import { escalationTimerId } from '../../../src/app/timers.js';
+import { escalationTimerId, slaTimerId } from '../../../src/app/timers.js';
 import { verifyAllChains } from '../../../src/db/verify-audit.js';
-import { startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
+import { makeQueues } from '../../../src/jobs/queues.js';
+import { BullTimerScheduler } from '../../../src/jobs/scheduler.js';
+import { startTimerWorker } from '../../../src/jobs/timer-worker.js';
+import { deleteRedisKeys, startTestApp, ticketBody, type TestApp } from '../../helpers/app.js';
+import { REDIS_URL } from '../../helpers/db.js';
 
 /**
  * Timers that fall due together are handled in one ticket-store transaction
@@ -136,5 +143,46 @@ describe('batched timer fires', { timeout: 60_000 }, () => {
       select count(*)::int as n from outbox where ticket_id in ${app.database.sql(tickets.map((t) => t.id))} and kind = 'escalation.ping'`;
     expect(kicked[0]!.filter((r) => r.destination === 'escalation')).toHaveLength(tickets.length);
     expect(queued.n).toBeGreaterThanOrEqual(tickets.length);
+  });
+
+  it('two timer workers, each holding several batches at once, fire every due clock once', async () => {
+    offsetMs = 0;
+    const tickets = await createTickets(40);
+    offsetMs = 31 * 24 * 3600_000;
+    const prefix = `tb${randomBytes(4).toString('hex')}`;
+    const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queues = makeQueues({ prefix, connection: conn });
+    // Due now by the app's clock; the stale versions are other jobs that must do nothing.
+    const timers: TimerSpec[] = tickets.flatMap((t) =>
+      [t.version, t.version + 1].map((version) => ({ id: slaTimerId(t.id, 'first_response', 'remind', version), at: new Date(), data: remind(t.id, version) })),
+    );
+    const results = new Map<string, unknown[]>();
+    const workers = [0, 1].map(() => startTimerWorker(app.deps, conn, prefix, 24, undefined, 6));
+    const done = new Promise<void>((resolve) => {
+      for (const w of workers) {
+        w.on('completed', (job: Job, value: unknown) => {
+          results.set(job.id!, [...(results.get(job.id!) ?? []), value]);
+          if (results.size === timers.length) resolve();
+        });
+      }
+    });
+    try {
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      await new BullTimerScheduler(queues.timers, () => new Date()).schedule(timers);
+      await done;
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.timers.close();
+      await queues.outbox.close();
+      conn.disconnect();
+      await deleteRedisKeys(prefix);
+    }
+    for (const t of tickets) {
+      expect(results.get(slaTimerId(t.id, 'first_response', 'remind', t.version))).toEqual(['fired']);
+      expect(results.get(slaTimerId(t.id, 'first_response', 'remind', t.version + 1))).toEqual(['stale']);
+    }
+    const counts = await reminders(tickets.map((t) => t.id));
+    expect(tickets.map((t) => counts.get(t.id) ?? 0)).toEqual(tickets.map(() => 1));
+    expect((await verifyAllChains(app.database.db)).broken).toEqual([]);
   });
 });
