@@ -13,7 +13,7 @@ import {
   type ReportSummary,
 } from '../core/reports/summary.js';
 import { SEVERITIES, type Severity } from '../core/types.js';
-import { countsStatement, RUNS, runStatement, runStats, type ReportRollups, type RunKey, type RunStats } from './report-rollups.js';
+import { at, candidatesSql, countsStatement, inPeriod, RUNS, runStatement, runStats, type ReportRollups, type RunKey, type RunStats } from './report-rollups.js';
 
 type Sql = postgres.Sql;
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
@@ -33,17 +33,8 @@ export function filterSql(sql: Sql, q: ReportQuery): Fragment {
     ${f.tier === undefined ? sql`` : sql`and tier = ${f.tier}`}`;
 }
 
-/**
- * Rows that can contribute to a period: every instant a facts row records lies between its
- * `created_at` and its `updated_at` (the last event), so a ticket with anything in [from, to)
- * was created before `to` and last changed at or after `from`.
- */
-export function candidatesSql(sql: Sql, q: ReportQuery): Fragment {
-  return sql`updated_at >= ${at(sql, q.from)} and created_at < ${at(sql, q.to)} ${filterSql(sql, q)}`;
-}
-
-/** An instant as a bound timestamptz (the client is set up to take dates as ISO strings). */
-export const at = (sql: Sql, d: Date): Fragment => sql`${d.toISOString()}::timestamptz`;
+/** The rows that can contribute to the query's period, with its filters (see report-rollups.ts). */
+const candidates = (sql: Sql, q: ReportQuery): Fragment => candidatesSql(sql, q, filterSql(sql, q));
 
 /**
  * Runs report statements in a transaction with JIT off: compiling the dozens of aggregate
@@ -57,8 +48,6 @@ export async function withoutJit<T>(sql: Sql, run: (tx: Sql) => Promise<T> | pos
   })) as T;
 }
 
-/** `col` falls in the period. Column names come from this module only. */
-const inP = (sql: Sql, col: string, q: ReportQuery): Fragment => sql`${sql.unsafe(col)} >= ${at(sql, q.from)} and ${sql.unsafe(col)} < ${at(sql, q.to)}`;
 
 /**
  * Runs a report statement like {@link withoutJit}, with room to sort the period's durations
@@ -244,7 +233,7 @@ interface BreakdownRow extends Omit<DepartmentRow, 'departmentId'> {
  * first claim, final resolve, first response, first resolve for CSAT and reopen rate).
  */
 async function breakdownFromFacts(sql: Sql, q: ReportQuery, column: 'owner_id' | 'department_id'): Promise<BreakdownRow[]> {
-  const firstResolved = inP(sql, 'first_resolved_at', q);
+  const firstResolved = inPeriod(sql, 'first_resolved_at', q);
   const col = sql.unsafe(column);
   const rows = await sql<Row[]>`
     select key, sum(created) as created, sum(claimed) as claimed, sum(resolved) as resolved, sum(open) as open,
@@ -252,18 +241,18 @@ async function breakdownFromFacts(sql: Sql, q: ReportQuery, column: 'owner_id' |
       sum(first_resolved) as first_resolved, sum(reopened) as reopened, bool_or(in_period) as in_period
     from (
       select ${col} as key,
-        count(*) filter (where ${inP(sql, 'created_at', q)}) as created,
-        count(*) filter (where ${inP(sql, 'first_claimed_at', q)}) as claimed,
-        count(*) filter (where ${inP(sql, 'last_resolved_at', q)}) as resolved,
+        count(*) filter (where ${inPeriod(sql, 'created_at', q)}) as created,
+        count(*) filter (where ${inPeriod(sql, 'first_claimed_at', q)}) as claimed,
+        count(*) filter (where ${inPeriod(sql, 'last_resolved_at', q)}) as resolved,
         0 as open,
-        percentile_cont(0.5) within group (order by first_response_s) filter (where ${inP(sql, 'first_response_at', q)}) as frt_median,
-        percentile_cont(0.5) within group (order by resolution_last_s) filter (where ${inP(sql, 'last_resolved_at', q)}) as ttr_median,
+        percentile_cont(0.5) within group (order by first_response_s) filter (where ${inPeriod(sql, 'first_response_at', q)}) as frt_median,
+        percentile_cont(0.5) within group (order by resolution_last_s) filter (where ${inPeriod(sql, 'last_resolved_at', q)}) as ttr_median,
         avg(csat) filter (where ${firstResolved})::float8 as csat_mean,
         count(*) filter (where ${firstResolved}) as first_resolved,
         count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened,
         true as in_period
       from ticket_facts
-      where ${col} is not null and ${candidatesSql(sql, q)}
+      where ${col} is not null and ${candidates(sql, q)}
       group by 1
       union all
       select ${col}, 0, 0, 0, count(*), null, null, null, 0, 0, false

@@ -30,14 +30,20 @@ type Family = (sql: Sql, i: Interval, filters: Fragment, narrow: boolean) => Fra
 const NARROW_MS = 3 * 86_400_000;
 const isNarrow = (i: Interval) => i.to.getTime() - i.from.getTime() <= NARROW_MS;
 
-const iso = (sql: Sql, d: Date): Fragment => sql`${d.toISOString()}::timestamptz`;
+/** An instant as a bound timestamptz (the client is set up to take dates as ISO strings). */
+export const at = (sql: Sql, d: Date): Fragment => sql`${d.toISOString()}::timestamptz`;
 const u = (sql: Sql, s: string): Fragment => sql.unsafe(s) as unknown as Fragment;
 
-/** Tickets with anything in `i`: created before its end and last changed at or after its start (ticket_facts_period_idx, index-only). */
-const candidates = (sql: Sql, i: Interval, filters: Fragment): Fragment =>
-  sql`f.updated_at >= ${iso(sql, i.from)} and f.created_at < ${iso(sql, i.to)} ${filters}`;
+/**
+ * Rows that can contribute to a period: every instant a facts row records lies between its
+ * `created_at` and its `updated_at` (the last event), so a ticket with anything in [from, to)
+ * was created before `to` and last changed at or after `from` (ticket_facts_period_idx).
+ */
+export const candidatesSql = (sql: Sql, i: Interval, filters: Fragment): Fragment =>
+  sql`updated_at >= ${at(sql, i.from)} and created_at < ${at(sql, i.to)} ${filters}`;
 
-const inI = (sql: Sql, col: string, i: Interval): Fragment => sql`${u(sql, col)} >= ${iso(sql, i.from)} and ${u(sql, col)} < ${iso(sql, i.to)}`;
+/** `col` falls in the period. Column names come from the report modules only. */
+export const inPeriod = (sql: Sql, col: string, i: Interval): Fragment => sql`${u(sql, col)} >= ${at(sql, i.from)} and ${u(sql, col)} < ${at(sql, i.to)}`;
 
 /** Volume and SLA outcomes: one moment each (created, final resolve, close, first reopen, each clock's decision). */
 const MOMENTS: { at: string; metric: string; when?: string }[] = [
@@ -59,7 +65,7 @@ const moments: Family = (sql, i, filters, narrow) => {
     for (const m of MOMENTS) byAt.set(m.at, [...(byAt.get(m.at) ?? []), m]);
     const parts = [...byAt].map(([at, ms]) => {
       const values = ms.map((m) => `('${m.metric}', ${m.when ? `(${m.when})::int` : '1'})`).join(', ');
-      return sql`select f.${u(sql, at)} as t, f.department_id, m.metric, m.n from ticket_facts f cross join lateral (values ${u(sql, values)}) m(metric, n) where ${inI(sql, `f.${at}`, i)} ${filters}`;
+      return sql`select f.${u(sql, at)} as t, f.department_id, m.metric, m.n from ticket_facts f cross join lateral (values ${u(sql, values)}) m(metric, n) where ${inPeriod(sql, `f.${at}`, i)} ${filters}`;
     });
     return parts.reduce((a, b) => sql`${a} union all ${b}`);
   }
@@ -67,7 +73,7 @@ const moments: Family = (sql, i, filters, narrow) => {
   return sql`
     select m.t, f.department_id, m.metric, 1 as n
     from ticket_facts f cross join lateral (values ${u(sql, values)}) m(t, metric)
-    where ${candidates(sql, i, filters)} and m.t >= ${iso(sql, i.from)} and m.t < ${iso(sql, i.to)}`;
+    where ${candidatesSql(sql, i, filters)} and m.t >= ${at(sql, i.from)} and m.t < ${at(sql, i.to)}`;
 };
 
 /** The rates over resolutions: the tickets first resolved in the period (ticket_facts_first_resolved_idx). */
@@ -90,7 +96,7 @@ const firstResolved: Family = (sql, i, filters) => sql`
     ('verification_n', (f.verification in ('still_fixed', 'problem_again'))::int),
     ('still_fixed', (f.verification = 'still_fixed')::int)
   ) m(metric, n)
-  where ${inI(sql, 'f.first_resolved_at', i)} ${filters}`;
+  where ${inPeriod(sql, 'f.first_resolved_at', i)} ${filters}`;
 
 /**
  * Every escalation raised in the period, with its trigger and time to acknowledge. Tickets with
@@ -101,14 +107,14 @@ const escalationRows = (sql: Sql, i: Interval, filters: Fragment, narrow: boolea
   const part = (count: string) => sql`
     select ${select}
     from ticket_facts f, jsonb_to_recordset(f.escalations) as e(trigger text, at timestamptz, "ackS" int)
-    where ${u(sql, count)} and ${candidates(sql, i, filters)} and e.at >= ${iso(sql, i.from)} and e.at < ${iso(sql, i.to)}`;
+    where ${u(sql, count)} and ${candidatesSql(sql, i, filters)} and e.at >= ${at(sql, i.from)} and e.at < ${at(sql, i.to)}`;
   // A short interval finds its few escalated tickets on ticket_facts_escalated_span_idx (index-only), then reads them.
   if (narrow)
     return sql`
       select ${select}
       from ticket_facts f, jsonb_to_recordset(f.escalations) as e(trigger text, at timestamptz, "ackS" int)
-      where f.ticket_id = any(array(select f.ticket_id from ticket_facts f where f.escalation_count > 0 and ${candidates(sql, i, filters)}))
-        and e.at >= ${iso(sql, i.from)} and e.at < ${iso(sql, i.to)}`;
+      where f.ticket_id = any(array(select f.ticket_id from ticket_facts f where f.escalation_count > 0 and ${candidatesSql(sql, i, filters)}))
+        and e.at >= ${at(sql, i.from)} and e.at < ${at(sql, i.to)}`;
   return sql`${part('f.escalation_count between 1 and 8')} union all ${part('f.escalation_count > 8')}`;
 };
 
@@ -122,7 +128,7 @@ type RunSource = (sql: Sql, i: Interval, filters: Fragment, narrow: boolean) => 
 const durationRun =
   (at: string, col: string): RunSource =>
   (sql, i, filters) =>
-    sql`select f.${u(sql, at)} as t, f.department_id, f.${u(sql, col)} as v from ticket_facts f where ${inI(sql, `f.${at}`, i)} and f.${u(sql, col)} is not null ${filters}`;
+    sql`select f.${u(sql, at)} as t, f.department_id, f.${u(sql, col)} as v from ticket_facts f where ${inPeriod(sql, `f.${at}`, i)} and f.${u(sql, col)} is not null ${filters}`;
 
 /**
  * The durations whose median, p90 and mean the summary reports, each at its own moment: first

@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { DateTime } from 'luxon';
 import { SLA_CLOCKS } from '../core/reports/facts.js';
-import { at } from './report-queries.js';
+import { at } from './report-rollups.js';
 import { round1, type ReportDimension, type ReportInterval, type ReportQuery, type Timeseries } from '../core/reports/summary.js';
 
 type Sql = postgres.Sql;
