@@ -43,37 +43,38 @@ const mark = (label: string) => {
   if (active) marks.push({ label, t: now() - t0, stmts });
 };
 
-/** Wraps an async method: `label>` when called, `label<` when it settles. */
-function wrap(proto: object, name: string, base: string, detail?: (args: unknown[]) => string): void {
+/** Replaces a method of `proto` by `around`, which gets the original, the receiver and the arguments. */
+function patch(proto: object, name: string, what: string, around: (orig: (...a: unknown[]) => unknown, self: unknown, args: unknown[]) => unknown): void {
   const p = proto as Record<string, unknown>;
   const orig = p[name] as (...a: unknown[]) => unknown;
-  if (typeof orig !== 'function') throw new Error(`no method ${name} for ${base}`);
+  if (typeof orig !== 'function') throw new Error(`no method ${name} for ${what}`);
   p[name] = function (this: unknown, ...args: unknown[]) {
-    const label = detail ? `${base} ${detail(args)}` : base;
-    mark(`${label}>`);
-    const out = orig.apply(this, args);
-    if (out instanceof Promise) return out.finally(() => mark(`${label}<`));
-    mark(`${label}<`);
-    return out;
+    return around(orig, this, args);
   };
 }
 
-for (const m of ['execute', 'all'] as const) {
-  const p = PostgresJsPreparedQuery.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const orig = p[m]!;
-  p[m] = function (this: unknown, ...a: unknown[]) {
+/** Wraps an async method: `label>` when called, `label<` when it settles. */
+function wrap(proto: object, name: string, base: string, detail?: (args: unknown[]) => string): void {
+  patch(proto, name, base, (orig, self, args) => {
+    const label = detail ? `${base} ${detail(args)}` : base;
+    mark(`${label}>`);
+    const out = orig.apply(self, args);
+    if (out instanceof Promise) return out.finally(() => mark(`${label}<`));
+    mark(`${label}<`);
+    return out;
+  });
+}
+
+// Statements and transactions while a sample runs.
+for (const m of ['execute', 'all'])
+  patch(PostgresJsPreparedQuery.prototype, m, 'statements', (orig, self, a) => {
     if (active) stmts++;
-    return orig.apply(this, a);
-  };
-}
-{
-  const p = PostgresJsSession.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const orig = p.transaction!;
-  p.transaction = function (this: unknown, ...a: unknown[]) {
-    if (active) txs++;
-    return orig.apply(this, a);
-  };
-}
+    return orig.apply(self, a);
+  });
+patch(PostgresJsSession.prototype, 'transaction', 'transactions', (orig, self, a) => {
+  if (active) txs++;
+  return orig.apply(self, a);
+});
 wrap(Bot.prototype, 'handleUpdate', 'tg.handleUpdate');
 wrap(PgInboundDedup.prototype, 'claim', 'dedup.claim');
 wrap(PgDialogStore.prototype, 'get', 'dialog.get');
