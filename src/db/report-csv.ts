@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
 import { SLA_CLOCKS } from '../core/reports/facts.js';
 import type { ReportQuery } from '../core/reports/summary.js';
+import { reportSettings } from './report-rollups.js';
 
 type Sql = postgres.Sql;
 
@@ -104,7 +105,7 @@ export function ticketsCsv(sql: Sql, q: ReportQuery): Readable {
   void sql
     .begin(async (tx) => {
       // JIT compiles the row expressions for longer than the export takes; the sort by creation stays in memory.
-      await tx`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
+      await reportSettings(tx as unknown as Sql);
       const copy = await tx.unsafe(csvCopyStatement(q)).readable();
       await pipeline(copy, out);
     })

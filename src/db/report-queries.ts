@@ -13,7 +13,7 @@ import {
   type ReportSummary,
 } from '../core/reports/summary.js';
 import { SEVERITIES, type Severity } from '../core/types.js';
-import { at, candidatesSql, countsStatement, inPeriod, RUNS, runStatement, runStats, type ReportRollups, type RunKey, type RunStats } from './report-rollups.js';
+import { at, candidatesSql, countsStatement, inPeriod, reportSettings, RUNS, runStatement, runStats, type ReportRollups, type RunKey, type RunStats } from './report-rollups.js';
 
 type Sql = postgres.Sql;
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
@@ -49,13 +49,10 @@ export async function withoutJit<T>(sql: Sql, run: (tx: Sql) => Promise<T> | pos
 }
 
 
-/**
- * Runs a report statement like {@link withoutJit}, with room to sort the period's durations
- * in memory (the default 4 MB spills a median over a quarter of a million tickets to disk).
- */
+/** Runs report statements in a transaction with {@link reportSettings} (JIT off, room to sort in memory). */
 async function reportStatement<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postgres.PendingQuery<postgres.Row[]>): Promise<T> {
   return (await sql.begin(async (tx) => {
-    await tx`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
+    await reportSettings(tx as unknown as Sql);
     return (await run(tx as unknown as Sql)) as T;
   })) as T;
 }

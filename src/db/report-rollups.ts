@@ -30,6 +30,13 @@ type Family = (sql: Sql, i: Interval, filters: Fragment, narrow: boolean) => Fra
 const NARROW_MS = 3 * 86_400_000;
 const isNarrow = (i: Interval) => i.to.getTime() - i.from.getTime() <= NARROW_MS;
 
+/**
+ * The settings of a report transaction: JIT off (compiling the dozens of aggregate expressions
+ * costs more than it saves) and room to sort in memory (the default 4 MB spills a sort over a
+ * quarter of a million values to disk); both local to the transaction.
+ */
+export const reportSettings = (tx: Sql): Fragment => tx`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
+
 /** An instant as a bound timestamptz (the client is set up to take dates as ISO strings). */
 export const at = (sql: Sql, d: Date): Fragment => sql`${d.toISOString()}::timestamptz`;
 const u = (sql: Sql, s: string): Fragment => sql.unsafe(s) as unknown as Fragment;
@@ -294,7 +301,7 @@ async function buildDays(sql: Sql, days: string[]): Promise<void> {
   const span: Interval = { from: new Date(`${days[0]}T00:00:00Z`), to: new Date(Date.parse(`${days.at(-1)}T00:00:00Z`) + DAY_MS) };
   const none = sql``;
   const dayList = dates(sql, days);
-  await sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
+  await reportSettings(sql);
   await sql`delete from report_dirty where day = any(${dayList})`;
   await sql`delete from report_day_counts where day = any(${dayList})`;
   await sql`delete from report_day_runs where day = any(${dayList})`;
