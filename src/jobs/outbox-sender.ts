@@ -37,6 +37,15 @@ export interface DrainOutcome {
   drained: boolean;
 }
 
+/** A claimed row's lease as its sender sees it. */
+interface Lease {
+  /** A renewal found the row no longer leased to this sender. */
+  lost: boolean;
+  /** When the send started (the heartbeat's cap counts from here). */
+  sendingSince: number | undefined;
+  release(): void;
+}
+
 const isRefresh = (kind: string) => (REFRESH_KINDS as readonly string[]).includes(kind);
 
 /**
@@ -90,60 +99,95 @@ export class OutboxSender {
         break;
       }
       const row = claim.row;
-      const message = { ...row, attempt: row.attempts };
-      const lanes = (await o.gateway.lanes(destination, row.kind, message)) ?? [];
-      // The hot path never waits for a lane, and a card refresh never waits holding the
-      // destination's lease: a person's message written meanwhile would wait behind it.
-      if (lanes.length === 0) {
-        // Nothing to post (the gateway said so): no lane to wait for.
-      } else if (mode === 'hot' || isRefresh(row.kind)) {
-        const waitMs = await o.limiter.tryAcquireAll(lanes);
-        if (waitMs > 0) {
-          // No room now: hand the row back and let a delivery job send it when there is.
-          const at = new Date(Date.now() + waitMs);
-          if (await o.store.reschedule(row.id, this.owner, at, 'waiting for a rate lane', false)) await this.wake(destination, row.id, at);
-          break;
-        }
-      } else if (!(await o.limiter.acquire(lanes, this.signal))) {
-        // Shutting down while waiting for a rate-limit slot: hand the row back unsent.
-        await o.store.reschedule(row.id, this.owner, new Date(), 'released on shutdown', false);
-        break;
+      const lease = this.hold(row);
+      try {
+        const step = await this.step(row, mode, lease);
+        if (step === 'stop') break;
+        sent++;
+      } finally {
+        lease.release();
       }
-      const result = await this.send(message);
-      // Retry-After holds the whole lane, so the rows behind this one (or ahead of it by priority) wait too.
-      if (result.status === 'retry' && result.afterMs !== undefined && result.afterMs > 0) await o.limiter.block(lanes, result.afterMs);
-      if (this.signal.stopping && result.status === 'retry') {
-        await o.store.reschedule(row.id, this.owner, new Date(), result.error, result.afterMs === undefined);
-        break;
-      }
-      if ((await this.handle(row, result)) === 'stop') break;
-      sent++;
     }
     return { sent, drained };
   }
 
-  /** One send, with the lease renewed every third of its length until the platform answered. */
-  private async send(row: OutboundMessage): Promise<DeliveryResult> {
+  /**
+   * One claimed row: waits for its rate lanes, sends it and records the outcome. 'stop' when
+   * the drain must end here (the row went back for later, or the lease was lost).
+   */
+  private async step(row: OutboxRow, mode: DrainMode, lease: Lease): Promise<'next' | 'stop'> {
     const o = this.o;
-    const started = Date.now();
+    const message = { ...row, attempt: row.attempts };
+    const lanes = (await o.gateway.lanes(row.destination, row.kind, message)) ?? [];
+    // The hot path never waits for a lane, and a card refresh never waits holding the
+    // destination's lease: a person's message written meanwhile would wait behind it.
+    if (lanes.length === 0) {
+      // Nothing to post (the gateway said so): no lane to wait for.
+    } else if (mode === 'hot' || isRefresh(row.kind)) {
+      const waitMs = await o.limiter.tryAcquireAll(lanes);
+      if (waitMs > 0) {
+        // No room now: hand the row back and let a delivery job send it when there is.
+        const at = new Date(Date.now() + waitMs);
+        if (await o.store.reschedule(row.id, this.owner, at, 'waiting for a rate lane', false)) await this.wake(row.destination, row.id, at);
+        return 'stop';
+      }
+    } else if (!(await o.limiter.acquire(lanes, this.signal))) {
+      // Shutting down while waiting for a rate-limit slot: hand the row back unsent.
+      await o.store.reschedule(row.id, this.owner, new Date(), 'released on shutdown', false);
+      return 'stop';
+    }
+    // The lease ran out while waiting (this process was stalled): another worker has the row now.
+    if (lease.lost) return 'stop';
+    const result = await this.send(message, lease);
+    // Retry-After holds the whole lane, so the rows behind this one (or ahead of it by priority) wait too.
+    if (result.status === 'retry' && result.afterMs !== undefined && result.afterMs > 0) await o.limiter.block(lanes, result.afterMs);
+    if (this.signal.stopping && result.status === 'retry') {
+      await o.store.reschedule(row.id, this.owner, new Date(), result.error, result.afterMs === undefined);
+      return 'stop';
+    }
+    return this.handle(row, result);
+  }
+
+  /**
+   * Keeps the lease of a claimed row: renewed every third of its length for as long as this
+   * sender holds the row (waiting for a rate lane included), except that a send which has not
+   * answered within {@link HEARTBEAT_CAP_MS} is no longer covered.
+   */
+  private hold(row: OutboxRow): Lease {
+    const o = this.o;
+    let released = false;
+    const lease: Lease = {
+      lost: false,
+      sendingSince: undefined,
+      release: () => {
+        released = true;
+        clearInterval(beat);
+      },
+    };
     const beat = setInterval(() => {
-      if (Date.now() - started > HEARTBEAT_CAP_MS) {
+      if (lease.sendingSince !== undefined && Date.now() - lease.sendingSince > HEARTBEAT_CAP_MS) {
         clearInterval(beat);
         return;
       }
       o.store.renewLease(row.id, this.owner, o.leaseMs).then(
         (held) => {
-          if (!held) o.deps.log?.warn({ id: row.id, destination: row.destination }, 'outbox lease lost during a send');
+          // A renewal answered after the row was finished finds it no longer sending: not a loss.
+          if (held || released) return;
+          lease.lost = true;
+          o.deps.log?.warn({ id: row.id, destination: row.destination }, 'outbox lease lost');
         },
         (err: unknown) => o.deps.log?.warn({ id: row.id, err: safeError(err) }, 'could not renew an outbox lease'),
       );
     }, Math.max(100, Math.floor(o.leaseMs / 3)));
+    return lease;
+  }
+
+  private async send(row: OutboundMessage, lease: Lease): Promise<DeliveryResult> {
+    lease.sendingSince = Date.now();
     try {
-      return await o.gateway.deliver(row);
+      return await this.o.gateway.deliver(row);
     } catch (err) {
       return { status: 'retry', error: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearInterval(beat);
     }
   }
 

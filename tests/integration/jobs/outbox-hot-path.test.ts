@@ -210,6 +210,22 @@ describe('outbox hot path', { timeout: 90_000 }, () => {
     expect(calls).toHaveLength(1);
     expectOncePerRowInOrder([row.id, later.id]);
   });
+  it('a row waiting for a rate lane longer than its lease keeps it: the heartbeat covers the wait, so nobody sends it twice', async () => {
+    prefix = `t${randomBytes(4).toString('hex')}`;
+    // One send per 1.2 s over every destination: the delivery jobs of the rows the hot path
+    // handed back wait for the lane in turn, each wait longer than the 500 ms lease.
+    const lane = () => [{ key: 'shared', max: 1, perMs: 1200 }];
+    const a = await startProc('a', lane, { leaseMs: 500 });
+    await startProc('b', lane, { leaseMs: 500 });
+    const rows: QueuedOutboxRow[] = [];
+    for (let i = 21; i <= 26; i++) rows.push(await commitRow(`customer:${i}`));
+    await a.queues.kicker.kick(rows);
+    await waitFor(async () => (await openRows()) === 0, 30_000, 'the outbox to drain');
+    expectOncePerRowInOrder(rows.map((r) => r.id));
+    const calls = procs.flatMap((p) => p.gateway.calls);
+    expect(calls.map((c) => c.id).sort((x, y) => x - y)).toEqual(rows.map((r) => r.id));
+  });
+
   it('the fallback job of a destination the hot path sent is removed before it runs; one the hot path handed over stays and sends', async () => {
     prefix = `t${randomBytes(4).toString('hex')}`;
     // One post per 1.5 s on customer:2: its second row finds no room on the hot path.
