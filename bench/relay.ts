@@ -28,6 +28,8 @@ export interface FloodResult {
   backlogSeconds: number;
   /** Card refreshes collapsed into a newer one. */
   coalesced: number;
+  /** `customer.message` events on the flood's tickets: all flood messages and follow-ups, `messages + followUps`. */
+  recorded: number;
 }
 
 interface Chat {
@@ -55,7 +57,10 @@ export async function openChats(app: TestApp, tg: FakeTelegram, count: number, f
     tg.addChat(chat, { languageCode: 'en' });
     const res = await app.api('/api/tickets', {
       method: 'POST',
-      json: ticketBody({ category: k.category, description: k.description, customer: { name: `Bench ${i}`, company: 'Acme Ltd', phone: `+86 138 0013 ${String(1000 + i)}`, language: 'en' } }),
+      // Customers are matched by phone: one per chat (the chat number in it), or a later call's
+      // first chats would be the earlier call's customers, with two open tickets each, and their
+      // messages would get "which ticket?" instead of being relayed.
+      json: ticketBody({ category: k.category, description: k.description, customer: { name: `Bench ${chat}`, company: 'Acme Ltd', phone: `+86 138 ${String(chat).padStart(8, '0')}`, language: 'en' } }),
     });
     if (res.status !== 201) throw new Error(`ticket not created: ${res.status} ${await res.text()}`);
     const { number } = (await res.json()) as { number: string };
@@ -247,6 +252,10 @@ async function flood(
   }
   await watch;
   const [co] = await app.database.sql<[{ n: number }]>`select count(*)::int as n from outbox where status = 'skipped' and last_error like 'coalesced into row %'`;
+  // The flood's tickets get no other customer messages (the texts are kept apart, as personal data).
+  const [rec] = await app.database.sql<[{ n: number }]>`
+    select count(*)::int as n from ticket_events e join tickets t on t.id = e.ticket_id
+    where e.type = 'customer.message' and t.number in ${app.database.sql(chats.map((c) => c.number))}`;
   const result: FloodResult = {
     customers: o.customers,
     seconds: o.seconds,
@@ -255,7 +264,8 @@ async function flood(
     followUpMs: roundSummary(summarize(latencies)),
     backlogSeconds,
     coalesced: co.n,
+    recorded: rec.n,
   };
-  log(`flood: follow-ups ${JSON.stringify(result.followUpMs)}, backlog drained ${backlogSeconds} s after the flood, ${co.n} card refreshes coalesced`);
+  log(`flood: follow-ups ${JSON.stringify(result.followUpMs)}, backlog drained ${backlogSeconds} s after the flood, ${co.n} card refreshes coalesced, ${rec.n} of ${total + o.followUps} messages recorded`);
   return result;
 }

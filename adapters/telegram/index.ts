@@ -29,7 +29,15 @@ export interface TelegramOptions {
   privacy?: PrivacyStore | undefined;
   /** Poll getUpdates (when no webhook URL is set) in this process. */
   poll: boolean;
+  /**
+   * A Bot API call other than the long poll gives up after this many ms (default 15 s), so a request
+   * the server never answers cannot hold the update loop (the SDK's own default is 5 minutes).
+   * getUpdates waits its long-poll `timeout` plus 10 s (the SDK's rule).
+   */
+  requestTimeoutMs?: number | undefined;
 }
+
+const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface TelegramAdapter {
   gateway: TelegramGateway;
@@ -105,7 +113,11 @@ function sameSecret(given: string | undefined, expected: string): boolean {
  */
 export function createTelegramAdapter(o: TelegramOptions): TelegramAdapter {
   // botApiFetch: an answer that is not the Bot API's (a proxy's error page) keeps its status and body.
-  const transport = { ...(o.apiRoot && { apiRoot: o.apiRoot.replace(/\/$/, '') }), fetch: botApiFetch(o.token) };
+  const transport = {
+    ...(o.apiRoot && { apiRoot: o.apiRoot.replace(/\/$/, '') }),
+    fetch: botApiFetch(o.token),
+    timeoutMs: o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+  };
   // Conversation replies may retry a 429 in place; outbox deliveries never do (the outbox does).
   const bot = new Bot(o.token, { ...transport, maxRetries: 2, maxRetryAfterMs: 10_000 });
   const outboundApi = new Api(o.token, { ...transport, maxRetries: 0 });

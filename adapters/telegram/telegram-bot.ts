@@ -10,6 +10,7 @@ import { CLOCK_KIND_TO_KEY } from '../../src/config/build-config.js';
 import { SEVERITIES, type Severity } from '../../src/core/types.js';
 import { detectTone } from '../../src/core/tone.js';
 import { formatDateTime, toLanguage, translator } from '../../src/i18n/index.js';
+import { describeTelegramError } from './bot-api-fetch.js';
 import type { CallbackSigner } from './callback-data.js';
 import { escapeHtml } from './html.js';
 import { cleanText } from '../../src/core/text.js';
@@ -158,8 +159,14 @@ export class TelegramConversation {
   private async relay(chatId: string, language: string, customer: TelegramCustomer, number: string, text: string, attachments: Attachment[]): Promise<void> {
     const t = translator(language);
     await customerAct(this.o.deps, number, customer.id, PLATFORM, { type: 'message', text, attachments });
-    await this.send(chatId, t('relay.added', { number }));
-    if (detectTone(text).angry) await this.send(chatId, t('tone.noted', { number }));
+    // The message is in the ticket now: a failed (or timed-out) acknowledgement is logged, not
+    // thrown, so the update stays claimed and a redelivery does not add the message twice.
+    try {
+      await this.send(chatId, t('relay.added', { number }));
+      if (detectTone(text).angry) await this.send(chatId, t('tone.noted', { number }));
+    } catch (err) {
+      this.o.deps.log?.warn({ number, ...describeTelegramError(err) }, 'telegram acknowledgement of a relayed message not sent');
+    }
   }
 
   // ——— intake ———

@@ -152,6 +152,8 @@ export interface RawAnswer {
 
 type RawHook = (call: { method: string; params: Record<string, unknown> }) => RawAnswer | undefined | null | false;
 
+type HangHook = (call: { method: string; params: Record<string, unknown> }) => boolean;
+
 // ---------------------------------------------------------------- internals
 
 class TgError extends Error {
@@ -407,6 +409,9 @@ export class FakeTelegram {
   private faults: { method: string; remaining: number; spec: TelegramErrorSpec }[] = [];
   private hooks: { pred: FailHook; spec: TelegramErrorSpec }[] = [];
   private rawHooks: RawHook[] = [];
+  private hangs: { pred: HangHook; remaining: number }[] = [];
+  /** Requests held unanswered by {@link hangNext}, as they arrived. */
+  readonly hung: { method: string; params: Record<string, unknown>; at: number }[] = [];
   private readonly listeners = new Set<(call: RecordedCall) => void>();
   private fileSeq = 0;
   private webhookState: { url: string; secretToken?: string; allowedUpdates?: unknown; maxConnections?: number } | undefined;
@@ -622,6 +627,16 @@ export class FakeTelegram {
     };
   }
 
+  /**
+   * The next `count` calls of `method` (for which `pred` returns true, if given) are never answered,
+   * as a Bot API server or a proxy in front of it may leave a request hanging: no status, no body,
+   * until the client gives up and closes the connection. They are listed in {@link hung}, not in `calls`.
+   */
+  hangNext(method: string, count = 1, pred: HangHook = () => true): void {
+    const name = METHOD_BY_LOWER.get(method.toLowerCase()) ?? method;
+    this.hangs.push({ pred: (c) => c.method === name && pred(c), remaining: count });
+  }
+
   // ------------------------------------------------------------ update injection
 
   /**
@@ -759,6 +774,13 @@ export class FakeTelegram {
         res.writeHead(raw.status, { 'content-type': raw.contentType ?? 'text/html' });
         res.end(raw.body);
         return;
+      }
+      const hang = this.hangs.find((h) => h.remaining > 0 && h.pred({ method, params }));
+      if (hang) {
+        hang.remaining--;
+        this.hangs = this.hangs.filter((h) => h.remaining > 0);
+        this.hung.push({ method, params, at });
+        return; // never answered; stop() closes the connection
       }
       const fault = this.takeFault(method, params);
       if (fault) return this.reply(res, call, fault);

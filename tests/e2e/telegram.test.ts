@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, ticketBody, type TestApp } from '../helpers/app.js';
 import { fastClocksConfig } from '../helpers/config.js';
 import { dropDatabase, newDatabaseUrl } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
@@ -179,6 +179,30 @@ describe('Telegram customer journeys', () => {
       select count(*)::int as n from ticket_events e join tickets t on t.id = e.ticket_id join customers c on c.id = t.customer_id
       where c.telegram_chat_id = ${String(chat)} and e.type = 'customer.message'`;
     expect(messages).toBe(1);
+  });
+
+  it('a relayed message whose acknowledgement fails stays handled: a redelivery adds it once, the next ones go on', async () => {
+    const chat = newChat();
+    tg.addChat(chat, { languageCode: 'en' });
+    const res = await app.api('/api/tickets', { method: 'POST', json: ticketBody({ customer: { name: 'Ack Lost', phone: `+86 139 ${String(chat).padStart(8, '0')}`, language: 'en' } }) });
+    const { number } = (await res.json()) as { number: string };
+    await app.database.sql`update customers set telegram_chat_id = ${String(chat)} where id = (select customer_id from tickets where number = ${number})`;
+    // The customer blocks the bot just after writing: the message is in the ticket, its "Added to" is refused.
+    const ack = (method: string, params: Record<string, unknown>) => method === 'sendMessage' && params.chat_id === chat && String(params.text).includes('Added to ticket');
+    const remove = tg.failWhile(({ method, params }) => ack(method, params), { status: 403 });
+    const since = tg.mark();
+    const first = tg.userSends(chat, 'The tray is still stuck');
+    await tg.waitFor((c) => ack(c.method, c.params) && c.status === 403, 10_000, since);
+    remove();
+    tg.pushUpdate(structuredClone(first));
+    tg.userSends(chat, 'And it beeps twice');
+    // Both updates handled: the last one is confirmed by the getUpdates after its handling.
+    await waitFor(() => tg.pendingUpdates().length === 0 || undefined, 10_000, 'the redelivery and the next message to be consumed');
+    expect(tg.calls.slice(since).filter((c) => ack(c.method, c.params)).map((c) => c.status)).toEqual([403, 200]);
+    const [{ n: messages }] = await app.database.sql<[{ n: number }]>`
+      select count(*)::int as n from ticket_events e join tickets t on t.id = e.ticket_id
+      where t.number = ${number} and e.type = 'customer.message'`;
+    expect(messages).toBe(2);
   });
 
   it('forged callback_data is refused and logged, nothing changes', async () => {

@@ -203,6 +203,17 @@ describe('FakeTelegram', () => {
     }
   });
 
+  it('hangNext leaves matching requests unanswered until the client gives up; the others are answered', async () => {
+    fake.addChat(CHAT);
+    fake.hangNext('sendMessage', 1, ({ params }) => params.text === 'lost');
+    const quick = new Api(fake.token, { apiRoot: fake.apiRoot, maxRetries: 0, timeoutMs: 200 });
+    await expect(quick.sendMessage({ chat_id: CHAT, text: 'lost' })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(fake.hung.map((h) => [h.method, h.params.text])).toEqual([['sendMessage', 'lost']]);
+    // One call only: the same text is answered next time.
+    await expect(quick.sendMessage({ chat_id: CHAT, text: 'lost' })).resolves.toMatchObject({ text: 'lost' });
+    expect(fake.sent(CHAT).map((p) => p.text)).toEqual(['lost']);
+  });
+
   it('429 carries parameters.retry_after and HTTP status 429; the library retries after it', async () => {
     fake.addChat(CHAT);
     fake.failNext('sendMessage', 1, { status: 429, retryAfter: 7 });

@@ -96,3 +96,40 @@ describe('long polling against a server that answers getUpdates at once', () => 
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 });
+
+describe('a Bot API request that is never answered', () => {
+  it('times out (injected short timeout): the update loop goes on with the next customers', async () => {
+    const claimed = new Set<string>();
+    const logged: Logged[] = [];
+    const log = { warn: (obj: object, msg: string) => logged.push({ obj: obj as Record<string, unknown>, msg }), info: () => {} };
+    const adapter = createTelegramAdapter({
+      token: TOKEN,
+      apiRoot: tg.apiRoot,
+      deps: { log } as unknown as UseCaseDeps,
+      customers: { byTelegramChat: () => Promise.resolve(undefined) } as never,
+      dialogs: { get: () => Promise.resolve(undefined), save: () => Promise.resolve() },
+      dedup: {
+        claim: (_p, id) => Promise.resolve(!claimed.has(id) && Boolean(claimed.add(id))),
+        release: (_p, id) => Promise.resolve(void claimed.delete(id)),
+      },
+      poll: true,
+      requestTimeoutMs: 300,
+    });
+    // The first answer to chat 1 hangs (no status, no body), as a server or proxy may leave it.
+    tg.hangNext('sendMessage', 1, ({ params }) => params.chat_id === 1);
+    await adapter.start();
+    try {
+      tg.userSends(1, '/help');
+      tg.userSends(2, '/help');
+      tg.userSends(3, '/help');
+      // Chat 1's answer is sent again once the hung request timed out; chats 2 and 3 follow in order.
+      const third = await tg.waitForMessage(3, '/new', 10_000);
+      expect(tg.hung.map((h) => [h.method, h.params.chat_id])).toEqual([['sendMessage', 1]]);
+      const answered = tg.sent().map((p) => p.chat_id);
+      expect(answered).toEqual([1, 2, 3]);
+      expect(third.at - tg.hung[0]!.at).toBeLessThan(10_000);
+    } finally {
+      await adapter.stop();
+    }
+  });
+});
