@@ -36,21 +36,8 @@ export function filterSql(sql: Sql, q: ReportQuery): Fragment {
 /** The rows that can contribute to the query's period, with its filters (see report-rollups.ts). */
 const candidates = (sql: Sql, q: ReportQuery): Fragment => candidatesSql(sql, q, filterSql(sql, q));
 
-/**
- * Runs report statements in a transaction with JIT off: compiling the dozens of aggregate
- * expressions of a report costs more than it saves (seconds at a million rows), and the
- * setting stays local to the report's transaction.
- */
-export async function withoutJit<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postgres.PendingQuery<postgres.Row[]>): Promise<T> {
-  return (await sql.begin(async (tx) => {
-    await tx`set local jit = off`;
-    return (await run(tx as unknown as Sql)) as T;
-  })) as T;
-}
-
-
 /** Runs report statements in a transaction with {@link reportSettings} (JIT off, room to sort in memory). */
-async function reportStatement<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postgres.PendingQuery<postgres.Row[]>): Promise<T> {
+export async function reportStatement<T>(sql: Sql, run: (tx: Sql) => Promise<T> | postgres.PendingQuery<postgres.Row[]>): Promise<T> {
   return (await sql.begin(async (tx) => {
     await reportSettings(tx as unknown as Sql);
     return (await run(tx as unknown as Sql)) as T;
@@ -224,20 +211,27 @@ interface BreakdownRow extends Omit<DepartmentRow, 'departmentId'> {
   claimed: number;
 }
 
+/** The breakdown tables' groupings: by owning department and by current owner. */
+const BREAKDOWN_COLUMNS = { departments: 'department_id', agents: 'owner_id' } as const;
+type Breakdown = keyof typeof BREAKDOWN_COLUMNS;
+
 /**
- * One row per value of `column` (owner_id, department_id) among the tickets with something in
+ * One row per owning department and one per current owner among the tickets with something in
  * the period, plus the groups with tickets open now: the moments as in the summary (created,
- * first claim, final resolve, first response, first resolve for CSAT and reopen rate).
+ * first claim, final resolve, first response, first resolve for CSAT and reopen rate). Both
+ * tables come from one scan of the period's rows (grouping sets).
  */
-async function breakdownFromFacts(sql: Sql, q: ReportQuery, column: 'owner_id' | 'department_id'): Promise<BreakdownRow[]> {
+async function breakdownsFromFacts(sql: Sql, q: ReportQuery): Promise<Record<Breakdown, BreakdownRow[]>> {
   const firstResolved = inPeriod(sql, 'first_resolved_at', q);
-  const col = sql.unsafe(column);
+  const sets = sql.unsafe(Object.values(BREAKDOWN_COLUMNS).map((c) => `(${c})`).join(', '));
+  // Which grouping a row belongs to: grouping(department_id) is 0 in the department rows.
+  const byKey = sql.unsafe(`case when grouping(department_id) = 0 then 'departments' else 'agents' end as breakdown, coalesce(department_id, owner_id) as key`);
   const rows = await sql<Row[]>`
-    select key, sum(created) as created, sum(claimed) as claimed, sum(resolved) as resolved, sum(open) as open,
+    select breakdown, key, sum(created) as created, sum(claimed) as claimed, sum(resolved) as resolved, sum(open) as open,
       max(frt_median) as frt_median, max(ttr_median) as ttr_median, max(csat_mean) as csat_mean,
       sum(first_resolved) as first_resolved, sum(reopened) as reopened, bool_or(in_period) as in_period
     from (
-      select ${col} as key,
+      select ${byKey},
         count(*) filter (where ${inPeriod(sql, 'created_at', q)}) as created,
         count(*) filter (where ${inPeriod(sql, 'first_claimed_at', q)}) as claimed,
         count(*) filter (where ${inPeriod(sql, 'last_resolved_at', q)}) as resolved,
@@ -249,40 +243,53 @@ async function breakdownFromFacts(sql: Sql, q: ReportQuery, column: 'owner_id' |
         count(*) filter (where ${firstResolved} and reopen_count > 0) as reopened,
         true as in_period
       from ticket_facts
-      where ${col} is not null and ${candidates(sql, q)}
-      group by 1
+      where ${candidates(sql, q)}
+      group by grouping sets (${sets})
       union all
-      select ${col}, 0, 0, 0, count(*), null, null, null, 0, 0, false
+      select ${byKey}, 0, 0, 0, count(*), null, null, null, 0, 0, false
       from ticket_facts
-      where ${col} is not null and status not in ('resolved', 'closed') ${filterSql(sql, q)}
-      group by 1
+      where status not in ('resolved', 'closed') ${filterSql(sql, q)}
+      group by grouping sets (${sets})
     ) g
-    group by key
-    order by key`;
-  return rows.map((r) => ({
-    key: String(r.key),
-    inPeriod: r.in_period === true,
-    created: n(r.created),
-    claimed: n(r.claimed),
-    resolved: n(r.resolved),
-    open: n(r.open),
-    frtMedianS: round1(r.frt_median as number | null),
-    ttrMedianS: round1(r.ttr_median as number | null),
-    csatMean: r.csat_mean === null ? null : Math.round(Number(r.csat_mean) * 100) / 100,
-    reopenRatePct: pct(n(r.reopened), n(r.first_resolved)),
-  }));
+    where key is not null
+    group by breakdown, key
+    order by breakdown, key`;
+  const out: Record<Breakdown, BreakdownRow[]> = { departments: [], agents: [] };
+  for (const r of rows) {
+    out[r.breakdown as Breakdown].push({
+      key: String(r.key),
+      inPeriod: r.in_period === true,
+      created: n(r.created),
+      claimed: n(r.claimed),
+      resolved: n(r.resolved),
+      open: n(r.open),
+      frtMedianS: round1(r.frt_median as number | null),
+      ttrMedianS: round1(r.ttr_median as number | null),
+      csatMean: r.csat_mean === null ? null : Math.round(Number(r.csat_mean) * 100) / 100,
+      reopenRatePct: pct(n(r.reopened), n(r.first_resolved)),
+    });
+  }
+  return out;
 }
 
-/** One row per staff member owning tickets with something in the period (the ticket's current owner). */
-export async function agentsFromFacts(sql: Sql, q: ReportQuery): Promise<AgentRow[]> {
-  const rows = await breakdownFromFacts(sql, q, 'owner_id');
-  return rows
-    .filter((r) => r.inPeriod)
-    .map(({ key, claimed, resolved, frtMedianS, ttrMedianS, csatMean, reopenRatePct }) => ({ staffId: key, claimed, resolved, frtMedianS, ttrMedianS, csatMean, reopenRatePct }));
-}
-
-/** One row per owning department with tickets in the period or open now. */
-export async function departmentsFromFacts(sql: Sql, q: ReportQuery): Promise<DepartmentRow[]> {
-  const rows = await breakdownFromFacts(sql, q, 'department_id');
-  return rows.map(({ key, created, resolved, open, frtMedianS, ttrMedianS, csatMean, reopenRatePct }) => ({ departmentId: key, created, resolved, open, frtMedianS, ttrMedianS, csatMean, reopenRatePct }));
+/** The department and agent tables of a period, from one scan. */
+export async function breakdownTables(sql: Sql, q: ReportQuery): Promise<{ departments: DepartmentRow[]; agents: AgentRow[] }> {
+  const rows = await breakdownsFromFacts(sql, q);
+  return {
+    // One row per staff member owning tickets with something in the period (the ticket's current owner).
+    agents: rows.agents
+      .filter((r) => r.inPeriod)
+      .map(({ key, claimed, resolved, frtMedianS, ttrMedianS, csatMean, reopenRatePct }) => ({ staffId: key, claimed, resolved, frtMedianS, ttrMedianS, csatMean, reopenRatePct })),
+    // One row per owning department with tickets in the period or open now.
+    departments: rows.departments.map(({ key, created, resolved, open, frtMedianS, ttrMedianS, csatMean, reopenRatePct }) => ({
+      departmentId: key,
+      created,
+      resolved,
+      open,
+      frtMedianS,
+      ttrMedianS,
+      csatMean,
+      reopenRatePct,
+    })),
+  };
 }

@@ -5,13 +5,15 @@ import type { AgentRow, DepartmentRow, ReportQuery, ReportSummary, Timeseries } 
 import type { Sql } from './client.js';
 import { ticketsCsv } from './report-csv.js';
 import { metricsSnapshot } from './report-metrics.js';
-import { agentsFromFacts, departmentsFromFacts, filterSql, summaryFromFacts, withoutJit } from './report-queries.js';
+import { breakdownTables, filterSql, reportStatement, summaryFromFacts } from './report-queries.js';
 import { ReportRollups } from './report-rollups.js';
 import { timeseriesFromFacts } from './report-timeseries.js';
 
 /** {@link ReportSource} and {@link MetricsSource} over the `ticket_facts` table. */
 export class PgReports implements ReportSource, MetricsSource {
   private readonly rollups: ReportRollups;
+  /** Breakdown tables being computed, by query: the department and agent tables of one period share one scan. */
+  private readonly breakdowns = new Map<string, Promise<Awaited<ReturnType<typeof breakdownTables>>>>();
 
   /** `rollups: false` reads every figure from the rows (the roll-ups' reference). */
   constructor(
@@ -31,15 +33,29 @@ export class PgReports implements ReportSource, MetricsSource {
   }
 
   timeseries(q: TimeseriesRequest): Promise<Timeseries> {
-    return withoutJit(this.sql, (tx) => timeseriesFromFacts(tx, q, filterSql(tx, q)));
+    return reportStatement(this.sql, (tx) => timeseriesFromFacts(tx, q, filterSql(tx, q)));
   }
 
-  agents(q: ReportQuery): Promise<AgentRow[]> {
-    return withoutJit(this.sql, (tx) => agentsFromFacts(tx, q));
+  async agents(q: ReportQuery): Promise<AgentRow[]> {
+    return (await this.breakdown(q)).agents;
   }
 
-  departments(q: ReportQuery): Promise<DepartmentRow[]> {
-    return withoutJit(this.sql, (tx) => departmentsFromFacts(tx, q));
+  async departments(q: ReportQuery): Promise<DepartmentRow[]> {
+    return (await this.breakdown(q)).departments;
+  }
+
+  /**
+   * Both breakdown tables of `q`. A dashboard asks for the two at once with the same period:
+   * the second request joins the computation the first one started (nothing is kept after it).
+   */
+  private breakdown(q: ReportQuery): ReturnType<typeof breakdownTables> {
+    const key = JSON.stringify([q.from, q.to, q.tz, q.filters]);
+    let running = this.breakdowns.get(key);
+    if (!running) {
+      running = reportStatement(this.sql, (tx) => breakdownTables(tx, q)).finally(() => this.breakdowns.delete(key));
+      this.breakdowns.set(key, running);
+    }
+    return running;
   }
 
   ticketsCsv(q: ReportQuery): Readable {
