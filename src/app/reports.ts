@@ -9,10 +9,19 @@ export interface TimeseriesRequest extends ReportQuery {
   by?: ReportDimension | undefined;
 }
 
+/** Several metrics over time at once (GET /api/reports/trends): each as {@link ReportSource.timeseries} gives it. */
+export interface TrendsRequest extends ReportQuery {
+  metrics: readonly string[];
+  interval: ReportInterval;
+  by?: ReportDimension | undefined;
+}
+
 /** Aggregates over the per-ticket facts (SPEC §8); implemented in SQL over `ticket_facts`. */
 export interface ReportSource {
   summary(q: ReportQuery, now: Date): Promise<ReportSummary>;
   timeseries(q: TimeseriesRequest): Promise<Timeseries>;
+  /** One series per metric, in the order asked; metrics bucketed by the same moment share one scan. */
+  trends(q: TrendsRequest): Promise<Timeseries[]>;
   agents(q: ReportQuery): Promise<AgentRow[]>;
   departments(q: ReportQuery): Promise<DepartmentRow[]>;
   /** One CSV row per ticket created in the period, streamed. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { MetricsSource, ReportSource, TimeseriesRequest } from '../app/reports.js';
+import type { MetricsSource, ReportSource, TimeseriesRequest, TrendsRequest } from '../app/reports.js';
 import type { MetricsSnapshot } from '../core/reports/metrics-snapshot.js';
 import type { AgentRow, DepartmentRow, ReportQuery, ReportSummary, Timeseries } from '../core/reports/summary.js';
 import type { Sql } from './client.js';
@@ -7,7 +7,7 @@ import { ticketsCsv } from './report-csv.js';
 import { metricsSnapshot } from './report-metrics.js';
 import { breakdownTables, filterSql, reportStatement, summaryFromFacts } from './report-queries.js';
 import { ReportRollups } from './report-rollups.js';
-import { timeseriesFromFacts } from './report-timeseries.js';
+import { timeseriesFromFacts, timeseriesGroupFromFacts, trendsFromFacts } from './report-timeseries.js';
 
 /** {@link ReportSource} and {@link MetricsSource} over the `ticket_facts` table. */
 export class PgReports implements ReportSource, MetricsSource {
@@ -34,6 +34,11 @@ export class PgReports implements ReportSource, MetricsSource {
 
   timeseries(q: TimeseriesRequest): Promise<Timeseries> {
     return reportStatement(this.sql, (tx) => timeseriesFromFacts(tx, q, filterSql(tx, q)));
+  }
+
+  /** One statement per moment the metrics share, each in its own transaction (so on its own connection). */
+  trends(q: TrendsRequest): Promise<Timeseries[]> {
+    return trendsFromFacts(q, (group) => reportStatement(this.sql, (tx) => timeseriesGroupFromFacts(tx, group, filterSql(tx, group))));
   }
 
   async agents(q: ReportQuery): Promise<AgentRow[]> {

@@ -3,7 +3,7 @@ import { SLA_CLOCKS } from '../core/reports/facts.js';
 import { BACKLOG_AGES, REPORT_INTERVALS } from '../core/reports/summary.js';
 import { SEVERITIES } from '../core/types.js';
 import { CSV_HEADER } from '../db/report-csv.js';
-import { reportQuery, timeseriesQuery } from './report-schemas.js';
+import { reportQuery, timeseriesQuery, trendsQuery } from './report-schemas.js';
 
 /** Response shapes of GET /api/reports/* (documentation; the SQL layer builds them). */
 const pct = z.number().min(0).max(100).nullable().describe('0–100 with one decimal; null when there is no denominator');
@@ -44,6 +44,11 @@ export const timeseriesResponse = z.object({
   metric: z.string(),
   interval: z.enum(REPORT_INTERVALS),
   series: z.array(z.object({ key: z.string(), points: z.array(z.object({ t: z.string().describe('bucket start, ISO 8601 with the offset of tz'), value: z.number().nullable(), n: z.int() })) })),
+});
+
+export const trendsResponse = z.object({
+  interval: z.enum(REPORT_INTERVALS),
+  trends: z.array(timeseriesResponse).describe('one per metric asked, in that order: what GET /api/reports/timeseries answers for it'),
 });
 
 export const agentsResponse = z.object({
@@ -91,12 +96,18 @@ export function reportOpenApi(json: Json, body: Body, errors: Record<string, unk
     schemas: {
       ReportSummary: json(reportSummaryResponse, 'output'),
       ReportTimeseries: json(timeseriesResponse, 'output'),
+      ReportTrends: json(trendsResponse, 'output'),
       ReportAgents: json(agentsResponse, 'output'),
       ReportDepartments: json(departmentsResponse, 'output'),
     },
     paths: {
       '/api/reports/summary': get('Service figures over a period and filters (SPEC §8); defaults: last 30 days, UTC', reportQuery, body('The figures', 'ReportSummary')),
       '/api/reports/timeseries': get('One figure over time, by day, week or month in tz, optionally one series per department, owner, category, severity or channel', timeseriesQuery, body('The series', 'ReportTimeseries')),
+      '/api/reports/trends': get(
+        'Several figures over time in one request: for each metric asked, what /api/reports/timeseries answers for it (metrics bucketed by the same moment share one scan)',
+        trendsQuery,
+        body('The series, one per metric in the order asked', 'ReportTrends'),
+      ),
       '/api/reports/agents': get('One row per staff member (current owner of the tickets)', reportQuery, body('The rows', 'ReportAgents')),
       '/api/reports/departments': get('One row per owning department: the department table of the dashboard', reportQuery, body('The rows', 'ReportDepartments')),
       '/api/reports/tickets.csv': get('One CSV row per ticket created in the period (UTF-8 with BOM, RFC 4180), streamed; times in tz', reportQuery, {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { UseCaseDeps } from '../app/deps.js';
 import { DEFAULT_PERIOD_DAYS, type ReportSource } from '../app/reports.js';
 import type { ReportFilters, ReportQuery } from '../core/reports/summary.js';
-import { periodOf, reportQuery, timeseriesQuery, type ReportQueryInput } from './report-schemas.js';
+import { periodOf, reportQuery, timeseriesQuery, trendsQuery, type ReportQueryInput } from './report-schemas.js';
 
 export interface ReportRouteContext {
   reports: ReportSource;
@@ -51,6 +51,14 @@ export function registerReportRoutes(api: FastifyInstance, ctx: ReportRouteConte
     const q = raw && query(reply, raw);
     if (!raw || !q) return reply;
     return reports.timeseries({ ...q, metric: raw.metric, interval: raw.interval, by: raw.by });
+  });
+
+  // Several metrics' series in one request (the dashboard's trends): each what /timeseries gives.
+  api.get('/api/reports/trends', async (req, reply) => {
+    const raw = ctx.parseQuery(reply, trendsQuery, req.query);
+    const q = raw && query(reply, raw);
+    if (!raw || !q) return reply;
+    return { interval: raw.interval, trends: await reports.trends({ ...q, metrics: raw.metrics, interval: raw.interval, by: raw.by }) };
   });
 
   api.get('/api/reports/agents', async (req, reply) => {

@@ -47,6 +47,37 @@ export const timeseriesQuery = z
   })
   .strict();
 
+/** Most metrics one GET /api/reports/trends asks for. */
+export const MAX_TREND_METRICS = 12;
+
+/** `metrics=a,b,c`: known metric names, each once, at least one and at most {@link MAX_TREND_METRICS}. */
+const metricList = z
+  .string()
+  .describe(`comma-separated metric names, each once, at most ${MAX_TREND_METRICS}: ${METRIC_NAMES.join(', ')}`)
+  .transform((s, ctx) => {
+    const fail = (message: string) => {
+      ctx.issues.push({ code: 'custom', message, input: s });
+      return z.NEVER;
+    };
+    const names = s.split(',').map((m) => m.trim());
+    if (names.every((m) => m === '')) return fail('must name at least one metric');
+    const unknown = names.findIndex((m) => !(METRIC_NAMES as readonly string[]).includes(m));
+    if (unknown >= 0) return fail(`item ${unknown + 1} is not a metric; the metrics are ${METRIC_NAMES.join(', ')}`);
+    const repeated = names.findIndex((m, i) => names.indexOf(m) !== i);
+    if (repeated >= 0) return fail(`must name each metric once (${names[repeated]} is repeated)`);
+    if (names.length > MAX_TREND_METRICS) return fail(`must name at most ${MAX_TREND_METRICS} metrics`);
+    return names;
+  });
+
+export const trendsQuery = z
+  .object({
+    ...reportFilterShape,
+    metrics: metricList,
+    interval: z.enum(REPORT_INTERVALS).default('day'),
+    by: z.enum(REPORT_DIMENSIONS).optional().describe('one series per value of this dimension'),
+  })
+  .strict();
+
 export type ReportQueryInput = z.output<typeof reportQuery>;
 
 /** A date is local midnight in `tz`; for `to` it is the end of that day (the next midnight). */

@@ -74,9 +74,18 @@ describe('the reports dashboard in Chromium', () => {
     await expect(page.locator('.error').textContent()).resolves.toMatch(/not right/);
     problems.length = 0; // the refused sign-in is a 401 the browser reports on its console
 
+    // The first load reads the reports API four times: the summary, all the trends at once, the departments, the agents.
+    const requests: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/reports/')) requests.push(path);
+    };
+    page.on('request', onRequest);
     await page.fill('#token', TEST_TOKEN);
     await Promise.all([page.waitForURL(/\/dashboard$/), page.click('button[type=submit]')]);
     await loaded('days=30');
+    page.off('request', onRequest);
+    expect(requests.sort()).toEqual(['/api/reports/agents', '/api/reports/departments', '/api/reports/summary', '/api/reports/trends']);
     const cookie = (await page.context().cookies()).find((c) => c.name === 'aftercare_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
 
@@ -92,6 +101,10 @@ describe('the reports dashboard in Chromium', () => {
     expect(await page.locator(`[data-chart=backlog] svg path[fill="${SEVERITY_BAR}"]`).count()).toBeGreaterThanOrEqual(2);
     for (const id of ['firstResponse', 'resolution', 'sla', 'backlog', 'satisfaction', 'complaints']) {
       expect(await page.locator(`[data-chart=${id}] svg`).count(), id).toBe(1);
+    }
+    // The trends (one request for all of them) reach the line charts: today's bucket at least.
+    for (const id of ['firstResponse', 'resolution', 'complaints']) {
+      expect(Number(await page.locator(`[data-chart=${id}]`).getAttribute('data-points')), id).toBeGreaterThanOrEqual(1);
     }
     expect(await page.locator('[data-table=departments] tbody tr').count()).toBeGreaterThan(0);
     await expect(page.locator('[data-table=agents] tbody').textContent()).resolves.toContain('Dave');

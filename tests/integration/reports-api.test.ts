@@ -10,7 +10,7 @@ import { customerAct, type CustomerCommand } from '../../src/app/customer-action
 import { reportSummary } from '../../src/app/reports.js';
 import { PgReports } from '../../src/db/reports.js';
 import type { ReportSummary } from '../../src/core/reports/summary.js';
-import { agentsResponse, departmentsResponse, reportSummaryResponse, timeseriesResponse } from '../../src/http/report-openapi.js';
+import { agentsResponse, departmentsResponse, reportSummaryResponse, timeseriesResponse, trendsResponse } from '../../src/http/report-openapi.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { wallClockConfig } from '../helpers/config.js';
 
@@ -180,6 +180,47 @@ describe('GET /api/reports/timeseries', () => {
     const res = await app.api(`/api/reports/timeseries?metric=happiness`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { fields: { path: string }[] } }).error.fields[0]!.path).toBe('query.metric');
+  });
+});
+
+describe('GET /api/reports/trends', () => {
+  it('answers, per metric in the order asked, what /timeseries answers for it', async () => {
+    const metrics = ['nps', 'created', 'first_response_median', 'complaint_rate_pct', 'csat_mean', 'first_response_p90', 'reopen_rate_pct'];
+    for (const extra of ['&interval=day', '&interval=week&by=severity', '&by=department&severity=urgent']) {
+      const q = `from=2030-01-06&to=2030-01-08&tz=Asia/Shanghai${extra}`;
+      const body = await json(`/api/reports/trends?${q}&metrics=${metrics.join(',')}`);
+      expect(trendsResponse.safeParse(body).success).toBe(true);
+      const alone = await Promise.all(metrics.map((m) => json(`/api/reports/timeseries?${q}&metric=${m}`)));
+      expect(body).toEqual({ interval: extra.includes('week') ? 'week' : 'day', trends: alone });
+    }
+    const one = await json(`/api/reports/trends?${period}&metrics=created`);
+    expect(one.trends).toEqual([{ metric: 'created', interval: 'day', series: [{ key: 'all', points: [{ t: '2030-01-07T00:00:00Z', value: 3, n: 3 }] }] }]);
+  });
+
+  it.each([
+    ['', 'query.metrics'],
+    ['metrics=', 'query.metrics'],
+    ['metrics=,', 'query.metrics'],
+    ['metrics=created,happiness', 'query.metrics'],
+    ['metrics=created,nps,created', 'query.metrics'],
+    [`metrics=${['created', 'resolved', 'closed', 'reopened', 'first_response_median', 'first_response_p90', 'first_response_business_median', 'time_to_claim_median', 'time_to_claim_p90', 'resolution_median', 'resolution_p90', 'resolution_business_median', 'nps'].join(',')}`, 'query.metrics'],
+    ['metrics=created&metrics=nps', 'query.metrics'],
+    ['metrics=created&interval=year', 'query.interval'],
+    ['metrics=created&by=colour', 'query.by'],
+    ['metrics=created&tz=Mars/Base', 'query.tz'],
+    ['metrics=created&department=nowhere', 'query.department'],
+    ['metrics=created&metric=nps', 'query.metric'],
+  ])('400 validation_failed for %s naming %s', async (q, path) => {
+    const res = await app.api(`/api/reports/trends?${q}`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; fields: { path: string; message: string }[] } };
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.fields.map((f) => f.path)).toContain(path);
+    for (const f of body.error.fields) expect(f.message).not.toMatch(/^Invalid/);
+  });
+
+  it('needs the API token', async () => {
+    expect((await fetch(`${app.url}/api/reports/trends?metrics=created`)).status).toBe(401);
   });
 });
 

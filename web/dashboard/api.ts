@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { FirstLoad } from './requests.js';
 
 /** What the reports API answers (GET /api/reports/*), read defensively: a figure may be null. */
 const num = z.optional(z.nullable(z.number()));
@@ -29,6 +30,9 @@ export const timeseriesSchema = z.looseObject({
 });
 export type Timeseries = z.infer<typeof timeseriesSchema>;
 
+/** GET /api/reports/trends: one time series per metric asked, in that order. */
+export const trendsSchema = z.looseObject({ interval: z.string(), trends: z.array(timeseriesSchema) });
+
 /** The figures the agent and department tables share. */
 const groupFigures = { resolved: num, frtMedianS: num, ttrMedianS: num, csatMean: num, reopenRatePct: num };
 const agentRow = z.looseObject({ staffId: z.string(), claimed: num, ...groupFigures });
@@ -39,50 +43,10 @@ const departmentRow = z.looseObject({ departmentId: z.string(), created: num, op
 export const departmentsSchema = z.looseObject({ departments: z.array(departmentRow) });
 export type DepartmentRow = z.infer<typeof departmentRow>;
 
-/** The page's filters, as they stand in its URL and go to the API. */
-export interface Filters {
-  days: 7 | 30 | 90;
-  department: string;
-  channel: string;
-}
-
-export type Interval = 'day' | 'week' | 'month';
-
-export const intervalFor = (days: Filters['days']): Interval => (days > 31 ? 'week' : 'day');
-
-/** The reader's IANA time zone (the browser's). */
-export const readerTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-
-/** The API's query for the filters: the last `days` days up to now, in the reader's time zone. */
-export function filterParams(f: Filters, now = new Date()): URLSearchParams {
-  const from = new Date(now.getTime() - f.days * 86_400_000);
-  const p = new URLSearchParams({ from: from.toISOString(), to: now.toISOString(), tz: readerTimeZone() });
-  if (f.department) p.set('department', f.department);
-  if (f.channel) p.set('channel', f.channel);
-  return p;
-}
-
 export class ApiError extends Error {
   constructor(readonly status: number) {
     super(`HTTP ${status}`);
   }
-}
-
-/** The first load's requests, started before the charts bundle runs (first-load.ts). */
-export interface FirstLoad {
-  /** The instant the period ends at (epoch ms). */
-  now: number;
-  responses: Map<string, Promise<Response>>;
-}
-
-export const FIRST_LOAD_KEY = 'aftercareFirstLoad';
-
-/** The first load's requests, once: the client takes them over for the first drawing only. */
-export function takeFirstLoad(): FirstLoad | undefined {
-  const w = window as unknown as Record<string, FirstLoad | undefined>;
-  const first = w[FIRST_LOAD_KEY];
-  w[FIRST_LOAD_KEY] = undefined;
-  return first;
 }
 
 /** GETs a reports URL with the session cookie (or takes the answer a first-load request got) and checks the answer's shape. */
@@ -92,29 +56,3 @@ export async function getJson<S extends z.ZodMiniType>(url: string, schema: S, f
   if (!res.ok) throw new ApiError(res.status);
   return schema.parse(await res.json());
 }
-
-/** The URLs one drawing of the dashboard reads: the summary, the trends, the department table, the agents. */
-export function reportRequests(f: Filters, params: URLSearchParams) {
-  const url = (path: string, extra: Record<string, string> = {}) => {
-    const p = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(extra)) p.set(k, v);
-    return `${path}?${p.toString()}`;
-  };
-  const interval = intervalFor(f.days);
-  const summary = url('/api/reports/summary');
-  const trends = Object.fromEntries(Object.entries(TRENDS).map(([k, metric]) => [k, url('/api/reports/timeseries', { metric, interval })])) as Record<keyof typeof TRENDS, string>;
-  const departments = url('/api/reports/departments');
-  const agents = url('/api/reports/agents');
-  return { summary, trends, departments, agents, all: [summary, ...Object.values(trends), departments, agents] };
-}
-
-/** Trend metrics the charts draw (GET /api/reports/timeseries?metric=…). */
-export const TRENDS = {
-  firstResponseMedian: 'first_response_median',
-  firstResponseP90: 'first_response_p90',
-  resolutionMedian: 'resolution_median',
-  resolutionP90: 'resolution_p90',
-  csat: 'csat_mean',
-  nps: 'nps',
-  complaintRate: 'complaint_rate_pct',
-} as const;

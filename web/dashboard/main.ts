@@ -1,22 +1,6 @@
 import * as z from 'zod/mini';
-import {
-  agentsSchema,
-  ApiError,
-  departmentsSchema,
-  filterParams,
-  getJson,
-  readerTimeZone,
-  reportRequests,
-  summarySchema,
-  takeFirstLoad,
-  timeseriesSchema,
-  TRENDS,
-  type AgentRow,
-  type DepartmentRow,
-  type Filters,
-  type Summary,
-  type Timeseries,
-} from './api.js';
+import { agentsSchema, ApiError, departmentsSchema, getJson, summarySchema, trendsSchema, type AgentRow, type DepartmentRow, type Summary, type Timeseries } from './api.js';
+import { filterParams, readerTimeZone, reportRequests, takeFirstLoad, TRENDS, type Filters } from './requests.js';
 import { readFilters } from './filters.js';
 import { barChart, lineChart, onPick } from './charts.js';
 import { durationUnit, formatNumber, formatPct, formatSeconds, text, type Texts } from './format.js';
@@ -259,17 +243,17 @@ async function load(): Promise<void> {
   const requests = reportRequests(f, params);
   const names = new Map(boot.departments.map((d) => [d.id, d.name]));
   try {
-    const trendKeys = Object.keys(TRENDS) as (keyof typeof TRENDS)[];
-    const [summary, trendList, departments, agents] = await Promise.all([
+    const [summary, trends, departments, agents] = await Promise.all([
       getJson(requests.summary, summarySchema, first),
-      Promise.all(trendKeys.map((k) => getJson(requests.trends[k], timeseriesSchema, first))),
+      getJson(requests.trends, trendsSchema, first),
       getJson(requests.departments, departmentsSchema, first),
       getJson(requests.agents, agentsSchema, first),
     ]);
     if (mine !== generation) return; // a newer choice of filters is loading
     period.textContent = t('period', { from: bucketLabel(summary.period.from), to: bucketLabel(summary.period.to), tz: summary.period.tz });
     drawTiles(summary);
-    drawTrends(Object.fromEntries(trendKeys.map((k, i) => [k, trendList[i]])) as Record<keyof typeof TRENDS, Timeseries>);
+    const byMetric = new Map(trends.trends.map((ts) => [ts.metric, ts]));
+    drawTrends(Object.fromEntries(Object.entries(TRENDS).map(([k, metric]) => [k, byMetric.get(metric)])) as Record<keyof typeof TRENDS, Timeseries | undefined>);
     drawSla(summary);
     drawBacklog(summary);
     const byId = new Map(departments.departments.map((d) => [d.departmentId, d]));
