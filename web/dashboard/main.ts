@@ -242,24 +242,33 @@ async function load(): Promise<void> {
   const params = filterParams(f, first ? new Date(first.now) : new Date());
   const requests = reportRequests(f, params);
   const names = new Map(boot.departments.map((d) => [d.id, d.name]));
+  // Each part is drawn as soon as its answer is in (the tables' query is the slowest).
+  const current = () => mine === generation; // else a newer choice of filters is loading
   try {
-    const [summary, trends, departments, agents] = await Promise.all([
-      getJson(requests.summary, summarySchema, first),
-      getJson(requests.trends, trendsSchema, first),
-      getJson(requests.departments, departmentsSchema, first),
-      getJson(requests.agents, agentsSchema, first),
+    await Promise.all([
+      getJson(requests.summary, summarySchema, first).then((summary) => {
+        if (!current()) return;
+        period.textContent = t('period', { from: bucketLabel(summary.period.from), to: bucketLabel(summary.period.to), tz: summary.period.tz });
+        drawTiles(summary);
+        drawSla(summary);
+        drawBacklog(summary);
+      }),
+      getJson(requests.trends, trendsSchema, first).then((trends) => {
+        if (!current()) return;
+        const byMetric = new Map(trends.trends.map((ts) => [ts.metric, ts]));
+        drawTrends(Object.fromEntries(Object.entries(TRENDS).map(([k, metric]) => [k, byMetric.get(metric)])) as Record<keyof typeof TRENDS, Timeseries | undefined>);
+      }),
+      getJson(requests.departments, departmentsSchema, first).then((departments) => {
+        if (!current()) return;
+        const byId = new Map(departments.departments.map((d) => [d.departmentId, d]));
+        const shown = boot.departments.filter((d) => !f.department || d.id === f.department);
+        drawDepartments(shown.map((d) => ({ id: d.id, name: names.get(d.id) ?? d.id, s: byId.get(d.id) })));
+      }),
+      getJson(requests.agents, agentsSchema, first).then((agents) => {
+        if (current()) drawAgents(agents.agents);
+      }),
     ]);
-    if (mine !== generation) return; // a newer choice of filters is loading
-    period.textContent = t('period', { from: bucketLabel(summary.period.from), to: bucketLabel(summary.period.to), tz: summary.period.tz });
-    drawTiles(summary);
-    const byMetric = new Map(trends.trends.map((ts) => [ts.metric, ts]));
-    drawTrends(Object.fromEntries(Object.entries(TRENDS).map(([k, metric]) => [k, byMetric.get(metric)])) as Record<keyof typeof TRENDS, Timeseries | undefined>);
-    drawSla(summary);
-    drawBacklog(summary);
-    const byId = new Map(departments.departments.map((d) => [d.departmentId, d]));
-    const shown = boot.departments.filter((d) => !f.department || d.id === f.department);
-    drawDepartments(shown.map((d) => ({ id: d.id, name: names.get(d.id) ?? d.id, s: byId.get(d.id) })));
-    drawAgents(agents.agents);
+    if (!current()) return;
     status.textContent = '';
     root.dataset.loaded = pageQuery(f);
   } catch (err) {
