@@ -105,7 +105,7 @@ export function ticketsCsv(sql: Sql, q: ReportQuery): Readable {
   void sql
     .begin(async (tx) => {
       // JIT compiles the row expressions for longer than the export takes; the sort by creation stays in memory.
-      await reportSettings(tx as unknown as Sql);
+      await reportSettings(tx as unknown as Sql, { whole: true });
       const copy = await tx.unsafe(csvCopyStatement(q)).readable();
       await pipeline(copy, out);
     })

@@ -35,13 +35,17 @@ const isNarrow = (i: Interval) => i.to.getTime() - i.from.getTime() <= NARROW_MS
 /**
  * The settings of a report transaction: JIT off (compiling the dozens of aggregate expressions
  * costs more than it saves) and room to sort in memory (the default 4 MB spills a sort over a
- * quarter of a million values to disk), no parallel workers (a dashboard asks for several
- * reports at once, and statements fanning out over every core queue behind one another), and
- * random reads priced as the cached reads they are (a period's rows are a range of the period
- * index, read from memory, rather than a scan of the whole table); all local to the transaction.
+ * quarter of a million values to disk), both local to the transaction. A figure's statements
+ * also run without parallel workers (a dashboard asks for several reports at once, and
+ * statements fanning out over every core queue behind one another) and price random reads as
+ * the cached reads they are (a period's rows are a range of the period index, read from
+ * memory, rather than a scan of the whole table). An export (`whole`: every row of a period,
+ * one statement on its own) keeps the server's parallel workers and prices.
  */
-export const reportSettings = (tx: Sql): Fragment =>
-  tx`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)`;
+export const reportSettings = (tx: Sql, o: { whole?: boolean } = {}): Fragment =>
+  o.whole
+    ? tx`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`
+    : tx`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)`;
 
 /** An instant as a bound timestamptz (the client is set up to take dates as ISO strings). */
 export const at = (sql: Sql, d: Date): Fragment => sql`${d.toISOString()}::timestamptz`;

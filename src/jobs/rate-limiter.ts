@@ -50,10 +50,12 @@ return 1
 
 /**
  * How much longer than its period a lane's window is kept: requests leave at slightly
- * different speeds, so two sends exactly one period apart may arrive a little less than
- * one period apart.
+ * different speeds, so the first and the last of a full window's sends may arrive a little
+ * less than one period apart (5 %, 20 ms to 1 s). A lane of one send per period keeps its
+ * period: its sends are spaced a whole period apart, as the platforms' "one per second" means.
  */
 export function windowMs(lane: RateLane): number {
+  if (lane.max <= 1) return lane.perMs;
   return lane.perMs + Math.min(1000, Math.max(20, lane.perMs * 0.05));
 }
 
