@@ -1,4 +1,4 @@
-import { eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { SLA_CLOCKS, clockColumn, type TicketFacts } from '../core/reports/facts.js';
 import { CATEGORIES, SEVERITIES, TIERS } from '../core/types.js';
@@ -90,14 +90,16 @@ export async function readFacts(ex: Executor, ticketId: string): Promise<TicketF
 }
 
 const columns = getTableColumns(ticketFacts);
-const updateAll: Record<string, SQL> = Object.fromEntries(
-  Object.entries(columns)
-    .filter(([key]) => key !== 'ticketId')
-    .map(([key, col]) => [key, sql.raw(`excluded.${col.name}`)]),
-);
-
+/**
+ * Writes a ticket's facts row (insert or update). One JSON parameter read by
+ * `json_populate_record`, rather than a query builder's 60 bound columns: the statement is
+ * the same text every time, and building it cost more than the database's write (about 3 ms
+ * against 1.7 ms a change).
+ */
 export async function writeFacts(ex: Executor, facts: TicketFacts): Promise<void> {
-  await ex.insert(ticketFacts).values(facts).onConflictDoUpdate({ target: ticketFacts.ticketId, set: updateAll });
+  await ex.execute(sql`
+    insert into ticket_facts select * from json_populate_record(null::ticket_facts, ${factsColumnsJson(facts)}::json)
+    on conflict (ticket_id) do update set ${sql.raw(FACTS_UPDATE_SET)}`);
 }
 
 /** The facts rows of many tickets in one statement, by ticket id. */
