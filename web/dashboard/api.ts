@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { FirstLoad } from './requests.js';
+import { getReport, type FirstLoad } from './requests.js';
 
 /** What the reports API answers (GET /api/reports/*), read defensively: a figure may be null. */
 const num = z.optional(z.nullable(z.number()));
@@ -52,7 +52,7 @@ export class ApiError extends Error {
 /** GETs a reports URL with the session cookie (or takes the answer a first-load request got) and checks the answer's shape. */
 export async function getJson<S extends z.ZodMiniType>(url: string, schema: S, first?: FirstLoad): Promise<z.output<S>> {
   const early = first?.responses.get(url);
-  const res = await (early ?? fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }));
+  const res = await (early ?? getReport(url));
   if (!res.ok) throw new ApiError(res.status);
   return schema.parse(await res.json());
 }

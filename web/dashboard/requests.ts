@@ -53,6 +53,9 @@ export function reportRequests(f: Filters, params: URLSearchParams) {
   return { summary, trends, departments, agents, all: [summary, trends, departments, agents] };
 }
 
+/** A reports GET with the session cookie. */
+export const getReport = (url: string): Promise<Response> => fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+
 /** The first load's requests, started before the charts bundle runs (first-load.ts). */
 export interface FirstLoad {
   /** The instant the period ends at (epoch ms). */
@@ -80,7 +83,7 @@ export function startFirstLoad(f: Filters, now: Date): void {
   if (w[FIRST_LOAD_KEY] !== undefined) return;
   const responses = new Map<string, Promise<Response>>();
   for (const url of reportRequests(f, filterParams(f, now)).all) {
-    responses.set(url, fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }));
+    responses.set(url, getReport(url));
   }
   w[FIRST_LOAD_KEY] = { now: now.getTime(), responses };
 }
