@@ -24,6 +24,8 @@ export interface LoadRun {
 export interface IntakeResult {
   /** How the app ran: a child process `node --import tsx src/main.ts`, AFTERCARE_ROLE=api. */
   mode: string;
+  /** The run without the facts table's cost (see {@link withoutFactsWrites}). */
+  withoutFacts: boolean;
   body: Record<string, unknown>;
   warmup: LoadRun;
   atRate: LoadRun & { targetRate: number };
@@ -69,8 +71,18 @@ const fmtRun = (r: LoadRun) =>
  */
 export async function benchIntake(
   ctx: BenchContext,
-  o: { connections: number; seconds: number; warmupSeconds: number; rate: number; rateConnections: number; rateSeconds: number; cpuProfileDir?: string | undefined },
+  o: {
+    connections: number;
+    seconds: number;
+    warmupSeconds: number;
+    rate: number;
+    rateConnections: number;
+    rateSeconds: number;
+    cpuProfileDir?: string | undefined;
+    withoutFacts?: boolean;
+  },
 ): Promise<IntakeResult> {
+  if (o.withoutFacts) return withoutFactsWrites(ctx, () => benchIntake(ctx, { ...o, withoutFacts: false }).then((r) => ({ ...r, withoutFacts: true })));
   const prefix = ctx.prefix('intake');
   const app = await startApiApp(ctx, prefix, o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []);
   log(`intake: app process ${app.pid} listening at ${app.url}`);
@@ -97,7 +109,7 @@ export async function benchIntake(
     log(`intake CPU ms/ticket: ${JSON.stringify(sustained.cpuMsPerTicket)}; % of machine: ${JSON.stringify(sustained.cpuPercentOfMachine)}`);
 
     const perTicket = await countPerTicket(ctx, prefix);
-    result = { mode: 'child process: node --import tsx src/main.ts, AFTERCARE_ROLE=api', body: bodyObj, warmup, atRate, sustained, perTicket };
+    result = { mode: 'child process: node --import tsx src/main.ts, AFTERCARE_ROLE=api', withoutFacts: false, body: bodyObj, warmup, atRate, sustained, perTicket };
   } finally {
     await app.stop();
   }
@@ -109,6 +121,30 @@ export async function benchIntake(
     for (const f of result.cpuProfile.inclusiveProject) log(`  incl ${String(f.percent).padStart(5)} %  ${f.fn}`);
   }
   return result;
+}
+
+/**
+ * Runs `run` with the database discarding every ticket_facts write: a BEFORE trigger drops the
+ * row (no heap tuple, no index entry) and the roll-up triggers are off. The app still computes
+ * and sends the row, so the difference to a normal run is the database's share of the facts
+ * table; the app's share (computing the row) is measured by the profile phase.
+ */
+async function withoutFactsWrites<T>(ctx: BenchContext, run: () => Promise<T>): Promise<T> {
+  const sql = ctx.database.sql;
+  await sql.unsafe(`
+    create or replace function bench_discard_facts() returns trigger language plpgsql as $$ begin return null; end $$;
+    create trigger bench_discard_facts before insert or update on ticket_facts for each row execute function bench_discard_facts();
+    alter table ticket_facts disable trigger ticket_facts_report_inserted;
+    alter table ticket_facts disable trigger ticket_facts_report_updated;`);
+  try {
+    return await run();
+  } finally {
+    await sql.unsafe(`
+      drop trigger bench_discard_facts on ticket_facts;
+      drop function bench_discard_facts();
+      alter table ticket_facts enable trigger ticket_facts_report_inserted;
+      alter table ticket_facts enable trigger ticket_facts_report_updated;`);
+  }
 }
 
 async function countPerTicket(ctx: BenchContext, prefix: string): Promise<IntakeResult['perTicket']> {

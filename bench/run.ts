@@ -82,6 +82,7 @@ interface Details {
   pgBaseline?: PgBaselineResult;
   pgBaselinePool10?: PgBaselineResult;
   intake?: IntakeResult;
+  intakeWithoutFacts?: IntakeResult[];
   intakeProfile?: IntakeProfile;
   timerMemory?: TimerMemoryResult;
   timerLateness?: LatenessResult;
@@ -168,18 +169,32 @@ async function main(): Promise<void> {
       };
     });
     await phase('intake', async () => {
-      await ctx.truncateTickets();
-      const r = await benchIntake(ctx, {
+      const settings = {
         connections: SETTINGS.connections,
         seconds: SETTINGS.intakeSeconds,
         warmupSeconds: SETTINGS.warmupSeconds,
         rate: SETTINGS.rate,
         rateConnections: SETTINGS.rateConnections,
         rateSeconds: SETTINGS.rateSeconds,
-        cpuProfileDir: cpuProf ? join(RESULTS_DIR, `cpu-profile-${ctx.runId}`) : undefined,
-      });
+      };
+      // The cost of the facts table: runs with its writes discarded before and after the normal
+      // run (each on empty tables), so a drift of the machine during the phase evens out.
+      const bare: IntakeResult[] = [];
+      await ctx.truncateTickets();
+      bare.push(await benchIntake(ctx, { ...settings, withoutFacts: true }));
+      await ctx.truncateTickets();
+      const r = await benchIntake(ctx, { ...settings, cpuProfileDir: cpuProf ? join(RESULTS_DIR, `cpu-profile-${ctx.runId}`) : undefined });
+      await ctx.truncateTickets();
+      bare.push(await benchIntake(ctx, { ...settings, withoutFacts: true }));
       return () => {
         details.intake = r;
+        details.intakeWithoutFacts = bare;
+        const mean = (f: (x: IntakeResult) => number) => bare.reduce((sum, x) => sum + f(x), 0) / bare.length;
+        const barePerSecond = mean((x) => x.sustained.perSecond);
+        const cpu = (x: IntakeResult) => x.sustained.cpuMsPerTicket.app + x.sustained.cpuMsPerTicket.postgres;
+        metrics.intake_without_facts_tickets_per_s = round(barePerSecond);
+        metrics.intake_facts_cost_pct = round(100 * (1 - r.sustained.perSecond / barePerSecond), 1);
+        metrics.intake_facts_cpu_cost_pct = round(100 * (cpu(r) / mean(cpu) - 1), 1);
         metrics.intake_tickets_per_s = r.sustained.perSecond;
         metrics.intake_p99_ms_sustained = r.sustained.latencyMs.p99;
         metrics.intake_p99_ms_at_500rps = r.atRate.latencyMs.p99;
