@@ -127,7 +127,7 @@ export async function benchIntake(
  * Runs `run` with the database discarding every ticket_facts write: a BEFORE trigger drops the
  * row (no heap tuple, no index entry) and the roll-up triggers are off. The app still computes
  * and sends the row, so the difference to a normal run is the database's share of the facts
- * table; the app's share (computing the row) is measured by the profile phase.
+ * table (computing the row in the app is left in both).
  */
 async function withoutFactsWrites<T>(ctx: BenchContext, run: () => Promise<T>): Promise<T> {
   const sql = ctx.database.sql;
