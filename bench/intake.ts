@@ -24,8 +24,6 @@ export interface LoadRun {
 export interface IntakeResult {
   /** How the app ran: a child process `node --import tsx src/main.ts`, AFTERCARE_ROLE=api. */
   mode: string;
-  /** The run without the facts table's cost (see {@link withoutFactsWrites}). */
-  withoutFacts: boolean;
   body: Record<string, unknown>;
   warmup: LoadRun;
   atRate: LoadRun & { targetRate: number };
@@ -79,10 +77,8 @@ export async function benchIntake(
     rateConnections: number;
     rateSeconds: number;
     cpuProfileDir?: string | undefined;
-    withoutFacts?: boolean;
   },
 ): Promise<IntakeResult> {
-  if (o.withoutFacts) return withoutFactsWrites(ctx, () => benchIntake(ctx, { ...o, withoutFacts: false }).then((r) => ({ ...r, withoutFacts: true })));
   const prefix = ctx.prefix('intake');
   const app = await startApiApp(ctx, prefix, o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []);
   log(`intake: app process ${app.pid} listening at ${app.url}`);
@@ -109,7 +105,7 @@ export async function benchIntake(
     log(`intake CPU ms/ticket: ${JSON.stringify(sustained.cpuMsPerTicket)}; % of machine: ${JSON.stringify(sustained.cpuPercentOfMachine)}`);
 
     const perTicket = await countPerTicket(ctx, prefix);
-    result = { mode: 'child process: node --import tsx src/main.ts, AFTERCARE_ROLE=api', withoutFacts: false, body: bodyObj, warmup, atRate, sustained, perTicket };
+    result = { mode: 'child process: node --import tsx src/main.ts, AFTERCARE_ROLE=api', body: bodyObj, warmup, atRate, sustained, perTicket };
   } finally {
     await app.stop();
   }
@@ -129,7 +125,7 @@ export async function benchIntake(
  * and sends the row, so the difference to a normal run is the database's share of the facts
  * table (computing the row in the app is left in both).
  */
-async function withoutFactsWrites<T>(ctx: BenchContext, run: () => Promise<T>): Promise<T> {
+export async function withoutFactsWrites<T>(ctx: BenchContext, run: () => Promise<T>): Promise<T> {
   const sql = ctx.database.sql;
   await sql.unsafe(`
     create or replace function bench_discard_facts() returns trigger language plpgsql as $$ begin return null; end $$;

@@ -15,9 +15,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDashboardLoad, type DashboardLoadResult } from './dashboard-load.js';
-import { benchIntake, type IntakeResult } from './intake.js';
+import { benchIntake, withoutFactsWrites, type IntakeResult } from './intake.js';
 import { profileIntake, type IntakeProfile } from './intake-profile.js';
-import { log, round, sleep } from './lib/common.js';
+import { log, round, sleep, summarize } from './lib/common.js';
 import { createContext } from './lib/context.js';
 import { machineBusyPercent, otherLoadMeter } from './lib/cpu.js';
 import { codeVersion, machineInfo, printTable, TARGETS, type Metrics } from './report.js';
@@ -181,15 +181,15 @@ async function main(): Promise<void> {
       // run (each on empty tables), so a drift of the machine during the phase evens out.
       const bare: IntakeResult[] = [];
       await ctx.truncateTickets();
-      bare.push(await benchIntake(ctx, { ...settings, withoutFacts: true }));
+      bare.push(await withoutFactsWrites(ctx, () => benchIntake(ctx, settings)));
       await ctx.truncateTickets();
       const r = await benchIntake(ctx, { ...settings, cpuProfileDir: cpuProf ? join(RESULTS_DIR, `cpu-profile-${ctx.runId}`) : undefined });
       await ctx.truncateTickets();
-      bare.push(await benchIntake(ctx, { ...settings, withoutFacts: true }));
+      bare.push(await withoutFactsWrites(ctx, () => benchIntake(ctx, settings)));
       return () => {
         details.intake = r;
         details.intakeWithoutFacts = bare;
-        const mean = (f: (x: IntakeResult) => number) => bare.reduce((sum, x) => sum + f(x), 0) / bare.length;
+        const mean = (f: (x: IntakeResult) => number) => summarize(bare.map(f)).mean;
         const barePerSecond = mean((x) => x.sustained.perSecond);
         const cpu = (x: IntakeResult) => x.sustained.cpuMsPerTicket.app + x.sustained.cpuMsPerTicket.postgres;
         metrics.intake_without_facts_tickets_per_s = round(barePerSecond);
